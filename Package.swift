@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+// sentiment: text → features → model → store → CLI.
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "sentiment",
+    products: [
+        .library(name: "Sparse", targets: ["Sparse"]),
+        .library(name: "CorpusIO", targets: ["CorpusIO"]),
+        .library(name: "TextFeatures", targets: ["TextFeatures"]),
+        .library(name: "SoftmaxRegression", targets: ["SoftmaxRegression"]),
+        .library(name: "ClassifierStore", targets: ["ClassifierStore"]),
+        .library(name: "SentimentClassifier", targets: ["SentimentClassifier"]),
+        .executable(name: "sentiment", targets: ["sentiment"]),
+        .executable(name: "sentiment-bench", targets: ["sentiment-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Pure data structure shared by features and model: compressed sparse rows.
+        .target(name: "Sparse", swiftSettings: optimize),
+        // Corpus readers (CSV/TSV, JSON Lines, fastText, PhraseBank): the only I/O before the store.
+        .target(name: "CorpusIO", swiftSettings: optimize),
+        // Tokenizer, n-grams, vocabulary / hashing, TF-IDF → CSR. Pure, no I/O.
+        .target(name: "TextFeatures", dependencies: ["Sparse"], swiftSettings: optimize),
+        // Softmax regression: loss, optimizer, tuning, calibration, metrics, explanations. Pure.
+        .target(name: "SoftmaxRegression", dependencies: ["Sparse"], swiftSettings: optimize),
+        // SQLite store (GRDB): knows nothing about training; stores and loads values.
+        .target(name: "ClassifierStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: optimize),
+        // Glue: features + model = one classifier; conversion to and from the store's payloads.
+        .target(name: "SentimentClassifier",
+                dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore"],
+                swiftSettings: optimize),
+        .executableTarget(name: "sentiment",
+                          dependencies: ["SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: optimize),
+        .executableTarget(name: "sentiment-bench",
+                          dependencies: ["SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse"],
+                          swiftSettings: optimize),
+        .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO"]),
+        .testTarget(name: "TextFeaturesTests", dependencies: ["TextFeatures", "Sparse"]),
+        .testTarget(name: "SoftmaxRegressionTests", dependencies: ["SoftmaxRegression", "Sparse"]),
+        .testTarget(name: "ClassifierStoreTests", dependencies: ["ClassifierStore"]),
+        .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore"]),
+        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentClassifier", "ClassifierStore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
