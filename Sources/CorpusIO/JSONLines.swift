@@ -30,7 +30,8 @@ extension RecordParser {
             }
             if label?.isEmpty == true { throw CorpusError(file: file, line: line, problem: .emptyLabel) }
         }
-        let settled = try settleLabel(label, missing: .missingKey(name: options.labelColumn, available: object.keys.sorted()))
+        let labelKey = options.labelColumn
+        let settled = try settleLabel(label, missing: .missingKey(name: labelKey, available: object.keys.sorted()))
         return (text, settled)
     }
 }

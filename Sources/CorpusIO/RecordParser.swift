@@ -210,14 +210,14 @@ struct RecordParser {
 
     /// Applies the label rules of line formats: with `requireLabels` a missing label is an error; otherwise the
     /// first record decides whether the file has labels (later records must agree if it does).
-    mutating func settleLabel(_ label: String?, missing: CorpusError.Problem) throws -> String? {
+    mutating func settleLabel(_ label: String?, missing: @autoclosure () -> CorpusError.Problem) throws -> String? {
         switch labelMode {
         case .undecided:
-            if label == nil && options.requireLabels { throw CorpusError(file: file, line: line, problem: missing) }
+            if label == nil && options.requireLabels { throw CorpusError(file: file, line: line, problem: missing()) }
             labelMode = label == nil ? .absent : .present
             return label
         case .present:
-            if label == nil { throw CorpusError(file: file, line: line, problem: missing) }
+            if label == nil { throw CorpusError(file: file, line: line, problem: missing()) }
             return label
         case .absent:
             return nil
