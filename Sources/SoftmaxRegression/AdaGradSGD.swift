@@ -1,0 +1,175 @@
+import Foundation
+import Sparse
+
+/// Mini-batch AdaGrad on ``SoftmaxObjective`` for very large corpora.
+///
+/// Each mini-batch updates only the features its rows touch. The L2 term is applied lazily:
+/// a feature untouched for `t` steps is shrunk by `(1 − η_j λ)^t` when next touched (and at
+/// the end of each epoch), `η_j` being its current AdaGrad rate. Rows are visited in a
+/// seeded shuffled order; single-threaded, so deterministic for a seed. With
+/// `validationFraction > 0` a stratified split is held out and the best epoch (by
+/// validation loss) is kept, stopping after `patience` epochs without improvement.
+struct AdaGradSGD {
+    var config: TrainingConfig
+
+    func minimize(_ objective: SoftmaxObjective, initial: [Double]) -> ([Double], TrainingRun) {
+        let X = objective.X
+        let k = objective.classCount
+        let d = X.columnCount
+        let wCount = d * k
+        let P = wCount + k
+        let lambda = objective.l2
+        let eta = config.learningRate
+        var theta = initial
+        var accum = [Double](repeating: 1e-8, count: P)
+        var grad = [Double](repeating: 0, count: P)
+        var lastStep = [Int](repeating: 0, count: d)
+        var mark = [Bool](repeating: false, count: d)
+        var touched: [Int] = []
+        var rng = Xoshiro256StarStar(seed: config.seed)
+
+        // Training / validation split (stratified).
+        var trainRows = Array(0..<X.rowCount)
+        var validRows: [Int] = []
+        if config.validationFraction > 0 {
+            let folds = max(2, Int((1 / config.validationFraction).rounded()))
+            let f = CrossValidation.stratifiedFolds(labels: objective.labels, k: folds, seed: config.seed ^ 0x5EED)
+            validRows = f[0]
+            var isValid = [Bool](repeating: false, count: X.rowCount)
+            for i in validRows { isValid[i] = true }
+            trainRows = (0..<X.rowCount).filter { !isValid[$0] }
+        }
+        let nTrain = Double(trainRows.count)
+        var step = 0
+        var z = [Double](repeating: 0, count: k)
+        var bestTheta = theta
+        var bestValid = Double.infinity
+        var badEpochs = 0
+        var epochs = 0
+        var history: [Double] = []
+        var previousEpochLoss = Double.infinity
+        var converged = false
+
+        func catchUp(_ j: Int, _ th: UnsafeMutablePointer<Double>, _ ac: UnsafePointer<Double>) {
+            let skipped = step - lastStep[j]
+            if skipped > 0 && lambda > 0 {
+                for c in 0..<k {
+                    let p = j * k + c
+                    let rate = eta / ac[p].squareRoot()
+                    let factor = max(0, 1 - rate * lambda)
+                    th[p] *= Foundation.pow(factor, Double(skipped))
+                }
+            }
+            lastStep[j] = step
+        }
+
+        while epochs < config.maxEpochs {
+            rng.shuffle(&trainRows)
+            var epochLoss = 0.0
+            X.rowOffsets.withUnsafeBufferPointer { ro in
+            X.columnIndices.withUnsafeBufferPointer { ci in
+            X.values.withUnsafeBufferPointer { xv in
+            objective.labels.withUnsafeBufferPointer { ys in
+            objective.classWeights.withUnsafeBufferPointer { cw in
+            theta.withUnsafeMutableBufferPointer { thb in
+            accum.withUnsafeMutableBufferPointer { acb in
+            grad.withUnsafeMutableBufferPointer { gb in
+            z.withUnsafeMutableBufferPointer { zb in
+                let th = thb.baseAddress!, ac = acb.baseAddress!, g = gb.baseAddress!
+                var start = 0
+                while start < trainRows.count {
+                    let end = min(start + config.batchSize, trainRows.count)
+                    let scale = 1 / Double(end - start)
+                    for r in start..<end {
+                        let i = trainRows[r]
+                        let y = Int(ys[i]); let s = cw[y]
+                        for c in 0..<k { zb[c] = th[wCount + c] }
+                        for p in ro[i]..<ro[i + 1] {
+                            let j = Int(ci[p])
+                            if !mark[j] { mark[j] = true; touched.append(j); catchUp(j, th, ac) }
+                            let x = Double(xv[p]); let base = j * k
+                            for c in 0..<k { zb[c] += x * th[base + c] }
+                        }
+                        let zy = zb[y]
+                        let lse = SoftmaxMath.softmaxInPlace(zb)
+                        epochLoss += s * (lse - zy)
+                        zb[y] -= 1
+                        for c in 0..<k { zb[c] *= s * scale }
+                        for p in ro[i]..<ro[i + 1] {
+                            let x = Double(xv[p]); let base = Int(ci[p]) * k
+                            for c in 0..<k { g[base + c] += zb[c] * x }
+                        }
+                        for c in 0..<k { g[wCount + c] += zb[c] }
+                    }
+                    step += 1
+                    // Update touched weights (gradient + L2 for this step) and the biases.
+                    for j in touched {
+                        mark[j] = false
+                        for c in 0..<k {
+                            let p = j * k + c
+                            let gp = g[p] + lambda * th[p]
+                            ac[p] += g[p] * g[p]
+                            th[p] -= eta / ac[p].squareRoot() * gp
+                            g[p] = 0
+                        }
+                        lastStep[j] = step
+                    }
+                    touched.removeAll(keepingCapacity: true)
+                    for c in 0..<k {
+                        let p = wCount + c
+                        ac[p] += g[p] * g[p]
+                        th[p] -= eta / ac[p].squareRoot() * g[p]
+                        g[p] = 0
+                    }
+                    start = end
+                }
+                // Bring every weight up to date with the lazy L2 shrinkage.
+                for j in 0..<d { catchUp(j, th, ac) }
+            }}}}}}}}}
+            epochs += 1
+            epochLoss /= max(nTrain, 1)
+            if config.recordLossHistory { history.append(epochLoss) }
+            if !validRows.isEmpty {
+                let vLoss = Self.weightedLoss(objective, theta: theta, rows: validRows)
+                if vLoss < bestValid * (1 - config.tolerance) {
+                    bestValid = vLoss; bestTheta = theta; badEpochs = 0
+                } else {
+                    badEpochs += 1
+                    if badEpochs >= config.patience { converged = true; break }
+                }
+            } else {
+                if previousEpochLoss - epochLoss <= config.tolerance * max(previousEpochLoss, 1e-12) {
+                    badEpochs += 1
+                    if badEpochs >= config.patience { converged = true; break }
+                } else { badEpochs = 0 }
+                previousEpochLoss = epochLoss
+            }
+        }
+        if !validRows.isEmpty && bestValid.isFinite { theta = bestTheta }
+        var gFinal = [Double]()
+        let finalLoss = objective.evaluate(theta, gradient: &gFinal)
+        let run = TrainingRun(optimizer: .adagrad, iterations: epochs, functionEvaluations: epochs,
+                              finalLoss: finalLoss, gradientNorm: LBFGS.maxAbs(gFinal), converged: converged,
+                              lossHistory: config.recordLossHistory ? history : nil)
+        return (theta, run)
+    }
+
+    /// Mean class-weighted cross-entropy over `rows` (no L2).
+    static func weightedLoss(_ o: SoftmaxObjective, theta: [Double], rows: [Int]) -> Double {
+        let k = o.classCount, wCount = o.X.columnCount * k
+        var z = [Double](repeating: 0, count: k)
+        var total = 0.0
+        for i in rows {
+            let y = Int(o.labels[i])
+            for c in 0..<k { z[c] = theta[wCount + c] }
+            let r = o.X.entryRange(ofRow: i)
+            for p in r {
+                let x = Double(o.X.values[p]); let base = Int(o.X.columnIndices[p]) * k
+                for c in 0..<k { z[c] += x * theta[base + c] }
+            }
+            let lse = SoftmaxMath.logSumExp(z)
+            total += o.classWeights[y] * (lse - z[y])
+        }
+        return total / Double(max(rows.count, 1))
+    }
+}

@@ -1,0 +1,174 @@
+import Dispatch
+import Foundation
+import Sparse
+
+/// Result of cross-validated tuning of the L2 strength; Codable, kept with the model.
+public struct TuningResult: Codable, Equatable, Sendable {
+    /// Candidate L2 strengths λ, in the order given.
+    public var grid: [Double]
+    /// Mean validation macro-F1 over folds, per grid value.
+    public var meanScores: [Double]
+    /// Population standard deviation of the validation macro-F1 over folds, per grid value.
+    public var stdScores: [Double]
+    /// Index into `grid` of the chosen value.
+    public var chosenIndex: Int
+    /// The chosen λ (`grid[chosenIndex]`).
+    public var chosenL2: Double
+    /// Number of folds.
+    public var folds: Int
+    /// Selection metric, always `"macro_f1"`.
+    public var metric: String
+    /// Total optimizer iterations per grid value, summed over folds.
+    public var iterations: [Int]
+}
+
+/// Stratified k-fold cross-validation and L2 tuning.
+public enum CrossValidation {
+    /// 8 λ values log-spaced from 1e-2 down to 1e-6 (strong → weak regularization).
+    public static let defaultGrid: [Double] = (0..<8).map { Foundation.pow(10, -2 - 4 * Double($0) / 7) }
+
+    /// Validation row indices (ascending) of `k` stratified folds: each class's rows are
+    /// shuffled with a seeded PRNG and dealt round-robin, continuing across classes, so
+    /// every fold gets ⌊n_c/k⌋ or ⌈n_c/k⌉ rows of class `c` and the folds partition the rows.
+    public static func stratifiedFolds(labels: [Int32], k: Int, seed: UInt64) -> [[Int]] {
+        let k = max(1, k)
+        var byClass: [Int32: [Int]] = [:]
+        for (i, y) in labels.enumerated() { byClass[y, default: []].append(i) }
+        var rng = Xoshiro256StarStar(seed: seed)
+        var folds = [[Int]](repeating: [], count: k)
+        var next = 0
+        for y in byClass.keys.sorted() {
+            var rows = byClass[y]!
+            rng.shuffle(&rows)
+            for i in rows {
+                folds[next].append(i)
+                next = (next + 1) % k
+            }
+        }
+        return folds.map { $0.sorted() }
+    }
+
+    /// Tunes λ over `grid` by stratified `folds`-fold CV, selecting the best mean macro-F1
+    /// (ties within 1e-12 → stronger regularization, i.e. larger λ). See
+    /// ``tuneWithOutOfFoldLogits(_:labels:labelNames:grid:folds:config:)``.
+    public static func tune(_ X: CSRMatrix, labels: [Int32], labelNames: [String], grid: [Double] = defaultGrid,
+                            folds: Int = 5, config: TrainingConfig = .default) throws -> TuningResult {
+        try tuneWithOutOfFoldLogits(X, labels: labels, labelNames: labelNames, grid: grid, folds: folds, config: config).result
+    }
+
+    /// Everything tuning produces: the Codable summary, the out-of-fold raw logits of the
+    /// chosen λ (`rowCount × k`, row-major; each row scored by the model that did not see
+    /// it) and the mean of the fold models' parameters at the chosen λ (a warm start).
+    public struct Outcome: Sendable {
+        public var result: TuningResult
+        public var outOfFoldLogits: [Float]
+        /// Fold-averaged model at the chosen λ (temperature 1).
+        public var averagedModel: SoftmaxModel
+    }
+
+    /// Runs the folds in parallel (each fold single-threaded, fixed partitioning, so the
+    /// result is deterministic). Within a fold the grid is walked from the strongest to the
+    /// weakest regularization, each fit warm-started from the previous solution.
+    /// Class weights are resolved on each training fold.
+    public static func tuneWithOutOfFoldLogits(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
+                                               grid: [Double] = defaultGrid, folds: Int = 5,
+                                               config: TrainingConfig = .default) throws -> Outcome {
+        try SoftmaxTrainer.validate(X, labels: labels, labelNames: labelNames, config: config)
+        guard !grid.isEmpty, grid.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw SoftmaxError.invalidParameter("tuning grid must be non-empty with finite λ ≥ 0")
+        }
+        guard folds >= 2, folds <= X.rowCount else {
+            throw SoftmaxError.invalidParameter("folds must be in 2...\(X.rowCount), got \(folds)")
+        }
+        _ = try config.classWeighting.resolve(labelNames: labelNames, labels: labels) // unknown labels → error
+        let k = labelNames.count, n = X.rowCount, d = X.columnCount
+        let P = d * k + k
+        let G = grid.count
+        let order = (0..<G).sorted { grid[$0] != grid[$1] ? grid[$0] > grid[$1] : $0 < $1 }
+        let foldRows = stratifiedFolds(labels: labels, k: folds, seed: config.seed)
+
+        final class FoldOutput: @unchecked Sendable {
+            var scores: [Double]
+            var iterations: [Int]
+            var logits: [[Float]]   // per grid value, validation rows × k
+            var thetas: [[Float]]   // per grid value
+            init(G: Int) {
+                scores = [Double](repeating: 0, count: G); iterations = [Int](repeating: 0, count: G)
+                logits = [[Float]](repeating: [], count: G); thetas = [[Float]](repeating: [], count: G)
+            }
+        }
+        let outputs = (0..<folds).map { _ in FoldOutput(G: G) }
+        var failure: SoftmaxError?
+        let failureLock = NSLock()
+
+        DispatchQueue.concurrentPerform(iterations: folds) { f in
+            let valid = foldRows[f]
+            var isValid = [Bool](repeating: false, count: n)
+            for i in valid { isValid[i] = true }
+            let trainIdx = (0..<n).filter { !isValid[$0] }
+            let Xtr = X.rows(trainIdx)
+            let ytr = trainIdx.map { labels[$0] }
+            let Xva = X.rows(valid)
+            let yva = valid.map { Int(labels[$0]) }
+            let weights: [Double]
+            do { weights = try config.classWeighting.resolve(labelNames: labelNames, labels: ytr) } catch {
+                failureLock.lock(); failure = error as? SoftmaxError; failureLock.unlock(); return
+            }
+            var theta: [Double]? = nil
+            let out = outputs[f]
+            for g in order {
+                var cfg = config
+                cfg.l2 = grid[g]
+                let (t, run) = SoftmaxTrainer.optimize(Xtr, labels: ytr, classWeights: weights, config: cfg,
+                                                       initial: theta, blocks: 1)
+                theta = t
+                let model = SoftmaxTrainer.model(from: t, labels: labelNames, featureCount: d)
+                let z = model.predictLogitsSerial(Xva)
+                out.logits[g] = z
+                out.scores[g] = ClassificationReport.macroF1(truth: yva, predicted: Metrics.argmax(z, classCount: k), classCount: k)
+                out.iterations[g] = run.iterations
+                out.thetas[g] = t.map { Float($0) }
+            }
+        }
+        if let e = failure { throw e }
+
+        var mean = [Double](repeating: 0, count: G), std = [Double](repeating: 0, count: G)
+        var iterations = [Int](repeating: 0, count: G)
+        for g in 0..<G {
+            let s = outputs.map { $0.scores[g] }
+            let m = s.reduce(0, +) / Double(folds)
+            mean[g] = m
+            std[g] = (s.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(folds)).squareRoot()
+            iterations[g] = outputs.map { $0.iterations[g] }.reduce(0, +)
+        }
+        var chosen = order[0]
+        for g in order.dropFirst() where mean[g] > mean[chosen] + 1e-12 { chosen = g }
+
+        var oof = [Float](repeating: 0, count: n * k)
+        for f in 0..<folds {
+            let z = outputs[f].logits[chosen]
+            for (r, i) in foldRows[f].enumerated() {
+                for c in 0..<k { oof[i * k + c] = z[r * k + c] }
+            }
+        }
+        var avg = [Double](repeating: 0, count: P)
+        for f in 0..<folds {
+            let t = outputs[f].thetas[chosen]
+            for p in 0..<P { avg[p] += Double(t[p]) }
+        }
+        for p in 0..<P { avg[p] /= Double(folds) }
+        let result = TuningResult(grid: grid, meanScores: mean, stdScores: std, chosenIndex: chosen,
+                                  chosenL2: grid[chosen], folds: folds, metric: "macro_f1", iterations: iterations)
+        return Outcome(result: result, outOfFoldLogits: oof,
+                       averagedModel: SoftmaxTrainer.model(from: avg, labels: labelNames, featureCount: d))
+    }
+}
+
+extension SoftmaxModel {
+    /// Logits for every row on the calling thread (used inside parallel folds).
+    func predictLogitsSerial(_ X: CSRMatrix) -> [Float] {
+        var out = [Float](repeating: 0, count: X.rowCount * labels.count)
+        out.withUnsafeMutableBufferPointer { writeLogits(X, rows: 0..<X.rowCount, into: $0) }
+        return out
+    }
+}

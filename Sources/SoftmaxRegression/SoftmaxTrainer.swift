@@ -1,0 +1,82 @@
+import Foundation
+import Sparse
+
+/// Fits ``SoftmaxModel``s by minimizing ``SoftmaxObjective``.
+public enum SoftmaxTrainer {
+    /// Trains a model on `X` (rows × features) with class ids `labels` (`0..<labelNames.count`).
+    ///
+    /// - Parameters:
+    ///   - warmStart: start from this model's weights (same `labels` in the same order and
+    ///     `featureCount == X.columnCount`; use ``SoftmaxModel/remapped(featureCount:mapping:)``
+    ///     first when the features changed). Its temperature is not carried over.
+    /// - Returns: the model (temperature 1) and what the optimizer did.
+    /// - Throws: ``SoftmaxError`` on inconsistent data, labels, class weights or config.
+    public static func fit(_ X: CSRMatrix, labels: [Int32], labelNames: [String], config: TrainingConfig = .default,
+                           warmStart: SoftmaxModel? = nil) throws -> (SoftmaxModel, TrainingRun) {
+        try validate(X, labels: labels, labelNames: labelNames, config: config)
+        let classWeights = try config.classWeighting.resolve(labelNames: labelNames, labels: labels)
+        var theta0: [Double]? = nil
+        if let ws = warmStart {
+            guard ws.labels == labelNames else {
+                throw SoftmaxError.warmStartMismatch("model labels \(ws.labels) differ from \(labelNames)")
+            }
+            guard ws.featureCount == X.columnCount else {
+                throw SoftmaxError.warmStartMismatch("model has \(ws.featureCount) features, data has \(X.columnCount); remap the model first")
+            }
+            theta0 = parameters(of: ws)
+        }
+        let (theta, run) = optimize(X, labels: labels, classWeights: classWeights, config: config,
+                                    initial: theta0, blocks: 2)
+        return (model(from: theta, labels: labelNames, featureCount: X.columnCount), run)
+    }
+
+    static func validate(_ X: CSRMatrix, labels: [Int32], labelNames: [String], config: TrainingConfig) throws {
+        try config.validate()
+        guard labelNames.count >= 2 else { throw SoftmaxError.notEnoughData("need at least 2 classes, got \(labelNames.count)") }
+        guard X.rowCount > 0 else { throw SoftmaxError.notEnoughData("no rows") }
+        guard labels.count == X.rowCount else { throw SoftmaxError.labelCountMismatch(rows: X.rowCount, labels: labels.count) }
+        for (i, y) in labels.enumerated() where y < 0 || Int(y) >= labelNames.count {
+            throw SoftmaxError.labelOutOfRange(row: i, label: y, classCount: labelNames.count)
+        }
+        for j in X.columnIndices where j < 0 || Int(j) >= X.columnCount {
+            throw SoftmaxError.invalidParameter("matrix has column index \(j) outside 0..<\(X.columnCount)")
+        }
+    }
+
+    /// Core optimization on already-validated input. `initial` is the parameter vector
+    /// (weights then biases) or nil for zeros.
+    static func optimize(_ X: CSRMatrix, labels: [Int32], classWeights: [Double], config: TrainingConfig,
+                         initial: [Double]?, blocks: Int) -> ([Double], TrainingRun) {
+        let objective = SoftmaxObjective(X: X, labels: labels, classWeights: classWeights, l2: config.l2, blocks: blocks)
+        let theta0 = initial ?? [Double](repeating: 0, count: objective.parameterCount)
+        switch config.resolvedOptimizer(nonZeroCount: X.nonZeroCount) {
+        case .adagrad:
+            return AdaGradSGD(config: config).minimize(objective, initial: theta0)
+        default:
+            var opt = LBFGS()
+            opt.historySize = config.historySize
+            opt.maxIterations = config.maxIterations
+            opt.gradientTolerance = config.tolerance
+            opt.relativeLossTolerance = config.lossTolerance
+            opt.recordHistory = config.recordLossHistory
+            let r = opt.minimize(theta0) { x, g in objective.evaluateRaw(x, gradient: g) }
+            let run = TrainingRun(optimizer: .lbfgs, iterations: r.iterations, functionEvaluations: r.evaluations,
+                                  finalLoss: r.loss, gradientNorm: r.gradientNorm, converged: r.converged,
+                                  lossHistory: config.recordLossHistory ? r.history : nil)
+            return (r.x, run)
+        }
+    }
+
+    /// The parameter vector (weights then biases) of a model.
+    static func parameters(of m: SoftmaxModel) -> [Double] {
+        m.weights.map(Double.init) + m.bias.map(Double.init)
+    }
+
+    static func model(from theta: [Double], labels: [String], featureCount: Int) -> SoftmaxModel {
+        let k = labels.count
+        let wCount = featureCount * k
+        return SoftmaxModel(labels: labels, featureCount: featureCount,
+                            weights: theta[0..<wCount].map { Float($0) },
+                            bias: theta[wCount..<(wCount + k)].map { Float($0) })
+    }
+}
