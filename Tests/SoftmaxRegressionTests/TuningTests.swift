@@ -1,0 +1,83 @@
+import Sparse
+import XCTest
+@testable import SoftmaxRegression
+
+final class TuningTests: XCTestCase {
+    func testStratifiedFoldsPartitionRowsAndKeepProportions() {
+        var labels: [Int32] = []
+        for i in 0..<103 { labels.append(i % 10 < 6 ? 0 : (i % 10 < 9 ? 1 : 2)) }
+        let folds = CrossValidation.stratifiedFolds(labels: labels, k: 5, seed: 1)
+        XCTAssertEqual(folds.count, 5)
+        XCTAssertEqual(folds.flatMap { $0 }.sorted(), Array(0..<103))
+        for c in Int32(0)...2 {
+            let total = labels.filter { $0 == c }.count
+            for f in folds {
+                let inFold = f.filter { labels[$0] == c }.count
+                XCTAssertTrue(inFold == total / 5 || inFold == (total + 4) / 5, "class \(c): \(inFold) of \(total)")
+            }
+        }
+        let sizes = folds.map(\.count)
+        XCTAssertLessThanOrEqual(sizes.max()! - sizes.min()!, 1)
+        XCTAssertEqual(CrossValidation.stratifiedFolds(labels: labels, k: 5, seed: 1), folds)
+        XCTAssertNotEqual(CrossValidation.stratifiedFolds(labels: labels, k: 5, seed: 2), folds)
+    }
+
+    func testTuningIsDeterministicAndPicksABestMeanScore() throws {
+        let data = SyntheticData(rows: 900, features: 200, nnzPerRow: 12, classes: 3, noise: 1, seed: 31)
+        let grid = [1e-1, 1e-2, 1e-3, 1e-4]
+        let a = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3)
+        let b = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3)
+        XCTAssertEqual(a.result, b.result)
+        XCTAssertEqual(a.outOfFoldLogits, b.outOfFoldLogits)
+        let r = a.result
+        XCTAssertEqual(r.grid, grid)
+        XCTAssertEqual(r.meanScores.count, 4)
+        XCTAssertEqual(r.stdScores.count, 4)
+        XCTAssertEqual(r.chosenL2, grid[r.chosenIndex])
+        XCTAssertEqual(r.meanScores[r.chosenIndex], r.meanScores.max()!)
+        XCTAssertTrue(r.stdScores.allSatisfy { $0 >= 0 })
+        XCTAssertGreaterThan(r.meanScores[r.chosenIndex], r.meanScores[0]) // λ = 0.1 underfits
+        XCTAssertEqual(a.outOfFoldLogits.count, 900 * 3)
+        // Out-of-fold logits predict better than chance.
+        let pred = Metrics.argmax(a.outOfFoldLogits, classCount: 3)
+        let acc = Double(zip(pred, data.labels).filter { $0 == Int($1) }.count) / 900
+        XCTAssertGreaterThan(acc, 0.55)
+        XCTAssertEqual(try JSONDecoder().decode(TuningResult.self, from: JSONEncoder().encode(r)), r)
+    }
+
+    func testFitTunedCalibratesAndReportsECE() throws {
+        let data = SyntheticData(rows: 900, features: 200, nnzPerRow: 12, classes: 3, noise: 1, seed: 32)
+        let res = try SoftmaxTrainer.fitTuned(data.X, labels: data.labels, labelNames: data.labelNames,
+                                              grid: [1e-2, 1e-3, 1e-4], folds: 3)
+        XCTAssertEqual(res.model.temperature, res.calibration.temperature)
+        XCTAssertGreaterThan(res.calibration.temperature, 0)
+        XCTAssertLessThanOrEqual(res.calibration.logLossAfter, res.calibration.logLossBefore + 1e-12)
+        XCTAssertTrue(res.calibration.eceBefore.isFinite && res.calibration.eceAfter.isFinite)
+        XCTAssertEqual(res.tuning.chosenL2, res.tuning.grid[res.tuning.chosenIndex])
+        let again = try SoftmaxTrainer.fitTuned(data.X, labels: data.labels, labelNames: data.labelNames,
+                                                grid: [1e-2, 1e-3, 1e-4], folds: 3)
+        XCTAssertEqual(res, again)
+        XCTAssertThrowsError(try CrossValidation.tune(data.X, labels: data.labels, labelNames: data.labelNames, grid: [], folds: 3))
+        XCTAssertThrowsError(try CrossValidation.tune(data.X, labels: data.labels, labelNames: data.labelNames, grid: [1e-3], folds: 1))
+    }
+
+    func testTemperatureRecoversAKnownTemperature() {
+        var rng = Xoshiro256StarStar(seed: 77)
+        let n = 20000, k = 3, t0 = 2.0
+        var logits = [Float](), labels = [Int32]()
+        for _ in 0..<n {
+            let z = (0..<k).map { _ in (rng.nextUnit() * 2 - 1) * 6 }
+            let p = SoftmaxMath.softmax(z.map { $0 / t0 })
+            var u = rng.nextUnit(), c = 0
+            while c < k - 1 && u >= p[c] { u -= p[c]; c += 1 }
+            logits += z.map { Float($0) }
+            labels.append(Int32(c))
+        }
+        let t = TemperatureScaling.fit(logits: logits, labels: labels, classCount: k)
+        XCTAssertEqual(Double(t), t0, accuracy: 0.1)
+        let nllFit = TemperatureScaling.negativeLogLikelihood(logits: logits, labels: labels, classCount: k, temperature: Double(t))
+        let nllOne = TemperatureScaling.negativeLogLikelihood(logits: logits, labels: labels, classCount: k, temperature: 1)
+        XCTAssertLessThan(nllFit, nllOne)
+        XCTAssertEqual(TemperatureScaling.fit(logits: [], labels: [], classCount: 3), 1)
+    }
+}
