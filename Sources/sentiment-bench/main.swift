@@ -1,1 +1,17 @@
-print("bench")
+// Release-mode benchmarks. Usage: sentiment-bench <mode> [arguments]
+//   features FILE [--vocabulary] [--char MIN MAX]   read + fit + transform timing of the feature pipeline
+//   tokens TEXT...                                  print the tokens of each TEXT (default tokenizer)
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let modes: [String: ([String]) -> Int32] = [
+    "features": featuresBenchmark,
+    "tokens": printTokens,
+]
+
+guard let mode = arguments.first, let run = modes[mode] else {
+    let known = modes.keys.sorted().joined(separator: ", ")
+    FileHandle.standardError.write("usage: sentiment-bench <mode> [arguments]; modes: \(known)\n".data(using: .utf8)!)
+    exit(2)
+}
+exit(run(Array(arguments.dropFirst())))

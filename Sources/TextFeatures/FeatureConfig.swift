@@ -1,0 +1,117 @@
+/// How features are counted into columns.
+public enum VocabularyMode: Codable, Equatable, Sendable {
+    /// A learned vocabulary: features seen in at least `minDocumentFrequency` training texts; with `maxFeatures`
+    /// only the most frequent ones (document frequency descending, ties by ascending 64-bit key).
+    /// Column ids: word n-grams first, then character n-grams, each by document frequency descending, ties by key.
+    case vocabulary(minDocumentFrequency: Int, maxFeatures: Int?)
+    /// Feature hashing: a stable 64-bit key mapped into `buckets` columns per feature group
+    /// (word n-grams in `0..<buckets`, character n-grams in `buckets..<2*buckets`).
+    case hashing(buckets: Int)
+}
+
+/// Per-entry weighting.
+public enum Weighting: String, Codable, Equatable, Sendable {
+    /// Term count (or `1 + ln(count)` with `sublinearTF`).
+    case count
+    /// 1 for every present feature.
+    case binary
+    /// Term frequency × smooth idf, `idf = ln((1 + n) / (1 + df)) + 1` (scikit-learn's `smooth_idf`).
+    case tfidf
+}
+
+/// How L2 normalization treats the feature groups (word n-grams and character n-grams).
+public enum GroupNormalization: String, Codable, Equatable, Sendable {
+    /// One space: the whole row is scaled to unit length.
+    case combined
+    /// Each group is scaled to unit length on its own, then the row is divided by √(non-empty groups), so both
+    /// groups weigh the same and the row still has unit length (scikit-learn `FeatureUnion` up to that factor).
+    case perGroup
+}
+
+/// Character n-gram lengths (inclusive), counted in Unicode scalars of `<word>` (with boundary markers).
+public struct CharNgramRange: Codable, Equatable, Sendable {
+    public var min: Int
+    public var max: Int
+    public init(min: Int, max: Int) {
+        self.min = min
+        self.max = max
+    }
+}
+
+/// A configuration the vectorizer rejects.
+public struct FeatureConfigError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// One line naming the offending setting.
+    public var description: String
+}
+
+/// Everything that decides which features a text gets. Stored with every model.
+public struct FeatureConfig: Codable, Equatable, Sendable {
+    public var tokenizer: TokenizerConfig
+    /// Largest word n-gram length (1 = unigrams only).
+    public var wordNgrams: Int
+    /// Character n-grams inside words (like scikit-learn `char_wb` / fastText subwords); `nil` = off.
+    public var charNgrams: CharNgramRange?
+    public var vocabulary: VocabularyMode
+    public var weighting: Weighting
+    /// Replace a count `tf` by `1 + ln(tf)` (for `.count` and `.tfidf`).
+    public var sublinearTF: Bool
+    /// Scale rows to unit L2 length.
+    public var l2Normalize: Bool
+    /// How normalization treats word and character n-gram groups.
+    public var groupNormalization: GroupNormalization
+
+    public init(tokenizer: TokenizerConfig = .default, wordNgrams: Int = 2, charNgrams: CharNgramRange? = nil,
+                vocabulary: VocabularyMode = .hashing(buckets: 1 << 20), weighting: Weighting = .tfidf,
+                sublinearTF: Bool = true, l2Normalize: Bool = true, groupNormalization: GroupNormalization = .perGroup) {
+        self.tokenizer = tokenizer
+        self.wordNgrams = wordNgrams
+        self.charNgrams = charNgrams
+        self.vocabulary = vocabulary
+        self.weighting = weighting
+        self.sublinearTF = sublinearTF
+        self.l2Normalize = l2Normalize
+        self.groupNormalization = groupNormalization
+    }
+
+    /// Word 1–2-grams hashed into 2^20 buckets, sublinear TF-IDF, L2-normalized, negation marking on.
+    public static let `default` = FeatureConfig()
+
+    /// Throws a `FeatureConfigError` naming the first invalid setting.
+    public func validate() throws {
+        if wordNgrams < 1 || wordNgrams > 16 {
+            throw FeatureConfigError(description: "wordNgrams must be in 1...16, got \(wordNgrams)")
+        }
+        if let c = charNgrams, c.min < 1 || c.max < c.min || c.max > 32 {
+            throw FeatureConfigError(description: "charNgrams must satisfy 1 <= min <= max <= 32, got \(c.min)...\(c.max)")
+        }
+        switch vocabulary {
+        case .hashing(let b) where b < 1 || b > (1 << 30):
+            throw FeatureConfigError(description: "hashing buckets must be in 1...\(1 << 30), got \(b)")
+        case .vocabulary(let minDF, let maxFeatures):
+            if minDF < 1 { throw FeatureConfigError(description: "minDocumentFrequency must be >= 1, got \(minDF)") }
+            if let m = maxFeatures, m < 1 { throw FeatureConfigError(description: "maxFeatures must be >= 1, got \(m)") }
+        default: break
+        }
+        let p = tokenizer.negationPrefix
+        if p.contains(" ") || p.contains(":") {
+            throw FeatureConfigError(description: "negationPrefix must not contain spaces or ':', got \"\(p)\"")
+        }
+    }
+
+    /// The configuration with out-of-range values clamped (what `Vectorizer.fit` uses).
+    var sanitized: FeatureConfig {
+        var c = self
+        c.wordNgrams = Swift.min(Swift.max(c.wordNgrams, 1), 16)
+        if let r = c.charNgrams {
+            let lo = Swift.min(Swift.max(r.min, 1), 32)
+            c.charNgrams = CharNgramRange(min: lo, max: Swift.min(Swift.max(r.max, lo), 32))
+        }
+        switch c.vocabulary {
+        case .hashing(let b): c.vocabulary = .hashing(buckets: Swift.min(Swift.max(b, 1), 1 << 30))
+        case .vocabulary(let minDF, let maxFeatures):
+            c.vocabulary = .vocabulary(minDocumentFrequency: Swift.max(minDF, 1), maxFeatures: maxFeatures.map { Swift.max($0, 1) })
+        }
+        c.tokenizer.negationPrefix = c.tokenizer.negationPrefix.filter { $0 != " " && $0 != ":" }
+        return c
+    }
+}

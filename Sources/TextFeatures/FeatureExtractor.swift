@@ -1,0 +1,95 @@
+/// Turns a text into 64-bit feature keys (see `StableHash` for the key of every feature kind), reusing its
+/// buffers across texts. Word n-gram keys are folded from token keys; character n-gram keys are FNV-1a over
+/// `"c:"` followed by the n-gram's UTF-8. Feature names: word n-grams are their tokens joined by one space,
+/// character n-grams are `"c:"` + the n-gram of `<word>` (tokens never contain spaces or `:`).
+struct FeatureExtractor {
+    private(set) var scanner: TokenScanner
+    let wordNgrams: Int
+    let charMin: Int
+    let charMax: Int
+    private(set) var wordKeys: [UInt64] = []
+    private(set) var charKeys: [UInt64] = []
+    private var padded: [UInt32] = []
+
+    /// FNV-1a state after the bytes `c:`.
+    static let charPrefixHash: UInt64 = StableHash.step(StableHash.step(StableHash.fnvOffset, 0x63), 0x3A)
+    static let charPrefix = "c:"
+
+    init(_ config: FeatureConfig) {
+        scanner = TokenScanner(config.tokenizer)
+        wordNgrams = config.wordNgrams
+        charMin = config.charNgrams?.min ?? 0
+        charMax = config.charNgrams?.max ?? 0
+        wordKeys.reserveCapacity(256)
+        charKeys.reserveCapacity(charMin > 0 ? 1024 : 0)
+    }
+
+    /// Fills `wordKeys` (for each token position: its 1…n-gram keys) and `charKeys`.
+    mutating func extract(_ text: String) {
+        scanner.scan(text)
+        wordKeys.removeAll(keepingCapacity: true)
+        let t = scanner.tokenCount
+        let n = wordNgrams
+        scanner.tokHash.withUnsafeBufferPointer { th in
+            for i in 0..<t {
+                var h = th[i]
+                wordKeys.append(h)
+                var m = 1
+                while m < n && i + m < t {
+                    h = StableHash.combine(h, th[i + m])
+                    wordKeys.append(h)
+                    m &+= 1
+                }
+            }
+        }
+        guard charMin > 0 else { return }
+        charKeys.removeAll(keepingCapacity: true)
+        for tok in 0..<t where scanner.tokFlags[tok] & TokenFlag.word != 0 {
+            padded.removeAll(keepingCapacity: true)
+            padded.append(0x3C)
+            padded.append(contentsOf: scanner.tokText[scanner.tokenStart(tok)..<Int(scanner.tokEnd[tok])])
+            padded.append(0x3E)
+            let len = padded.count
+            padded.withUnsafeBufferPointer { p in
+                for start in 0..<len {
+                    var h = Self.charPrefixHash
+                    let stop = Swift.min(start + charMax, len)
+                    var q = start
+                    while q < stop {
+                        h = StableHash.step(h, scalar: p[q])
+                        q &+= 1
+                        if q - start >= charMin { charKeys.append(h) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The readable path: every feature of `text` with its name and key computed from `String`s, in the same
+    /// order as `extract` (word n-grams by position then length, then character n-grams). Group 0 = words, 1 = chars.
+    mutating func namedFeatures(_ text: String) -> [(key: UInt64, name: String, group: Int)] {
+        scanner.scan(text)
+        let toks = scanner.tokenStrings()
+        var out: [(UInt64, String, Int)] = []
+        for i in toks.indices {
+            for n in 1...wordNgrams where i + n <= toks.count {
+                let gram = toks[i..<(i + n)].map { $0.token }
+                out.append((StableHash.ngramKey(gram), gram.joined(separator: " "), 0))
+            }
+        }
+        if charMin > 0 {
+            for tok in toks where tok.flags & TokenFlag.word != 0 {
+                let chars: [Unicode.Scalar] = ["<"] + Array(tok.base.unicodeScalars) + [">"]
+                for start in chars.indices {
+                    for len in charMin...charMax where start + len <= chars.count {
+                        var view = String.UnicodeScalarView()
+                        view.append(contentsOf: chars[start..<(start + len)])
+                        let name = Self.charPrefix + String(view)
+                        out.append((StableHash.fnv1a(name), name, 1))
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,504 @@
+import Foundation
+
+/// Character kinds the scanner works with (one byte per scalar).
+enum Kind {
+    static let space: UInt8 = 0
+    static let letter: UInt8 = 1
+    static let digit: UInt8 = 2
+    static let mark: UInt8 = 3
+    static let cjk: UInt8 = 4        // scripts written without spaces
+    static let clause: UInt8 = 5     // . , ; : 。 、 — ends a negation scope
+    static let bang: UInt8 = 6       // ! ?
+    static let emoji: UInt8 = 7
+    static let emojiPart: UInt8 = 8  // ZWJ, variation selectors, skin tones, tags, keycap
+    static let currency: UInt8 = 9
+    static let other: UInt8 = 10     // other punctuation and symbols: separators
+    static let apostrophe: UInt8 = 11
+    static let hyphen: UInt8 = 12
+    static let plus: UInt8 = 13
+    static let at: UInt8 = 14
+}
+
+@inline(__always) func isWordKind(_ k: UInt8) -> Bool { k &- 1 < 3 }  // letter, digit, mark
+
+/// Token flags.
+enum TokenFlag {
+    /// The token carries the negation prefix.
+    static let negated: UInt8 = 1
+    /// A plain word: character n-grams are taken from it.
+    static let word: UInt8 = 2
+}
+
+private func scalars(_ s: String) -> [UInt32] { s.unicodeScalars.map { $0.value } }
+
+/// Literal tokens.
+enum Literal {
+    static let num = scalars("<num>"), plusNum = scalars("<+num>"), minusNum = scalars("<-num>")
+    static let pct = scalars("<pct>"), plusPct = scalars("<+pct>"), minusPct = scalars("<-pct>")
+    static let url = scalars("<url>"), user = scalars("<user>"), cur = scalars("<cur>")
+    static let bang = scalars("!"), question = scalars("?"), percentSign = scalars("%")
+    static let nt = scalars("n't"), can = scalars("can"), will = scalars("will"), shall = scalars("shall")
+    static let currencyCodes = ["eur", "usd", "gbp", "jpy", "chf", "sek", "nok", "dkk", "cny", "rmb", "inr", "cad",
+                                "aud", "rub", "hkd", "sgd", "krw", "brl", "pln", "zar", "nzd"].map(scalars)
+}
+
+/// Whether `v` belongs to a script written without spaces between words.
+@inline(__always) func isNoSpaceScript(_ v: UInt32) -> Bool {
+    switch v {
+    case 0x0E00...0x0EFF, 0x1000...0x109F, 0x1780...0x17FF,            // Thai, Lao, Myanmar, Khmer
+         0x2E80...0x2FDF, 0x3005...0x3007, 0x3021...0x3029, 0x3031...0x3035,
+         0x3040...0x30FA, 0x30FC...0x30FF, 0x31F0...0x31FF,            // kana (not the middle dot 30FB)
+         0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF66...0xFF9F,
+         0x20000...0x3134F:
+        return true
+    default:
+        return false
+    }
+}
+
+/// Kind (and replacement value) of a non-ASCII scalar.
+func classify(_ u: Unicode.Scalar) -> (UInt32, UInt8) {
+    let v = u.value
+    switch v {
+    case 0x2019, 0x02BC: return (0x27, Kind.apostrophe)
+    case 0x2010, 0x2011, 0x2212: return (0x2D, Kind.hyphen)
+    case 0x3001, 0x3002, 0xFF61, 0xFF64, 0x0964, 0x0965, 0x060C, 0x061B, 0x06D4: return (v, Kind.clause)
+    case 0x061F: return (0x3F, Kind.bang)
+    case 0x200D, 0xFE0E, 0xFE0F, 0x20E3, 0x1F3FB...0x1F3FF, 0xE0020...0xE007F: return (v, Kind.emojiPart)
+    default: break
+    }
+    let p = u.properties
+    switch p.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark:
+        return (v, Kind.mark)
+    case .decimalNumber:
+        return (v, Kind.digit)
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .letterNumber, .otherNumber:
+        return (v, isNoSpaceScript(v) ? Kind.cjk : Kind.letter)
+    case .currencySymbol:
+        return (v, Kind.currency)
+    case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .format:
+        return (v, Kind.space)
+    default:
+        if v >= 0x2100 && (p.isEmojiPresentation || p.isEmoji) { return (v, Kind.emoji) }
+        return (v, Kind.other)
+    }
+}
+
+/// The tokenizer engine shared by the readable `Tokenizer.tokens(_:)` path and the fast feature path.
+/// It normalizes a text into a scalar buffer, then emits tokens into reusable buffers: the token text (scalars
+/// without the negation prefix), its end offset, its FNV-1a key (over the UTF-8 of prefix + text) and flags.
+struct TokenScanner {
+    let config: TokenizerConfig
+    private let lower: [UInt8]
+    private let asciiKind: [UInt8]
+    private let cues: [[UInt32]]
+    private let cueFirst: Set<UInt32>
+    private let prefixHash: UInt64
+    private let cueNT: Bool
+
+    // Normalized input.
+    private(set) var s: [UInt32] = []
+    private(set) var k: [UInt8] = []
+    // Output tokens.
+    private(set) var tokText: [UInt32] = []
+    private(set) var tokEnd: [Int32] = []
+    private(set) var tokHash: [UInt64] = []
+    private(set) var tokFlags: [UInt8] = []
+    private var unitStart: [Int] = []
+    private var negating = false
+
+    init(_ config: TokenizerConfig) {
+        self.config = config
+        var lower = [UInt8](repeating: 0, count: 128)
+        var kind = [UInt8](repeating: Kind.other, count: 128)
+        for b in 0..<128 {
+            lower[b] = config.caseFold && b >= 65 && b <= 90 ? UInt8(b + 32) : UInt8(b)
+            switch b {
+            case 0...32, 127: kind[b] = Kind.space
+            case 48...57: kind[b] = Kind.digit
+            case 65...90, 97...122: kind[b] = Kind.letter
+            case 46, 44, 59, 58: kind[b] = Kind.clause          // . , ; :
+            case 33, 63: kind[b] = Kind.bang                    // ! ?
+            case 39: kind[b] = Kind.apostrophe
+            case 45: kind[b] = Kind.hyphen
+            case 43: kind[b] = Kind.plus
+            case 64: kind[b] = Kind.at
+            case 36: kind[b] = Kind.currency                    // $
+            default: kind[b] = Kind.other
+            }
+        }
+        self.lower = lower
+        self.asciiKind = kind
+        self.cues = config.negationCues.map(scalars)
+        self.cueFirst = Set(cues.compactMap { $0.first })
+        var h = StableHash.fnvOffset
+        for b in config.negationPrefix.utf8 { h = StableHash.step(h, UInt32(b)) }
+        self.prefixHash = h
+        self.cueNT = config.negationCues.contains("n't")
+        s.reserveCapacity(512); k.reserveCapacity(512)
+        tokText.reserveCapacity(512); tokEnd.reserveCapacity(128); tokHash.reserveCapacity(128); tokFlags.reserveCapacity(128)
+    }
+
+    var tokenCount: Int { tokEnd.count }
+
+    @inline(__always) func tokenStart(_ t: Int) -> Int { t == 0 ? 0 : Int(tokEnd[t - 1]) }
+
+    // MARK: Loading
+
+    private mutating func load(_ text: String) {
+        s.removeAll(keepingCapacity: true)
+        k.removeAll(keepingCapacity: true)
+        let done: Bool? = text.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+            var acc: UInt8 = 0
+            for b in buf { acc |= b }
+            if acc >= 0x80 { return false }
+            for b in buf {
+                let v = lower[Int(b)]
+                s.append(UInt32(v))
+                k.append(asciiKind[Int(v)])
+            }
+            return true
+        }
+        if done == true { return }
+        var t = text
+        if config.normalizeUnicode { t = t.precomposedStringWithCompatibilityMapping }
+        if config.caseFold {
+            t = t.folding(options: .caseInsensitive, locale: nil)
+            if config.normalizeUnicode { t = t.precomposedStringWithCompatibilityMapping }
+        }
+        for u in t.unicodeScalars {
+            let v = u.value
+            if v < 0x80 {
+                let b = lower[Int(v)]
+                s.append(UInt32(b)); k.append(asciiKind[Int(b)])
+            } else {
+                let (m, kind) = classify(u)
+                s.append(m); k.append(kind)
+            }
+        }
+    }
+
+    // MARK: Emission
+
+    @inline(__always)
+    private mutating func emit(_ lo: Int, _ hi: Int, flags: UInt8, negatable: Bool) {
+        let neg = negatable && negating
+        var h = neg ? prefixHash : StableHash.fnvOffset
+        var i = lo
+        while i < hi {
+            let v = s[i]
+            tokText.append(v)
+            h = StableHash.step(h, scalar: v)
+            i &+= 1
+        }
+        tokEnd.append(Int32(truncatingIfNeeded: tokText.count))
+        tokHash.append(h)
+        tokFlags.append(neg ? flags | TokenFlag.negated : flags)
+    }
+
+    private mutating func emit(literal: [UInt32], flags: UInt8, negatable: Bool) {
+        let neg = negatable && negating
+        var h = neg ? prefixHash : StableHash.fnvOffset
+        for v in literal {
+            tokText.append(v)
+            h = StableHash.step(h, scalar: v)
+        }
+        tokEnd.append(Int32(truncatingIfNeeded: tokText.count))
+        tokHash.append(h)
+        tokFlags.append(neg ? flags | TokenFlag.negated : flags)
+    }
+
+    @inline(__always)
+    private func matches(_ lo: Int, _ hi: Int, _ lit: [UInt32]) -> Bool {
+        if hi - lo != lit.count { return false }
+        var i = lo
+        for v in lit { if s[i] != v { return false }; i &+= 1 }
+        return true
+    }
+
+    @inline(__always)
+    private func isCue(_ lo: Int, _ hi: Int) -> Bool {
+        guard config.markNegation, cueFirst.contains(s[lo]) else {
+            // Unsplit contractions ("don't") still open a scope when "n't" is a cue.
+            return config.markNegation && cueNT && !config.splitContractions && endsWithNT(lo, hi)
+        }
+        for c in cues where matches(lo, hi, c) { return true }
+        return cueNT && !config.splitContractions && endsWithNT(lo, hi)
+    }
+
+    @inline(__always)
+    private func endsWithNT(_ lo: Int, _ hi: Int) -> Bool {
+        hi - lo >= 3 && s[hi - 3] == 0x6E && s[hi - 2] == 0x27 && s[hi - 1] == 0x74
+    }
+
+    /// Emits a word (or word part) and opens a negation scope when it is a cue.
+    private mutating func emitWord(_ lo: Int, _ hi: Int) {
+        let cue = isCue(lo, hi)
+        emit(lo, hi, flags: TokenFlag.word, negatable: !cue)
+        if cue { negating = true }
+    }
+
+    private mutating func emitWord(literal: [UInt32]) {
+        let cue = config.markNegation && cues.contains(literal)
+        emit(literal: literal, flags: TokenFlag.word, negatable: !cue)
+        if cue { negating = true }
+    }
+
+    // MARK: Scanning
+
+    /// Tokenizes `text` into the token buffers.
+    mutating func scan(_ text: String) {
+        load(text)
+        tokText.removeAll(keepingCapacity: true)
+        tokEnd.removeAll(keepingCapacity: true)
+        tokHash.removeAll(keepingCapacity: true)
+        tokFlags.removeAll(keepingCapacity: true)
+        negating = false
+        let n = s.count
+        var i = 0
+        while i < n {
+            let kind = k[i]
+            switch kind {
+            case Kind.letter, Kind.mark:
+                i = scanWord(i, n)
+            case Kind.digit:
+                i = scanNumber(i, digits: i, sign: 0, n)
+            case Kind.space, Kind.other:
+                i &+= 1
+            case Kind.clause:
+                negating = false
+                i &+= 1
+            case Kind.cjk:
+                i = scanRun(i, n)
+            case Kind.bang:
+                if config.keepExclamationQuestion {
+                    emit(literal: s[i] == 0x21 ? Literal.bang : Literal.question, flags: 0, negatable: false)
+                }
+                negating = false
+                i &+= 1
+            case Kind.emoji:
+                i = scanEmoji(i, n)
+            case Kind.currency:
+                if config.currencyClass { emit(literal: Literal.cur, flags: 0, negatable: true) }
+                i &+= 1
+            case Kind.plus, Kind.hyphen:
+                if i + 1 < n && k[i + 1] == Kind.digit && (i == 0 || !isWordKind(k[i - 1])) {
+                    i = scanNumber(i, digits: i + 1, sign: s[i], n)
+                } else {
+                    i &+= 1
+                }
+            case Kind.at:
+                if config.mentionClass && i + 1 < n && isWordKind(k[i + 1]) && (i == 0 || !isWordKind(k[i - 1])) {
+                    var j = i + 1
+                    while j < n && (isWordKind(k[j]) || s[j] == 0x5F) { j &+= 1 }
+                    emit(literal: Literal.user, flags: 0, negatable: true)
+                    i = j
+                } else {
+                    i &+= 1
+                }
+            case Kind.apostrophe:
+                i = scanApostrophe(i, n)
+            default:
+                i &+= 1
+            }
+        }
+    }
+
+    @inline(__always)
+    private func hasPrefix(_ i: Int, _ n: Int, _ p: StaticString) -> Bool {
+        let count = p.utf8CodeUnitCount
+        if i + count > n { return false }
+        return p.withUTF8Buffer { buf in
+            for j in 0..<count where s[i + j] != UInt32(buf[j]) { return false }
+            return true
+        }
+    }
+
+    private mutating func scanWord(_ i: Int, _ n: Int) -> Int {
+        if config.urlClass && (s[i] == 0x68 || s[i] == 0x77)
+            && (hasPrefix(i, n, "http://") || hasPrefix(i, n, "https://") || hasPrefix(i, n, "www.")) {
+            var j = i
+            while j < n && k[j] != Kind.space { j &+= 1 }
+            while j > i + 4 && isTrailingURLPunctuation(s[j - 1]) { j &-= 1 }
+            emit(literal: Literal.url, flags: 0, negatable: true)
+            return j
+        }
+        var j = i + 1
+        while true {
+            while j < n && isWordKind(k[j]) { j &+= 1 }
+            if j + 1 < n {
+                let kj = k[j]
+                if kj == Kind.apostrophe && k[j - 1] != Kind.digit && k[j + 1] == Kind.letter { j &+= 2; continue }
+                if kj == Kind.hyphen && isWordKind(k[j + 1]) { j &+= 2; continue }
+            }
+            break
+        }
+        let len = j - i
+        if config.currencyClass && len == 3 && nextNonSpaceIsDigit(j, n) {
+            for code in Literal.currencyCodes where matches(i, j, code) {
+                emit(literal: Literal.cur, flags: 0, negatable: true)
+                return j
+            }
+        }
+        if config.splitContractions && len >= 3 {
+            if len > 3 && endsWithNT(i, j) && k[j - 4] == Kind.letter {
+                let stemEnd = j - 3
+                if matches(i, stemEnd, [0x63, 0x61]) { emitWord(literal: Literal.can) }            // ca → can
+                else if matches(i, stemEnd, [0x77, 0x6F]) { emitWord(literal: Literal.will) }      // wo → will
+                else if matches(i, stemEnd, [0x73, 0x68, 0x61]) { emitWord(literal: Literal.shall) } // sha → shall
+                else { emitWord(i, stemEnd) }
+                let cue = config.markNegation && cueNT
+                emit(literal: Literal.nt, flags: 0, negatable: !cue)
+                if cue { negating = true }
+                return j
+            }
+            var a = -1
+            if s[j - 2] == 0x27 && (s[j - 1] == 0x73 || s[j - 1] == 0x64 || s[j - 1] == 0x6D) { a = j - 2 }
+            else if len >= 4 && s[j - 3] == 0x27 && isTwoLetterClitic(s[j - 2], s[j - 1]) { a = j - 3 }
+            if a > i {
+                emitWord(i, a)
+                emit(a, j, flags: 0, negatable: true)
+                return j
+            }
+        }
+        emitWord(i, j)
+        return j
+    }
+
+    @inline(__always)
+    private func isTrailingURLPunctuation(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F, 0x29, 0x5D, 0x7D, 0x22, 0x27: return true
+        default: return false
+        }
+    }
+
+    @inline(__always)
+    private func isTwoLetterClitic(_ a: UInt32, _ b: UInt32) -> Bool {
+        (a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C)  // re ve ll
+    }
+
+    @inline(__always)
+    private func nextNonSpaceIsDigit(_ j: Int, _ n: Int) -> Bool {
+        var q = j
+        while q < n && k[q] == Kind.space { q &+= 1 }
+        return q < n && k[q] == Kind.digit
+    }
+
+    /// End of the word `lit` at `q` when it is there as a whole word.
+    @inline(__always)
+    private func wordAt(_ q: Int, _ n: Int, _ lit: StaticString) -> Int? {
+        let c = lit.utf8CodeUnitCount
+        guard hasPrefix(q, n, lit) else { return nil }
+        if q + c < n && isWordKind(k[q + c]) { return nil }
+        return q + c
+    }
+
+    private mutating func scanNumber(_ start: Int, digits: Int, sign: UInt32, _ n: Int) -> Int {
+        var j = digits
+        while j < n && k[j] == Kind.digit { j &+= 1 }
+        while j + 1 < n && (s[j] == 0x2C || s[j] == 0x2E) && k[j + 1] == Kind.digit {
+            j &+= 2
+            while j < n && k[j] == Kind.digit { j &+= 1 }
+        }
+        var q = j
+        while q < n && s[q] == 0x20 { q &+= 1 }
+        var end = j
+        var pct = false
+        if q < n && s[q] == 0x25 {
+            pct = true; end = q + 1
+        } else if config.numberClasses && q < n && k[q] == Kind.letter {
+            if let e = wordAt(q, n, "percent") ?? wordAt(q, n, "pct") {
+                pct = true; end = e
+            } else if let e = wordAt(q, n, "per") {
+                var r = e
+                while r < n && s[r] == 0x20 { r &+= 1 }
+                if r > e, let e2 = wordAt(r, n, "cent") { pct = true; end = e2 }
+            }
+        }
+        if config.numberClasses {
+            let lit: [UInt32]
+            switch (sign, pct) {
+            case (0x2B, false): lit = Literal.plusNum
+            case (0x2D, false): lit = Literal.minusNum
+            case (0x2B, true): lit = Literal.plusPct
+            case (0x2D, true): lit = Literal.minusPct
+            case (_, true): lit = Literal.pct
+            default: lit = Literal.num
+            }
+            emit(literal: lit, flags: 0, negatable: true)
+        } else {
+            emit(start, j, flags: 0, negatable: true)
+            if pct { emit(literal: Literal.percentSign, flags: 0, negatable: true) }
+        }
+        return end
+    }
+
+    private mutating func scanApostrophe(_ i: Int, _ n: Int) -> Int {
+        if config.splitContractions && (i == 0 || !isWordKind(k[i - 1])) && i + 1 < n && k[i + 1] == Kind.letter {
+            var j = i + 1
+            while j < n && k[j] == Kind.letter { j &+= 1 }
+            if j == n || !isWordKind(k[j]) {
+                let len = j - i - 1
+                let c = s[i + 1]
+                if (len == 1 && (c == 0x73 || c == 0x64 || c == 0x6D)) || (len == 2 && isTwoLetterClitic(c, s[i + 2])) {
+                    emit(i, j, flags: 0, negatable: true)
+                    return j
+                }
+            }
+        }
+        return i + 1
+    }
+
+    private mutating func scanRun(_ i: Int, _ n: Int) -> Int {
+        unitStart.removeAll(keepingCapacity: true)
+        var j = i
+        while j < n && k[j] == Kind.cjk {
+            unitStart.append(j)
+            j &+= 1
+            while j < n && (k[j] == Kind.mark || s[j] == 0xFE0E || s[j] == 0xFE0F) { j &+= 1 }
+        }
+        let units = unitStart.count
+        if units == 1 || !config.cjkBigrams {
+            for m in 0..<units {
+                emit(unitStart[m], m + 1 < units ? unitStart[m + 1] : j, flags: 0, negatable: true)
+            }
+        } else {
+            for m in 0..<(units - 1) {
+                emit(unitStart[m], m + 2 < units ? unitStart[m + 2] : j, flags: 0, negatable: true)
+            }
+        }
+        return j
+    }
+
+    private mutating func scanEmoji(_ i: Int, _ n: Int) -> Int {
+        var j = i + 1
+        let ri: ClosedRange<UInt32> = 0x1F1E6...0x1F1FF
+        if ri.contains(s[i]) && j < n && ri.contains(s[j]) { j &+= 1 }
+        let end = j
+        while j < n {
+            if k[j] == Kind.emojiPart { j &+= 1 }
+            else if k[j] == Kind.emoji && s[j - 1] == 0x200D { j &+= 1 }
+            else { break }
+        }
+        if config.keepEmoji { emit(i, end, flags: 0, negatable: true) }
+        return j
+    }
+
+    // MARK: Readable output
+
+    /// The tokens of the last scan as strings (with the negation prefix) and their unprefixed text.
+    func tokenStrings() -> [(token: String, base: String, flags: UInt8)] {
+        var out: [(String, String, UInt8)] = []
+        out.reserveCapacity(tokenCount)
+        for t in 0..<tokenCount {
+            var base = String.UnicodeScalarView()
+            for v in tokText[tokenStart(t)..<Int(tokEnd[t])] { base.append(Unicode.Scalar(v) ?? "\u{FFFD}") }
+            let b = String(base)
+            let f = tokFlags[t]
+            out.append((f & TokenFlag.negated != 0 ? config.negationPrefix + b : b, b, f))
+        }
+        return out
+    }
+}

@@ -1,0 +1,79 @@
+/// How text is cut into tokens. Stored with every model so prediction tokenizes exactly like training.
+///
+/// Decisions (documented behaviour of `Tokenizer`):
+/// - Normalization: texts containing any non-ASCII byte are NFKC-normalized, case-folded (full Unicode case
+///   folding, e.g. `ß` → `ss`) and NFKC-normalized again; pure ASCII texts are only lower-cased (identical result).
+///   `’` and `ʼ` count as apostrophes, `‐ ‑ −` as hyphen-minus.
+/// - Words: maximal runs of letters, combining marks and digits of any script. An apostrophe between two letters
+///   and a hyphen between two word characters join: `year-on-year` and `o'neil` stay one token (the parts are
+///   not emitted; character n-grams cover them).
+/// - Contractions (`splitContractions`): `don't` → `do` `n't`; `can't` → `can` `n't`, `won't` → `will` `n't`,
+///   `shan't` → `shall` `n't`; clitics `'s 're 've 'll 'd 'm` are split off (`company's` → `company` `'s`),
+///   also when already detached (`Citycon 's`).
+/// - `!` and `?` are tokens (`keepExclamationQuestion`); other punctuation separates tokens.
+/// - Classes: numbers → `<num>`, percentages (`5%`, `5 %`, `5 percent`, `5 pct`, `5 per cent`) → `<pct>`; an
+///   explicit sign right before the digits keeps it: `<+num>` `<-num>` `<+pct>` `<-pct>`. Digit groups and
+///   decimals (`23,383,927.80`) are one number; letters glued to a number are a separate word (`5bn` →
+///   `<num>` `bn`). URLs (`http://`, `https://`, `www.`) → `<url>`, `@name` → `<user>`, currency symbols
+///   (`$ € £ ¥` …, Unicode category Sc) → `<cur>`, and ISO codes (`eur usd gbp …`) directly before a number → `<cur>`:
+///   `$5bn` and `EUR 5 bn` both give `<cur> <num> bn`.
+/// - Emoji: each emoji (or flag pair) is one token; skin-tone modifiers, variation selectors and ZWJ are dropped.
+/// - Scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar): a run of such
+///   characters gives its character bigrams (`株価が` → `株価` `価が`), a single character gives itself.
+/// - Negation (`markNegation`): after a cue (`negationCues`, e.g. not, no, never, n't, without) every token gets
+///   `negationPrefix` (`not_good`) until the next `.` `,` `;` `:` `!` `?` (or `。` `、`). Cues themselves are not marked.
+public struct TokenizerConfig: Codable, Equatable, Sendable {
+    /// NFKC-normalize non-ASCII texts.
+    public var normalizeUnicode: Bool
+    /// Case-fold (lower-case) the text.
+    public var caseFold: Bool
+    /// Split `n't` and clitics off words (see type documentation).
+    public var splitContractions: Bool
+    /// Replace numbers and percentages by `<num>` / `<pct>` class tokens (with sign); otherwise keep the digits.
+    public var numberClasses: Bool
+    /// Replace URLs by `<url>`.
+    public var urlClass: Bool
+    /// Replace `@mentions` by `<user>`.
+    public var mentionClass: Bool
+    /// Replace currency symbols (and ISO codes before a number) by `<cur>`.
+    public var currencyClass: Bool
+    /// Emit `!` and `?` as tokens.
+    public var keepExclamationQuestion: Bool
+    /// Emit emoji as tokens.
+    public var keepEmoji: Bool
+    /// Character bigrams inside runs of scripts written without spaces (otherwise single characters).
+    public var cjkBigrams: Bool
+    /// Mark tokens inside a negation scope.
+    public var markNegation: Bool
+    /// Words that open a negation scope (compared after normalization and case folding).
+    public var negationCues: [String]
+    /// Prefix added to tokens inside a negation scope. Must not contain spaces or `:`.
+    public var negationPrefix: String
+
+    /// The default negation cues.
+    public static let defaultNegationCues = ["not", "no", "never", "n't", "without", "nor", "cannot",
+                                             "none", "nothing", "nobody", "neither", "nowhere"]
+
+    public init(normalizeUnicode: Bool = true, caseFold: Bool = true, splitContractions: Bool = true,
+                numberClasses: Bool = true, urlClass: Bool = true, mentionClass: Bool = true,
+                currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
+                cjkBigrams: Bool = true, markNegation: Bool = true,
+                negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
+        self.normalizeUnicode = normalizeUnicode
+        self.caseFold = caseFold
+        self.splitContractions = splitContractions
+        self.numberClasses = numberClasses
+        self.urlClass = urlClass
+        self.mentionClass = mentionClass
+        self.currencyClass = currencyClass
+        self.keepExclamationQuestion = keepExclamationQuestion
+        self.keepEmoji = keepEmoji
+        self.cjkBigrams = cjkBigrams
+        self.markNegation = markNegation
+        self.negationCues = negationCues
+        self.negationPrefix = negationPrefix
+    }
+
+    /// The default configuration (negation marking on; change `markNegation` here to flip the project default).
+    public static let `default` = TokenizerConfig()
+}

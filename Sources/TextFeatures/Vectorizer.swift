@@ -1,0 +1,440 @@
+import Foundation
+import Sparse
+
+/// Texts → sparse feature rows (`CSRMatrix`), following a `FeatureConfig`.
+///
+/// `config`, `featureNames` and `idf` are everything needed to rebuild a fitted vectorizer
+/// (`init(config:featureNames:idf:)`). All batch operations run on every core over fixed contiguous row blocks
+/// and give the same output bit for bit as a serial run.
+public struct Vectorizer: Codable, Equatable, Sendable {
+    /// The configuration (with out-of-range values clamped at fit time).
+    public let config: FeatureConfig
+    /// Column id → feature name (vocabulary mode); empty in hashing mode.
+    public private(set) var featureNames: [String]
+    /// Smooth idf per column (empty unless `weighting == .tfidf`).
+    public private(set) var idf: [Float]
+    /// Number of columns of the produced matrices.
+    public let featureCount: Int
+    /// Columns `0..<wordColumnCount` hold word n-grams, the rest character n-grams.
+    let wordColumnCount: Int
+    /// Key → column (vocabulary mode).
+    let lookup: KeyTable
+
+    private enum CodingKeys: String, CodingKey { case config, featureNames, idf }
+
+    /// Rebuilds a vectorizer from stored values. Names must come from a fitted vectorizer (word n-grams first,
+    /// then `c:` character n-grams); in hashing mode pass no names. Missing idf values count as 1.
+    public init(config: FeatureConfig, featureNames: [String], idf: [Float]) {
+        let config = config.sanitized
+        self.config = config
+        self.featureNames = featureNames
+        switch config.vocabulary {
+        case .hashing(let buckets):
+            featureCount = buckets * (config.charNgrams == nil ? 1 : 2)
+            wordColumnCount = buckets
+            self.featureNames = []
+            lookup = KeyTable()
+        case .vocabulary:
+            featureCount = featureNames.count
+            var table = KeyTable(minimumCapacity: featureNames.count)
+            var words = featureNames.count
+            for (id, name) in featureNames.enumerated() {
+                let isChar = name.hasPrefix(FeatureExtractor.charPrefix)
+                if isChar && words == featureNames.count { words = id }
+                let key = isChar ? StableHash.fnv1a(name)
+                                 : StableHash.ngramKey(name.split(separator: " ", omittingEmptySubsequences: false).map(String.init))
+                table.insert(key, Int32(truncatingIfNeeded: id))
+            }
+            wordColumnCount = words
+            lookup = table
+        }
+        if config.weighting == .tfidf {
+            var v = Array(idf.prefix(featureCount))
+            if v.count < featureCount { v.append(contentsOf: repeatElement(1, count: featureCount - v.count)) }
+            self.idf = v
+        } else {
+            self.idf = []
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(config: try c.decode(FeatureConfig.self, forKey: .config),
+                  featureNames: try c.decode([String].self, forKey: .featureNames),
+                  idf: try c.decode([Float].self, forKey: .idf))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(config, forKey: .config)
+        try c.encode(featureNames, forKey: .featureNames)
+        try c.encode(idf, forKey: .idf)
+    }
+
+    public static func == (a: Vectorizer, b: Vectorizer) -> Bool {
+        a.config == b.config && a.featureNames == b.featureNames && a.idf == b.idf
+    }
+
+    // MARK: Fitting
+
+    /// Learns the vocabulary (vocabulary mode) and document frequencies (TF-IDF). Deterministic.
+    public static func fit(_ texts: [String], config: FeatureConfig) -> Vectorizer {
+        let config = config.sanitized
+        switch config.vocabulary {
+        case .hashing:
+            let shell = Vectorizer(config: config, featureNames: [], idf: [])
+            guard config.weighting == .tfidf else { return shell }
+            let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 2)
+            let dfs = Parallel.map(blocks) { r -> [UInt32] in
+                var df = [UInt32](repeating: 0, count: shell.featureCount)
+                var rb = RowBuilder(config)
+                for i in r {
+                    shell.countRow(texts[i], &rb)
+                    for c in rb.cols { df[Int(c)] &+= 1 }
+                }
+                return df
+            }
+            return Vectorizer(config: config, featureNames: [], idf: idfValues(sum(dfs, shell.featureCount), rows: texts.count))
+        case .vocabulary(let minDF, let maxFeatures):
+            return fitVocabulary(texts, config: config, minDF: minDF, maxFeatures: maxFeatures)
+        }
+    }
+
+    /// `fit` then `transform` (in hashing mode in one tokenization pass). Same result as calling both.
+    public static func fitTransform(_ texts: [String], config: FeatureConfig) -> (Vectorizer, CSRMatrix) {
+        let config = config.sanitized
+        guard case .hashing = config.vocabulary else {
+            let v = fit(texts, config: config)
+            return (v, v.transform(texts))
+        }
+        let shell = Vectorizer(config: config, featureNames: [], idf: [])
+        let tfidf = config.weighting == .tfidf
+        let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 2)
+        let parts = Parallel.map(blocks) { r -> (Part, [UInt32]) in
+            var df = [UInt32](repeating: 0, count: tfidf ? shell.featureCount : 0)
+            var rb = RowBuilder(config)
+            var part = Part(rows: r.count)
+            for i in r {
+                shell.countRow(texts[i], &rb)
+                if tfidf { for c in rb.cols { df[Int(c)] &+= 1 } }
+                part.append(rb.cols, rb.vals)
+            }
+            return (part, df)
+        }
+        let v = tfidf ? Vectorizer(config: config, featureNames: [], idf: idfValues(sum(parts.map { $0.1 }, shell.featureCount), rows: texts.count))
+                      : shell
+        let raw = v.assemble(parts.map { $0.0 }, weigh: true)
+        return (v, raw)
+    }
+
+    static func sum(_ arrays: [[UInt32]], _ count: Int) -> [UInt32] {
+        var total = [UInt32](repeating: 0, count: count)
+        for a in arrays { for j in 0..<min(count, a.count) { total[j] &+= a[j] } }
+        return total
+    }
+
+    /// Smooth idf: `ln((1 + n) / (1 + df)) + 1`.
+    static func idfValues<C: Collection>(_ df: C, rows: Int) -> [Float] where C.Element == UInt32 {
+        let n1 = Double(rows) + 1
+        return df.map { Float(log(n1 / (Double($0) + 1)) + 1) }
+    }
+
+    private static func fitVocabulary(_ texts: [String], config: FeatureConfig, minDF: Int, maxFeatures: Int?) -> Vectorizer {
+        let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 2)
+        let tables = Parallel.map(blocks) { r -> CountTable in
+            var ex = FeatureExtractor(config)
+            var table = CountTable()
+            var buf: [UInt64] = []
+            for i in r {
+                ex.extract(texts[i])
+                for g in 0..<2 {
+                    buf.removeAll(keepingCapacity: true)
+                    buf.append(contentsOf: g == 0 ? ex.wordKeys : ex.charKeys)
+                    if buf.isEmpty { continue }
+                    buf.sort()
+                    var prev = buf[0]
+                    table.add(prev, n: 1, row: Int32(truncatingIfNeeded: i), group: UInt8(g))
+                    for key in buf.dropFirst() where key != prev {
+                        prev = key
+                        table.add(key, n: 1, row: Int32(truncatingIfNeeded: i), group: UInt8(g))
+                    }
+                }
+            }
+            return table
+        }
+        var total = tables.first ?? CountTable()
+        for t in tables.dropFirst() { total.merge(t) }
+
+        struct Candidate { var key: UInt64; var df: UInt32; var row: Int32; var group: UInt8 }
+        var cand: [Candidate] = []
+        for i in 0..<total.capacity where total.df[i] >= UInt32(clamping: minDF) {
+            cand.append(Candidate(key: total.keys[i], df: total.df[i], row: total.firstRow[i], group: total.group[i]))
+        }
+        if let m = maxFeatures, cand.count > m {
+            cand.sort { $0.df != $1.df ? $0.df > $1.df : $0.key < $1.key }
+            cand.removeLast(cand.count - m)
+        }
+        cand.sort { $0.group != $1.group ? $0.group < $1.group : ($0.df != $1.df ? $0.df > $1.df : $0.key < $1.key) }
+
+        // Names: one String per kept feature, taken from the first text that has it.
+        var ids = KeyTable(minimumCapacity: cand.count)
+        for (id, c) in cand.enumerated() { ids.insert(c.key, Int32(id)) }
+        let rows = Array(Set(cand.map { $0.row })).sorted()
+        let found = Parallel.map(Parallel.blocks(rows.count, maxBlocks: Parallel.cores * 2, minimumRows: 64)) { r -> [(Int32, String)] in
+            var ex = FeatureExtractor(config)
+            var out: [(Int32, String)] = []
+            for ri in r {
+                let row = rows[ri]
+                for f in ex.namedFeatures(texts[Int(row)]) {
+                    let id = ids.find(f.key)
+                    if id >= 0 && cand[Int(id)].row == row { out.append((id, f.name)) }
+                }
+            }
+            return out
+        }
+        var names = [String?](repeating: nil, count: cand.count)
+        for list in found { for (id, name) in list where names[Int(id)] == nil { names[Int(id)] = name } }
+        let featureNames = names.enumerated().map { $0.element ?? "#\(String(cand[$0.offset].key, radix: 16))" }
+        let idf = config.weighting == .tfidf ? idfValues(cand.map { $0.df }, rows: texts.count) : []
+        return Vectorizer(config: config, featureNames: featureNames, idf: idf)
+    }
+
+    // MARK: Transforming
+
+    /// One row per text. Parallel over fixed row blocks; identical to a serial run.
+    public func transform(_ texts: [String]) -> CSRMatrix {
+        transform(texts, maxBlocks: Parallel.cores * 4)
+    }
+
+    func transform(_ texts: [String], maxBlocks: Int, minimumRows: Int = 512) -> CSRMatrix {
+        let blocks = Parallel.blocks(texts.count, maxBlocks: maxBlocks, minimumRows: minimumRows)
+        let parts = Parallel.map(blocks) { r -> Part in
+            var rb = RowBuilder(config)
+            var part = Part(rows: r.count)
+            for i in r {
+                countRow(texts[i], &rb)
+                rb.vals.withUnsafeMutableBufferPointer { v in
+                    rb.cols.withUnsafeBufferPointer { c in weigh(c, v) }
+                }
+                part.append(rb.cols, rb.vals)
+            }
+            return part
+        }
+        return assemble(parts, weigh: false)
+    }
+
+    /// The sparse row of one text: strictly increasing column indices and their values.
+    public func transform(_ text: String) -> (indices: [Int32], values: [Float]) {
+        var rb = RowBuilder(config)
+        countRow(text, &rb)
+        rb.vals.withUnsafeMutableBufferPointer { v in
+            rb.cols.withUnsafeBufferPointer { c in weigh(c, v) }
+        }
+        return (rb.cols, rb.vals)
+    }
+
+    /// The features of one text with their names, for explanations. In hashing mode a column's name is the text's
+    /// own n-gram(s) that fell into it (several joined by ` | ` on a collision).
+    public func features(of text: String) -> [(name: String, index: Int32, value: Float)] {
+        let row = transform(text)
+        var names: [Int32: [String]] = [:]
+        if featureNames.isEmpty {
+            var ex = FeatureExtractor(config)
+            for f in ex.namedFeatures(text) {
+                let c = column(f.key, group: f.group)
+                if c >= 0, !(names[c]?.contains(f.name) ?? false) { names[c, default: []].append(f.name) }
+            }
+        }
+        return zip(row.indices, row.values).map { (c, v) in
+            let name = featureNames.isEmpty ? (names[c] ?? []).sorted().joined(separator: " | ") : featureNames[Int(c)]
+            return (name, c, v)
+        }
+    }
+
+    // MARK: Row kernel
+
+    /// Column of a feature key (-1 when outside the vocabulary).
+    @inline(__always)
+    func column(_ key: UInt64, group: Int) -> Int32 {
+        switch config.vocabulary {
+        case .hashing(let b):
+            return Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b) + (group == 0 ? 0 : b))
+        case .vocabulary:
+            return lookup.find(key)
+        }
+    }
+
+    /// Fills `rb.cols` (strictly increasing) and `rb.vals` (raw counts) for one text.
+    @inline(__always)
+    func countRow(_ text: String, _ rb: inout RowBuilder) {
+        rb.extractor.extract(text)
+        rb.keys.removeAll(keepingCapacity: true)
+        switch config.vocabulary {
+        case .hashing(let b):
+            for key in rb.extractor.wordKeys {
+                rb.keys.append(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b)))
+            }
+            if config.charNgrams != nil {
+                for key in rb.extractor.charKeys {
+                    rb.keys.append(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b) + b))
+                }
+            }
+        case .vocabulary:
+            for key in rb.extractor.wordKeys {
+                let c = lookup.find(key)
+                if c >= 0 { rb.keys.append(c) }
+            }
+            if config.charNgrams != nil {
+                for key in rb.extractor.charKeys {
+                    let c = lookup.find(key)
+                    if c >= 0 { rb.keys.append(c) }
+                }
+            }
+        }
+        rb.cols.removeAll(keepingCapacity: true)
+        rb.vals.removeAll(keepingCapacity: true)
+        let n = rb.keys.count
+        if n == 0 { return }
+        rb.keys.withUnsafeMutableBufferPointer { k in
+            sortInt32(k)
+            var prev = k[0]
+            var count: Float = 1
+            for j in 1..<n {
+                let c = k[j]
+                if c == prev { count += 1; continue }
+                rb.cols.append(prev); rb.vals.append(count)
+                prev = c; count = 1
+            }
+            rb.cols.append(prev); rb.vals.append(count)
+        }
+    }
+
+    /// Replaces raw counts by weights and normalizes, in place.
+    @inline(__always)
+    func weigh(_ cols: UnsafeBufferPointer<Int32>, _ vals: UnsafeMutableBufferPointer<Float>) {
+        let n = cols.count
+        if n == 0 { return }
+        let tfidf = config.weighting == .tfidf
+        let binary = config.weighting == .binary
+        let sublinear = config.sublinearTF
+        idf.withUnsafeBufferPointer { idf in
+            for e in 0..<n {
+                var w: Double
+                if binary { w = 1 } else {
+                    let tf = Double(vals[e])
+                    w = sublinear ? 1 + log(tf) : tf
+                }
+                if tfidf { w *= Double(idf[Int(cols[e])]) }
+                vals[e] = Float(w)
+            }
+        }
+        guard config.l2Normalize else { return }
+        var split = n
+        if config.groupNormalization == .perGroup && config.charNgrams != nil {
+            split = 0
+            while split < n && Int(cols[split]) < wordColumnCount { split += 1 }
+        }
+        var s0 = 0.0, s1 = 0.0
+        for e in 0..<split { s0 += Double(vals[e]) * Double(vals[e]) }
+        for e in split..<n { s1 += Double(vals[e]) * Double(vals[e]) }
+        let groups = (s0 > 0 ? 1.0 : 0.0) + (s1 > 0 ? 1.0 : 0.0)
+        if groups == 0 { return }
+        let g = groups.squareRoot()
+        if s0 > 0 {
+            let f = 1 / (s0.squareRoot() * g)
+            for e in 0..<split { vals[e] = Float(Double(vals[e]) * f) }
+        }
+        if s1 > 0 {
+            let f = 1 / (s1.squareRoot() * g)
+            for e in split..<n { vals[e] = Float(Double(vals[e]) * f) }
+        }
+    }
+
+    /// Concatenates block results in order into one matrix (copies in parallel); optionally weighs raw counts.
+    func assemble(_ parts: [Part], weigh doWeigh: Bool) -> CSRMatrix {
+        let rows = parts.reduce(0) { $0 + $1.lengths.count }
+        var entryBase = [Int](), rowBase = [Int]()
+        var e = 0, r = 0
+        for p in parts { entryBase.append(e); rowBase.append(r); e += p.cols.count; r += p.lengths.count }
+        let nnz = e
+        var offsets = [Int](repeating: 0, count: rows + 1)
+        var cols = [Int32](repeating: 0, count: nnz)
+        var vals = [Float](repeating: 0, count: nnz)
+        offsets.withUnsafeMutableBufferPointer { op in
+            cols.withUnsafeMutableBufferPointer { cp in
+                vals.withUnsafeMutableBufferPointer { vp in
+                    let o = op.baseAddress!, c = cp.baseAddress, v = vp.baseAddress
+                    Parallel.forEach(Array(0..<parts.count).map { $0..<($0 + 1) }) { br in
+                        let b = br.lowerBound
+                        let p = parts[b]
+                        var at = entryBase[b]
+                        var row = rowBase[b]
+                        p.cols.withUnsafeBufferPointer { src in
+                            if let c, let s = src.baseAddress { (c + at).update(from: s, count: src.count) }
+                        }
+                        p.vals.withUnsafeBufferPointer { src in
+                            if let v, let s = src.baseAddress { (v + at).update(from: s, count: src.count) }
+                        }
+                        for len in p.lengths {
+                            let start = at
+                            at += len
+                            row += 1
+                            o[row] = at
+                            if doWeigh, let c, let v, len > 0 {
+                                weigh(UnsafeBufferPointer(start: c + start, count: len),
+                                      UnsafeMutableBufferPointer(start: v + start, count: len))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return CSRMatrix(columnCount: featureCount, rowOffsets: offsets, columnIndices: cols, values: vals)
+    }
+}
+
+/// Per-thread reusable buffers for building rows.
+struct RowBuilder {
+    var extractor: FeatureExtractor
+    var keys: [Int32] = []
+    var cols: [Int32] = []
+    var vals: [Float] = []
+    init(_ config: FeatureConfig) {
+        extractor = FeatureExtractor(config)
+        keys.reserveCapacity(256); cols.reserveCapacity(256); vals.reserveCapacity(256)
+    }
+}
+
+/// The rows of one block.
+struct Part {
+    var cols: [Int32] = []
+    var vals: [Float] = []
+    var lengths: [Int] = []
+    init(rows: Int) {
+        lengths.reserveCapacity(rows)
+        cols.reserveCapacity(rows * 32)
+        vals.reserveCapacity(rows * 32)
+    }
+    @inline(__always)
+    mutating func append(_ c: [Int32], _ v: [Float]) {
+        cols.append(contentsOf: c)
+        vals.append(contentsOf: v)
+        lengths.append(c.count)
+    }
+}
+
+/// Sorts small buffers by insertion, larger ones with the standard library.
+@inline(__always)
+func sortInt32(_ buffer: UnsafeMutableBufferPointer<Int32>) {
+    var k = buffer
+    let n = k.count
+    if n > 24 { k.sort(); return }
+    var i = 1
+    while i < n {
+        let x = k[i]
+        var j = i - 1
+        while j >= 0 && k[j] > x { k[j + 1] = k[j]; j -= 1 }
+        k[j + 1] = x
+        i += 1
+    }
+}

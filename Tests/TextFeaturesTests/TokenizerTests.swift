@@ -1,0 +1,106 @@
+import XCTest
+@testable import TextFeatures
+
+final class TokenizerTests: XCTestCase {
+    let tok = Tokenizer(.default)
+
+    func testEnglishLowercasesAndDropsPunctuation() {
+        XCTAssertEqual(tok.tokens("Operating profit ROSE sharply."), ["operating", "profit", "rose", "sharply"])
+        XCTAssertEqual(tok.tokens("Great results!!"), ["great", "results", "!", "!"])
+        XCTAssertEqual(tok.tokens("Really? (maybe)"), ["really", "?", "maybe"])
+        XCTAssertEqual(tok.tokens(""), [])
+        XCTAssertEqual(tok.tokens("   \n\t "), [])
+    }
+
+    func testContractionsAndClitics() {
+        XCTAssertEqual(tok.tokens("They don't"), ["they", "do", "n't"])
+        XCTAssertEqual(tok.tokens("can't"), ["can", "n't"])
+        XCTAssertEqual(tok.tokens("won't"), ["will", "n't"])
+        XCTAssertEqual(tok.tokens("the company's"), ["the", "company", "'s"])
+        XCTAssertEqual(tok.tokens("Citycon 's share"), ["citycon", "'s", "share"])
+        XCTAssertEqual(tok.tokens("we’re"), ["we", "'re"])   // typographic apostrophe
+        XCTAssertEqual(tok.tokens("O'Neil"), ["o'neil"])
+        var config = TokenizerConfig.default
+        config.splitContractions = false
+        XCTAssertEqual(Tokenizer(config).tokens("don't buy"), ["don't", "not_buy"])
+    }
+
+    func testHyphenatedWordsStayJoined() {
+        XCTAssertEqual(tok.tokens("year-on-year growth"), ["year-on-year", "growth"])
+        XCTAssertEqual(tok.tokens("long-term - deal"), ["long-term", "deal"])
+    }
+
+    func testNegationScopeEndsAtPunctuation() {
+        XCTAssertEqual(tok.tokens("not good, but great"), ["not", "not_good", "but", "great"])
+        XCTAssertEqual(tok.tokens("Sales did not rise in Q3; costs fell"),
+                       ["sales", "did", "not", "not_rise", "not_in", "not_q3", "costs", "fell"])
+        XCTAssertEqual(tok.tokens("no profit! good"), ["no", "not_profit", "!", "good"])
+        XCTAssertEqual(tok.tokens("without any growth."), ["without", "not_any", "not_growth"])
+        XCTAssertEqual(tok.tokens("isn't bad"), ["is", "n't", "not_bad"])
+        var config = TokenizerConfig.default
+        config.markNegation = false
+        XCTAssertEqual(Tokenizer(config).tokens("not good"), ["not", "good"])
+        config = .default
+        config.negationPrefix = "NEG_"
+        XCTAssertEqual(Tokenizer(config).tokens("never good"), ["never", "NEG_good"])
+    }
+
+    func testNumbersKeepSignAndPercent() {
+        XCTAssertEqual(tok.tokens("rose 5%"), ["rose", "<pct>"])
+        XCTAssertEqual(tok.tokens("fell 5.5 %"), ["fell", "<pct>"])
+        XCTAssertEqual(tok.tokens("change -3.2% and +4%"), ["change", "<-pct>", "and", "<+pct>"])
+        XCTAssertEqual(tok.tokens("up 0.16 per cent"), ["up", "<pct>"])
+        XCTAssertEqual(tok.tokens("up 7 percent"), ["up", "<pct>"])
+        XCTAssertEqual(tok.tokens("from 23,383,927.80 to 22"), ["from", "<num>", "to", "<num>"])
+        XCTAssertEqual(tok.tokens("a -5 loss, +3 gain"), ["a", "<-num>", "loss", "<+num>", "gain"])
+        XCTAssertEqual(tok.tokens("1.5-2.0"), ["<num>", "<num>"])
+        XCTAssertEqual(tok.tokens("Q3 2009"), ["q3", "<num>"])
+        var config = TokenizerConfig.default
+        config.numberClasses = false
+        XCTAssertEqual(Tokenizer(config).tokens("rose 5.5% to 10"), ["rose", "5.5", "%", "to", "10"])
+    }
+
+    func testURLsMentionsCurrency() {
+        XCTAssertEqual(tok.tokens("see https://example.com/a?b=1. ok"), ["see", "<url>", "ok"])
+        XCTAssertEqual(tok.tokens("www.nokia.com rocks"), ["<url>", "rocks"])
+        XCTAssertEqual(tok.tokens("@john_doe thanks"), ["<user>", "thanks"])
+        XCTAssertEqual(tok.tokens("mail a@b.com"), ["mail", "a", "b", "com"])
+        XCTAssertEqual(tok.tokens("$5bn deal"), ["<cur>", "<num>", "bn", "deal"])
+        XCTAssertEqual(tok.tokens("EUR 5.5 mn"), ["<cur>", "<num>", "mn"])
+        XCTAssertEqual(tok.tokens("€20m and £3"), ["<cur>", "<num>", "m", "and", "<cur>", "<num>"])
+        XCTAssertEqual(tok.tokens("the eur fell"), ["the", "eur", "fell"])
+    }
+
+    func testEmoji() {
+        XCTAssertEqual(tok.tokens("great 😀👍🏽"), ["great", "😀", "👍"])
+        XCTAssertEqual(tok.tokens("🇯🇵 stocks"), ["🇯🇵", "stocks"])
+        XCTAssertEqual(tok.tokens("👨‍👩‍👧 family"), ["👨", "family"])
+        XCTAssertEqual(tok.tokens("not 😀"), ["not", "not_😀"])
+    }
+
+    func testJapaneseCharacterBigrams() {
+        XCTAssertEqual(tok.tokens("「株価が急落、業績予想を下方修正」"),
+                       ["株価", "価が", "が急", "急落", "業績", "績予", "予想", "想を", "を下", "下方", "方修", "修正"])
+        XCTAssertEqual(tok.tokens("株"), ["株"])
+        XCTAssertEqual(tok.tokens("トヨタはUPした"), ["トヨ", "ヨタ", "タは", "up", "した"])
+        XCTAssertEqual(tok.tokens("ｶﾀｶﾅ"), ["カタ", "タカ", "カナ"])    // NFKC: half-width → full-width
+    }
+
+    func testOtherScripts() {
+        XCTAssertEqual(tok.tokens("Прибыль ВЫРОСЛА"), ["прибыль", "выросла"])
+        XCTAssertEqual(tok.tokens("Straße ＡＢＣ ﬁnance"), ["strasse", "abc", "finance"])
+        XCTAssertEqual(tok.tokens("café"), tok.tokens("cafe\u{301}"))          // NFC/NFD give the same token
+        // Thai: character bigrams, combining vowels and tone marks stay with their base letter.
+        XCTAssertEqual(tok.tokens("ราคาหุ้น"), ["รา", "าค", "คา", "าห\u{0E38}\u{0E49}", "ห\u{0E38}\u{0E49}น"])
+        XCTAssertEqual(tok.tokens("الأرباح ارتفعت"), ["الأرباح", "ارتفعت"])
+    }
+
+    func testConfigIsCodable() throws {
+        var config = TokenizerConfig.default
+        config.negationCues = ["not"]
+        config.cjkBigrams = false
+        let data = try JSONEncoder().encode(config)
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerConfig.self, from: data), config)
+        XCTAssertEqual(Tokenizer(config).tokens("株価 no good"), ["株", "価", "no", "good"])
+    }
+}
