@@ -1,0 +1,382 @@
+import Foundation
+import GRDB
+
+/// Lifecycle state of a stored model. At most one model per store is `active`: the default when no model
+/// is named. Saving or activating another model makes the previous active one `inactive`.
+public enum ModelStatus: String, Codable, Sendable {
+    case active, inactive, archived
+}
+
+/// A training run to record with a model.
+public struct NewTrainingRun: Sendable {
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var iterations: Int
+    public var finalLoss: Double
+    /// Cross-validation scores, opaque JSON.
+    public var crossValidation: String?
+    public init(startedAt: Date, finishedAt: Date, iterations: Int, finalLoss: Double, crossValidation: String? = nil) {
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.iterations = iterations
+        self.finalLoss = finalLoss
+        self.crossValidation = crossValidation
+    }
+}
+
+/// A stored training run.
+public struct TrainingRunInfo: Equatable, Sendable {
+    public var id: Int64
+    public var modelId: Int64
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var durationSeconds: Double
+    public var iterations: Int
+    public var finalLoss: Double
+    public var crossValidation: String?
+}
+
+/// A model to save. Configs, tuning and metrics are opaque JSON text owned by the caller.
+public struct NewModel: Sendable {
+    public var name: String
+    /// Class labels in the order of the tensors' class dimension.
+    public var labels: [String]
+    public var featureConfig: String
+    public var hyperparameters: String
+    public var tuning: String?
+    public var metrics: String?
+    public var temperature: Double
+    /// Named tensors, e.g. "weights" [featureCount, classCount], "bias" [classCount], "idf" [featureCount].
+    public var tensors: [String: Tensor]
+    public var vocabulary: [String]
+    /// The model this one was retrained from (lineage).
+    public var parentId: Int64?
+    /// Corpora it was trained on.
+    public var corpusIds: [Int64]
+    public var run: NewTrainingRun?
+    /// Make it the active model (it also becomes active when no model is active).
+    public var activate: Bool
+
+    public init(name: String, labels: [String], featureConfig: String, hyperparameters: String,
+                tuning: String? = nil, metrics: String? = nil, temperature: Double = 1,
+                tensors: [String: Tensor], vocabulary: [String], parentId: Int64? = nil,
+                corpusIds: [Int64] = [], run: NewTrainingRun? = nil, activate: Bool = true) {
+        self.name = name
+        self.labels = labels
+        self.featureConfig = featureConfig
+        self.hyperparameters = hyperparameters
+        self.tuning = tuning
+        self.metrics = metrics
+        self.temperature = temperature
+        self.tensors = tensors
+        self.vocabulary = vocabulary
+        self.parentId = parentId
+        self.corpusIds = corpusIds
+        self.run = run
+        self.activate = activate
+    }
+}
+
+/// A stored model's description (no payloads).
+public struct ModelInfo: Equatable, Sendable {
+    public var id: Int64
+    public var name: String
+    public var version: Int
+    public var createdAt: Date
+    public var parentId: Int64?
+    public var labels: [String]
+    public var status: ModelStatus
+    public var temperature: Double
+    /// Metrics summary, opaque JSON.
+    public var metrics: String?
+    /// Hex SHA-256 over everything needed to predict.
+    public var checksum: String
+    /// "name@version".
+    public var reference: String { "\(name)@\(version)" }
+}
+
+/// A fully loaded model: everything needed to predict, checksum verified.
+public struct StoredModel: Equatable, Sendable {
+    public var info: ModelInfo
+    public var featureConfig: String
+    public var hyperparameters: String
+    public var tuning: String?
+    public var tensors: [String: Tensor]
+    public var vocabulary: [String]
+    public var corpusIds: [Int64]
+    public var runs: [TrainingRunInfo]
+}
+
+extension SentimentStore {
+    /// Saves a model with its tensors, vocabulary, corpus links and training run in one transaction, assigning
+    /// the next version for its name (versions are never reused). It becomes active if `activate` is set or no
+    /// model is active.
+    /// - Throws: `StoreError.invalidValue` (bad name, labels, shapes, unknown corpus or parent).
+    public func saveModel(_ model: NewModel) throws -> ModelInfo {
+        try Self.validate(name: model.name, labels: model.labels, temperature: model.temperature)
+        let payloads = try ModelContent.payloads(tensors: model.tensors, vocabulary: model.vocabulary)
+        let content = ModelContent(labels: model.labels, featureConfig: model.featureConfig,
+                                   hyperparameters: model.hyperparameters, temperature: model.temperature,
+                                   payloads: payloads)
+        return try write { db in
+            let version = try Self.nextVersion(db, name: model.name, requested: nil)
+            let info = try Self.insertModel(db, name: model.name, version: version, content: content,
+                                            tuning: model.tuning, metrics: model.metrics, parentId: model.parentId,
+                                            activate: model.activate)
+            for corpusId in Set(model.corpusIds).sorted() {
+                do {
+                    try db.execute(sql: "INSERT INTO model_corpus (modelId, corpusId) VALUES (?, ?)",
+                                   arguments: [info.id, corpusId])
+                } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+                    throw StoreError.invalidValue("unknown corpus id \(corpusId)")
+                }
+            }
+            if let run = model.run {
+                _ = try Self.insertRun(db, modelId: info.id, run: run)
+            }
+            return info
+        }
+    }
+
+    static func validate(name: String, labels: [String], temperature: Double) throws {
+        guard !name.isEmpty, !name.contains("@"), name.trimmingCharacters(in: .whitespacesAndNewlines) == name else {
+            throw StoreError.invalidValue("model name \"\(name)\" must be non-empty, without '@' or surrounding spaces")
+        }
+        guard !labels.isEmpty, Set(labels).count == labels.count, !labels.contains("") else {
+            throw StoreError.invalidValue("model labels must be non-empty and unique: \(labels)")
+        }
+        guard temperature.isFinite, temperature > 0 else {
+            throw StoreError.invalidValue("temperature must be a positive number, got \(temperature)")
+        }
+    }
+
+    /// Next version for `name` (deleted models keep a tombstone, so versions are never reused);
+    /// `requested` is kept when it is higher than every version used for the name.
+    static func nextVersion(_ db: Database, name: String, requested: Int?) throws -> Int {
+        let last = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model WHERE name = ?", arguments: [name]) ?? 0
+        if let requested, requested > last { return requested }
+        return last + 1
+    }
+
+    static func insertModel(_ db: Database, name: String, version: Int, content: ModelContent, tuning: String?,
+                            metrics: String?, parentId: Int64?, activate: Bool) throws -> ModelInfo {
+        if let parentId, try Bool.fetchOne(db, sql: "SELECT 1 FROM model WHERE id = ? AND status <> 'deleted'",
+                                           arguments: [parentId]) == nil {
+            throw StoreError.invalidValue("unknown parent model id \(parentId)")
+        }
+        let hasActive = try Bool.fetchOne(db, sql: "SELECT 1 FROM model WHERE status = 'active'") != nil
+        let status: ModelStatus = (activate || !hasActive) ? .active : .inactive
+        if status == .active {
+            try db.execute(sql: "UPDATE model SET status = 'inactive' WHERE status = 'active'")
+        }
+        let now = Date()
+        let checksum = content.checksum
+        try db.execute(sql: """
+            INSERT INTO model (name, version, createdAt, parentId, labels, featureConfig, hyperparameters, tuning,
+                               metrics, temperature, status, checksum)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [name, version, Clock.seconds(now), parentId, JSONText.encode(content.labels),
+                             content.featureConfig, content.hyperparameters, tuning, metrics, content.temperature,
+                             status.rawValue, checksum])
+        let id = db.lastInsertedRowID
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO model_payload (modelId, name, kind, shape, data) VALUES (?, ?, ?, ?, ?)")
+        for p in content.payloads {
+            try statement.execute(arguments: [id, p.name, p.kind, PayloadCodec.shapeText(p.shape), Data(p.data)])
+        }
+        return ModelInfo(id: id, name: name, version: version, createdAt: now, parentId: parentId,
+                         labels: content.labels, status: status, temperature: content.temperature, metrics: metrics,
+                         checksum: checksum)
+    }
+
+    static func insertRun(_ db: Database, modelId: Int64, run: NewTrainingRun) throws -> TrainingRunInfo {
+        let duration = run.finishedAt.timeIntervalSince(run.startedAt)
+        try db.execute(sql: """
+            INSERT INTO training_run (modelId, startedAt, finishedAt, durationSeconds, iterations, finalLoss, crossValidation)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [modelId, Clock.seconds(run.startedAt), Clock.seconds(run.finishedAt), duration,
+                             run.iterations, run.finalLoss, run.crossValidation])
+        return TrainingRunInfo(id: db.lastInsertedRowID, modelId: modelId, startedAt: run.startedAt,
+                               finishedAt: run.finishedAt, durationSeconds: duration, iterations: run.iterations,
+                               finalLoss: run.finalLoss, crossValidation: run.crossValidation)
+    }
+
+    /// Records another training run for an existing model.
+    public func saveTrainingRun(modelId: Int64, run: NewTrainingRun) throws -> TrainingRunInfo {
+        try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM model WHERE id = ? AND status <> 'deleted'",
+                                    arguments: [modelId]) != nil else {
+                throw StoreError.modelNotFound("#\(modelId)")
+            }
+            return try Self.insertRun(db, modelId: modelId, run: run)
+        }
+    }
+
+    /// A model's training runs, oldest first.
+    public func trainingRuns(modelId: Int64) throws -> [TrainingRunInfo] {
+        try read { db in try Self.runs(db, modelId: modelId) }
+    }
+
+    static func runs(_ db: Database, modelId: Int64) throws -> [TrainingRunInfo] {
+        try Row.fetchAll(db, sql: "SELECT * FROM training_run WHERE modelId = ? ORDER BY id", arguments: [modelId]).map {
+            TrainingRunInfo(id: $0["id"], modelId: $0["modelId"], startedAt: Clock.date($0["startedAt"]),
+                            finishedAt: Clock.date($0["finishedAt"]), durationSeconds: $0["durationSeconds"],
+                            iterations: $0["iterations"], finalLoss: $0["finalLoss"],
+                            crossValidation: $0["crossValidation"])
+        }
+    }
+
+    /// All models, by name then version.
+    public func models() throws -> [ModelInfo] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM model WHERE status <> 'deleted' ORDER BY name, version")
+                .map(Self.modelInfo)
+        }
+    }
+
+    /// Loads a model by name and version (the latest version when nil), verifying its checksum.
+    /// - Throws: `StoreError.modelNotFound`, `.checksumMismatch`.
+    public func loadModel(name: String, version: Int? = nil) throws -> StoredModel {
+        try read { db in
+            let info = try Self.findModel(db, name: name, version: version)
+            return try Self.loadPayloads(db, info: info)
+        }
+    }
+
+    /// Loads the active model (checksum verified), or nil when no model is active.
+    public func loadActiveModel() throws -> StoredModel? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE status = 'active'") else { return nil }
+            return try Self.loadPayloads(db, info: Self.modelInfo(row))
+        }
+    }
+
+    /// The active model's description, or nil.
+    public func activeModel() throws -> ModelInfo? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM model WHERE status = 'active'").map(Self.modelInfo)
+        }
+    }
+
+    /// A model's description by name and version (latest when nil).
+    public func modelInfo(name: String, version: Int? = nil) throws -> ModelInfo {
+        try read { db in try Self.findModel(db, name: name, version: version) }
+    }
+
+    /// A model's description by database id.
+    public func modelInfo(id: Int64) throws -> ModelInfo {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ? AND status <> 'deleted'",
+                                             arguments: [id]) else {
+                throw StoreError.modelNotFound("#\(id)")
+            }
+            return try Self.modelInfo(row)
+        }
+    }
+
+    /// Makes a model the active one (the previously active model becomes inactive; an archived one is revived).
+    @discardableResult
+    public func activate(name: String, version: Int? = nil) throws -> ModelInfo {
+        try write { db in
+            var info = try Self.findModel(db, name: name, version: version)
+            try db.execute(sql: "UPDATE model SET status = 'inactive' WHERE status = 'active' AND id <> ?", arguments: [info.id])
+            try db.execute(sql: "UPDATE model SET status = 'active' WHERE id = ?", arguments: [info.id])
+            info.status = .active
+            return info
+        }
+    }
+
+    /// Archives a model. Archiving the active model leaves the store without an active model.
+    @discardableResult
+    public func archive(name: String, version: Int? = nil) throws -> ModelInfo {
+        try write { db in
+            var info = try Self.findModel(db, name: name, version: version)
+            try db.execute(sql: "UPDATE model SET status = 'archived' WHERE id = ?", arguments: [info.id])
+            info.status = .archived
+            return info
+        }
+    }
+
+    /// Deletes a model: its payloads, training runs, evaluations and corpus links are removed and it can no
+    /// longer be loaded, listed or used.
+    ///
+    /// Its predictions are KEPT by default (they are the user's data and corrections): a small tombstone row
+    /// keeps the model's name, version and labels for them, so they stay queryable by `name@version` and
+    /// correctable. Pass `deletePredictions: true` to delete them too. Versions of a deleted model are never
+    /// reused for that name. Returns the number of predictions deleted.
+    @discardableResult
+    public func delete(name: String, version: Int?, deletePredictions: Bool = false) throws -> Int {
+        try write { db in
+            let info = try Self.findModel(db, name: name, version: version)
+            var deleted = 0
+            if deletePredictions {
+                try db.execute(sql: "DELETE FROM prediction WHERE modelId = ?", arguments: [info.id])
+                deleted = db.changesCount
+            }
+            for table in ["model_payload", "model_corpus", "training_run", "evaluation"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE modelId = ?", arguments: [info.id])
+            }
+            try db.execute(sql: """
+                UPDATE model SET status = 'deleted', featureConfig = '', hyperparameters = '', tuning = NULL,
+                                 metrics = NULL, checksum = '' WHERE id = ?
+                """, arguments: [info.id])
+            return deleted
+        }
+    }
+
+    static func findModel(_ db: Database, name: String, version: Int?) throws -> ModelInfo {
+        let row: Row?
+        if let version {
+            row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE name = ? AND version = ? AND status <> 'deleted'",
+                                   arguments: [name, version])
+        } else {
+            row = try Row.fetchOne(db, sql: """
+                SELECT * FROM model WHERE name = ? AND status <> 'deleted' ORDER BY version DESC LIMIT 1
+                """, arguments: [name])
+        }
+        guard let row else { throw StoreError.modelNotFound(version.map { "\(name)@\($0)" } ?? name) }
+        return try modelInfo(row)
+    }
+
+    static func modelInfo(_ row: Row) throws -> ModelInfo {
+        let statusText: String = row["status"]
+        return ModelInfo(id: row["id"], name: row["name"], version: row["version"],
+                         createdAt: Clock.date(row["createdAt"]), parentId: row["parentId"],
+                         labels: try JSONText.decode([String].self, row["labels"], what: "labels"),
+                         status: ModelStatus(rawValue: statusText) ?? .archived, temperature: row["temperature"],
+                         metrics: row["metrics"], checksum: row["checksum"])
+    }
+
+    static func encodedPayloads(_ db: Database, modelId: Int64, reference: String) throws -> [EncodedPayload] {
+        try Row.fetchAll(db, sql: "SELECT name, kind, shape, data FROM model_payload WHERE modelId = ? ORDER BY name",
+                         arguments: [modelId]).map { row in
+            let shapeText: String = row["shape"]
+            guard let shape = PayloadCodec.parseShape(shapeText) else { throw StoreError.checksumMismatch(model: reference) }
+            let data: Data = row["data"] ?? Data()
+            return EncodedPayload(name: row["name"], kind: row["kind"], shape: shape, data: [UInt8](data))
+        }
+    }
+
+    static func content(_ db: Database, info: ModelInfo) throws -> (ModelContent, featureConfig: String, hyper: String, tuning: String?) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT featureConfig, hyperparameters, tuning FROM model WHERE id = ?",
+                                         arguments: [info.id]) else { throw StoreError.modelNotFound(info.reference) }
+        let payloads = try encodedPayloads(db, modelId: info.id, reference: info.reference)
+        let content = ModelContent(labels: info.labels, featureConfig: row["featureConfig"],
+                                   hyperparameters: row["hyperparameters"], temperature: info.temperature,
+                                   payloads: payloads)
+        guard content.checksum == info.checksum else { throw StoreError.checksumMismatch(model: info.reference) }
+        return (content, row["featureConfig"], row["hyperparameters"], row["tuning"])
+    }
+
+    static func loadPayloads(_ db: Database, info: ModelInfo) throws -> StoredModel {
+        let (content, featureConfig, hyper, tuning) = try content(db, info: info)
+        guard let decoded = ModelContent.decode(content.payloads) else {
+            throw StoreError.checksumMismatch(model: info.reference)
+        }
+        let corpusIds = try Int64.fetchAll(db, sql: "SELECT corpusId FROM model_corpus WHERE modelId = ? ORDER BY corpusId",
+                                           arguments: [info.id])
+        return StoredModel(info: info, featureConfig: featureConfig, hyperparameters: hyper, tuning: tuning,
+                           tensors: decoded.tensors, vocabulary: decoded.vocabulary, corpusIds: corpusIds,
+                           runs: try runs(db, modelId: info.id))
+    }
+}

@@ -1,0 +1,456 @@
+import Foundation
+import GRDB
+// GRDB's SQLite module (system libsqlite3): used only to bind and step the bulk-insert statement without
+// per-row argument boxing.
+import GRDBSQLite
+
+/// A prediction to store.
+public struct NewPrediction: Sendable {
+    /// The model that made it (its name and version are copied with the prediction).
+    public var modelId: Int64
+    public var text: String
+    /// Predicted label; must be one of the model's labels.
+    public var label: String
+    public var confidence: Double
+    /// Probability of every label, in the order of the model's `labels` (stored with Float32 precision).
+    public var probabilities: [Double]
+    /// Where the text came from, e.g. "file.csv:12", "argv", "stdin:5", "api".
+    public var source: String
+    /// Defaults to the time of insertion.
+    public var createdAt: Date?
+
+    public init(modelId: Int64, text: String, label: String, confidence: Double, probabilities: [Double],
+                source: String, createdAt: Date? = nil) {
+        self.modelId = modelId
+        self.text = text
+        self.label = label
+        self.confidence = confidence
+        self.probabilities = probabilities
+        self.source = source
+        self.createdAt = createdAt
+    }
+}
+
+/// A stored prediction.
+public struct PredictionInfo: Equatable, Sendable {
+    public var id: Int64
+    public var modelId: Int64
+    public var modelName: String
+    public var modelVersion: Int
+    public var text: String
+    public var label: String
+    public var confidence: Double
+    public var probabilities: [String: Double]
+    public var source: String
+    public var createdAt: Date
+    public var correctedLabel: String?
+    public var correctedAt: Date?
+    /// "name@version" of the model.
+    public var modelReference: String { "\(modelName)@\(modelVersion)" }
+}
+
+/// Filters, order and paging for prediction queries. Every value is bound as an SQL parameter.
+public struct PredictionQuery: Sendable {
+    public enum Order: String, Sendable, CaseIterable {
+        case newest, oldest, confidenceDescending, confidenceAscending
+    }
+    public var modelName: String?
+    /// Only with `modelName`.
+    public var modelVersion: Int?
+    /// Predicted label.
+    public var label: String?
+    /// Inclusive bounds.
+    public var minConfidence: Double?
+    public var maxConfidence: Double?
+    /// Inclusive lower bound on `createdAt`.
+    public var createdFrom: Date?
+    /// Exclusive upper bound on `createdAt`.
+    public var createdBefore: Date?
+    /// FTS5 MATCH expression over the text, e.g. `profit AND NOT loss`, `"rate cut"`, `bank*`.
+    public var search: String?
+    /// true: only corrected, false: only uncorrected, nil: both.
+    public var corrected: Bool?
+    public var order: Order
+    public var limit: Int?
+    public var offset: Int
+
+    public init(modelName: String? = nil, modelVersion: Int? = nil, label: String? = nil,
+                minConfidence: Double? = nil, maxConfidence: Double? = nil, createdFrom: Date? = nil,
+                createdBefore: Date? = nil, search: String? = nil, corrected: Bool? = nil,
+                order: Order = .newest, limit: Int? = nil, offset: Int = 0) {
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.label = label
+        self.minConfidence = minConfidence
+        self.maxConfidence = maxConfidence
+        self.createdFrom = createdFrom
+        self.createdBefore = createdBefore
+        self.search = search
+        self.corrected = corrected
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+    }
+
+    /// WHERE clause and its arguments.
+    func whereClause() -> (sql: String, arguments: StatementArguments) {
+        var clauses: [String] = []
+        var args = StatementArguments()
+        if let modelName {
+            if let modelVersion {
+                clauses.append("modelId IN (SELECT id FROM model WHERE name = ? AND version = ?)")
+                args += [modelName, modelVersion]
+            } else {
+                clauses.append("modelId IN (SELECT id FROM model WHERE name = ?)"); args += [modelName]
+            }
+        }
+        if let label { clauses.append("label = ?"); args += [label] }
+        if let minConfidence { clauses.append("confidence >= ?"); args += [minConfidence] }
+        if let maxConfidence { clauses.append("confidence <= ?"); args += [maxConfidence] }
+        if let createdFrom { clauses.append("createdAt >= ?"); args += [Clock.seconds(createdFrom)] }
+        if let createdBefore { clauses.append("createdAt < ?"); args += [Clock.seconds(createdBefore)] }
+        if let search {
+            clauses.append("id IN (SELECT rowid FROM prediction_fts WHERE prediction_fts MATCH ?)"); args += [search]
+        }
+        if let corrected { clauses.append(corrected ? "correctedLabel IS NOT NULL" : "correctedLabel IS NULL") }
+        return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), args)
+    }
+
+    /// ORDER BY over columns of `table`. "Newest" is insertion order (ids grow with each insert).
+    func orderClause(_ table: String) -> String {
+        switch order {
+        case .newest: return "ORDER BY \(table).id DESC"
+        case .oldest: return "ORDER BY \(table).id ASC"
+        case .confidenceDescending: return "ORDER BY \(table).confidence DESC, \(table).id DESC"
+        case .confidenceAscending: return "ORDER BY \(table).confidence ASC, \(table).id ASC"
+        }
+    }
+}
+
+/// Counts of the predictions matching a query (order, limit and offset are ignored).
+public struct PredictionSummary: Equatable, Sendable {
+    public var total: Int
+    /// Per predicted label.
+    public var byLabel: [String: Int]
+    /// Per model, keyed "name@version".
+    public var byModel: [String: Int]
+    public var corrected: Int
+    public var uncorrected: Int
+    /// Per corrected label (corrected predictions only).
+    public var byCorrectedLabel: [String: Int]
+}
+
+extension SentimentStore {
+    /// Inserts predictions in one transaction and returns their ids in order.
+    /// - Throws: `StoreError.modelNotFound`, `.invalidValue` (label not in the model's labels, wrong number of
+    ///   probabilities, non-finite numbers). Nothing is inserted on error.
+    @discardableResult
+    public func insertPredictions(_ predictions: [NewPrediction]) throws -> [Int64] {
+        guard !predictions.isEmpty else { return [] }
+        return try write { db in
+            var inserter = PredictionInserter(db)
+            return try inserter.insert(predictions)
+        }
+    }
+
+    /// A streaming writer that inserts every `batchSize` appended predictions in one transaction.
+    public func predictionWriter(batchSize: Int = 10_000) -> PredictionWriter {
+        PredictionWriter(store: self, batchSize: batchSize)
+    }
+
+    /// Predictions matching `query`.
+    /// - Throws: `StoreError.invalidSearch` for an invalid FTS5 expression.
+    public func predictions(_ query: PredictionQuery = PredictionQuery()) throws -> [PredictionInfo] {
+        let (whereSQL, args) = query.whereClause()
+        var page = ""
+        var arguments = args
+        if query.limit != nil || query.offset > 0 {
+            page = "LIMIT ? OFFSET ?"
+            arguments += [query.limit.map { max(0, $0) } ?? -1, max(0, query.offset)]
+        }
+        let sql = """
+            SELECT p.*, model.name AS modelName, model.version AS modelVersion
+            FROM (SELECT * FROM prediction \(whereSQL) \(query.orderClause("prediction")) \(page)) AS p
+            JOIN model ON model.id = p.modelId
+            \(query.orderClause("p"))
+            """
+        return try searching(query) {
+            try read { db in
+                var out: [PredictionInfo] = []
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() { out.append(try Self.predictionInfo(row)) }
+                return out
+            }
+        }
+    }
+
+    /// Number of predictions matching `query` (order, limit and offset ignored).
+    public func countPredictions(_ query: PredictionQuery = PredictionQuery()) throws -> Int {
+        let (whereSQL, args) = query.whereClause()
+        return try searching(query) {
+            try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prediction \(whereSQL)", arguments: args) ?? 0 }
+        }
+    }
+
+    /// Counts per label, model and correction status of the predictions matching `query`, read from one snapshot.
+    public func summary(_ query: PredictionQuery = PredictionQuery()) throws -> PredictionSummary {
+        let (whereSQL, args) = query.whereClause()
+        return try searching(query) {
+            try read { db in
+                let totals = try Row.fetchOne(db, sql: """
+                    SELECT COUNT(*), COUNT(correctedLabel) FROM prediction \(whereSQL)
+                    """, arguments: args)
+                let total: Int = totals?[0] ?? 0
+                let corrected: Int = totals?[1] ?? 0
+                var byLabel: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT label, COUNT(*) FROM prediction \(whereSQL) GROUP BY label",
+                                            arguments: args) {
+                    byLabel[row[0]] = row[1]
+                }
+                var byModel: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT model.name, model.version, counts.n
+                    FROM (SELECT modelId, COUNT(*) AS n FROM prediction \(whereSQL) GROUP BY modelId) AS counts
+                    JOIN model ON model.id = counts.modelId
+                    """, arguments: args) {
+                    let name: String = row[0], version: Int = row[1]
+                    byModel["\(name)@\(version)"] = row[2]
+                }
+                var byCorrected: [String: Int] = [:]
+                let correctedWhere = whereSQL.isEmpty ? "WHERE correctedLabel IS NOT NULL"
+                                                      : whereSQL + " AND correctedLabel IS NOT NULL"
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT correctedLabel, COUNT(*) FROM prediction \(correctedWhere) GROUP BY correctedLabel
+                    """, arguments: args) {
+                    byCorrected[row[0]] = row[1]
+                }
+                return PredictionSummary(total: total, byLabel: byLabel, byModel: byModel, corrected: corrected,
+                                         uncorrected: total - corrected, byCorrectedLabel: byCorrected)
+            }
+        }
+    }
+
+    /// One prediction by id.
+    /// - Throws: `StoreError.predictionNotFound`.
+    public func prediction(id: Int64) throws -> PredictionInfo {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT prediction.*, model.name AS modelName, model.version AS modelVersion
+                FROM prediction JOIN model ON model.id = prediction.modelId WHERE prediction.id = ?
+                """, arguments: [id]) else {
+                throw StoreError.predictionNotFound(id)
+            }
+            return try Self.predictionInfo(row)
+        }
+    }
+
+    /// Records the true label of a prediction (replacing an earlier correction).
+    /// - Throws: `StoreError.predictionNotFound`, `.invalidValue` when `label` is not one of the labels of the
+    ///   prediction's model.
+    public func correct(predictionId: Int64, label: String) throws {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT model.labels FROM prediction JOIN model ON model.id = prediction.modelId WHERE prediction.id = ?
+                """, arguments: [predictionId]) else {
+                throw StoreError.predictionNotFound(predictionId)
+            }
+            // A deleted model keeps its labels in its tombstone row.
+            let labels = try JSONText.decode([String].self, row[0], what: "labels")
+            guard labels.contains(label) else {
+                throw StoreError.invalidValue(
+                    "label \"\(label)\" is not one of the model's labels (\(labels.joined(separator: ", ")))")
+            }
+            try db.execute(sql: "UPDATE prediction SET correctedLabel = ?, correctedAt = ? WHERE id = ?",
+                           arguments: [label, Clock.seconds(Date()), predictionId])
+        }
+    }
+
+    /// Texts with their corrected labels (for retraining), in correction order; optionally for one model name.
+    public func corrections(modelName: String? = nil) throws -> [(text: String, label: String)] {
+        try read { db in
+            let rows: [Row]
+            if let modelName {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT text, correctedLabel FROM prediction
+                    WHERE correctedLabel IS NOT NULL AND modelId IN (SELECT id FROM model WHERE name = ?)
+                    ORDER BY correctedAt, id
+                    """, arguments: [modelName])
+            } else {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT text, correctedLabel FROM prediction WHERE correctedLabel IS NOT NULL ORDER BY correctedAt, id
+                    """)
+            }
+            return rows.map { (text: $0[0], label: $0[1]) }
+        }
+    }
+
+    /// Deletes predictions matching `query` (order/limit/offset ignored); returns how many.
+    @discardableResult
+    public func deletePredictions(_ query: PredictionQuery) throws -> Int {
+        let (whereSQL, args) = query.whereClause()
+        return try searching(query) {
+            try write { db in
+                try db.execute(sql: "DELETE FROM prediction \(whereSQL)", arguments: args)
+                return db.changesCount
+            }
+        }
+    }
+
+    /// Turns SQLite errors raised by an FTS5 expression into `StoreError.invalidSearch`.
+    func searching<T>(_ query: PredictionQuery, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let StoreError.database(_, message) where query.search != nil {
+            throw StoreError.invalidSearch(query: query.search ?? "", message: message)
+        }
+    }
+
+    static func predictionInfo(_ row: Row) throws -> PredictionInfo {
+        let correctedAt: Double? = row["correctedAt"]
+        return PredictionInfo(id: row["id"], modelId: row["modelId"], modelName: row["modelName"],
+                              modelVersion: row["modelVersion"], text: row["text"], label: row["label"],
+                              confidence: row["confidence"],
+                              probabilities: try JSONText.decode([String: Double].self, row["probabilities"],
+                                                                 what: "probabilities"),
+                              source: row["source"], createdAt: Clock.date(row["createdAt"]),
+                              correctedLabel: row["correctedLabel"], correctedAt: correctedAt.map(Clock.date))
+    }
+}
+
+/// Inserts predictions inside an open write transaction with one cached statement.
+struct PredictionInserter {
+    struct ModelEntry {
+        var name: String
+        var version: Int
+        var labels: [String]
+        /// `{"label":` / `,"label":` prefixes for the probabilities JSON.
+        var keyPrefixes: [String]
+    }
+
+    let db: Database
+    var models: [Int64: ModelEntry] = [:]
+
+    init(_ db: Database) { self.db = db }
+
+    mutating func entry(_ modelId: Int64) throws -> ModelEntry {
+        if let e = models[modelId] { return e }
+        guard let row = try Row.fetchOne(db, sql: "SELECT name, version, labels FROM model WHERE id = ? AND status <> 'deleted'",
+                                         arguments: [modelId]) else { throw StoreError.modelNotFound("#\(modelId)") }
+        let labels = try JSONText.decode([String].self, row["labels"], what: "labels")
+        let prefixes = labels.enumerated().map { i, l in (i == 0 ? "{" : ",") + JSONText.encode(l) + ":" }
+        let e = ModelEntry(name: row["name"], version: row["version"], labels: labels, keyPrefixes: prefixes)
+        models[modelId] = e
+        return e
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    /// Binds one row and steps the prepared INSERT (inside GRDB's open transaction).
+    private static func step(_ stmt: OpaquePointer, _ modelId: Int64, _ text: String, _ label: String,
+                             _ confidence: Double, _ probabilities: String, _ source: String, _ createdAt: Double) throws {
+        func bind(_ index: Int32, _ string: String) {
+            var s = string
+            s.withUTF8 { buf in
+                if let base = buf.baseAddress, buf.count > 0 {
+                    _ = UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                        sqlite3_bind_text(stmt, index, $0, Int32(buf.count), transient)
+                    }
+                } else {
+                    _ = sqlite3_bind_text(stmt, index, "", 0, transient)
+                }
+            }
+        }
+        sqlite3_bind_int64(stmt, 1, modelId)
+        bind(2, text)
+        bind(3, label)
+        sqlite3_bind_double(stmt, 4, confidence)
+        bind(5, probabilities)
+        bind(6, source)
+        sqlite3_bind_double(stmt, 7, createdAt)
+        let rc = sqlite3_step(stmt)
+        sqlite3_reset(stmt)
+        guard rc == SQLITE_DONE else {
+            let db = sqlite3_db_handle(stmt)
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc),
+                                message: db.map { String(cString: sqlite3_errmsg($0)) } ?? "insert failed")
+        }
+    }
+
+    mutating func insert(_ predictions: [NewPrediction]) throws -> [Int64] {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO prediction (modelId, text, label, confidence, probabilities, source, createdAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        let now = Clock.seconds(Date())
+        var ids: [Int64] = []
+        ids.reserveCapacity(predictions.count)
+        for p in predictions {
+            let m = try entry(p.modelId)
+            guard m.labels.contains(p.label) else {
+                throw StoreError.invalidValue("label \"\(p.label)\" is not one of \(m.name)@\(m.version)'s labels")
+            }
+            guard p.probabilities.count == m.labels.count else {
+                throw StoreError.invalidValue("\(p.probabilities.count) probabilities for \(m.labels.count) labels")
+            }
+            guard p.confidence.isFinite else { throw StoreError.invalidValue("confidence is not a finite number") }
+            var json = ""
+            json.reserveCapacity(16 * m.labels.count)
+            for i in 0..<m.labels.count {
+                let v = p.probabilities[i]
+                guard v.isFinite else { throw StoreError.invalidValue("probability is not a finite number") }
+                json += m.keyPrefixes[i]
+                json += Float(v).description
+            }
+            json += "}"
+            try Self.step(statement.sqliteStatement, p.modelId, p.text, p.label, p.confidence, json, p.source,
+                          p.createdAt.map(Clock.seconds) ?? now)
+            ids.append(db.lastInsertedRowID)
+        }
+        // Index the batch's texts in one statement (rowids of this transaction are exactly first...last).
+        if let first = ids.first, let last = ids.last {
+            try db.cachedStatement(sql: """
+                INSERT INTO prediction_fts(rowid, text) SELECT id, text FROM prediction WHERE id BETWEEN ? AND ?
+                """).execute(arguments: [first, last])
+        }
+        return ids
+    }
+}
+
+/// Streams predictions into the store: `append` buffers, and every `batchSize` rows are inserted in one
+/// transaction. Call `flush()` at the end. Not thread-safe: use one writer per thread.
+public final class PredictionWriter {
+    public let store: SentimentStore
+    public let batchSize: Int
+    private var buffer: [NewPrediction] = []
+    /// Ids of everything flushed so far are not kept (memory stays constant); this counts them.
+    public private(set) var insertedCount = 0
+    /// Id of the last inserted prediction.
+    public private(set) var lastInsertedId: Int64?
+
+    init(store: SentimentStore, batchSize: Int) {
+        self.store = store
+        self.batchSize = max(1, batchSize)
+        buffer.reserveCapacity(self.batchSize)
+    }
+
+    /// Buffers a prediction; inserts the buffer when it reaches `batchSize`.
+    public func append(_ prediction: NewPrediction) throws {
+        buffer.append(prediction)
+        if buffer.count >= batchSize { try flush() }
+    }
+
+    /// Inserts buffered predictions in one transaction and returns their ids.
+    @discardableResult
+    public func flush() throws -> [Int64] {
+        guard !buffer.isEmpty else { return [] }
+        let batch = buffer
+        buffer.removeAll(keepingCapacity: true)
+        let ids = try store.insertPredictions(batch)
+        insertedCount += ids.count
+        lastInsertedId = ids.last ?? lastInsertedId
+        return ids
+    }
+
+    /// Number of buffered, not yet inserted predictions.
+    public var pendingCount: Int { buffer.count }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+/// The SQLite store of corpora, models, training runs, evaluations and predictions.
+///
+/// Files are opened with a GRDB `DatabasePool` in WAL mode (readers never block the writer), foreign keys on
+/// and a 5 s busy timeout. `inMemory()` gives a private store for tests. Every public method is safe to call
+/// from several threads; each write is one transaction (all or nothing).
+public final class SentimentStore: Sendable {
+    /// The store's file path (":memory:" for in-memory stores).
+    public let path: String
+    let writer: any DatabaseWriter
+
+    /// Opens (creating or upgrading if needed) the store at `path`.
+    ///
+    /// - Throws: `StoreError.cannotOpen`, `.readOnlyLocation`, `.corrupted`, `.notASentimentStore`,
+    ///   `.newerVersion`.
+    public init(path: String) throws {
+        self.path = path
+        try Self.precheck(path: path)
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: Self.configuration())
+        } catch {
+            throw StoreError.map(error, path: path)
+        }
+        self.writer = pool
+        try prepareSchema()
+    }
+
+    private init(path: String, writer: any DatabaseWriter) throws {
+        self.path = path
+        self.writer = writer
+        try prepareSchema()
+    }
+
+    /// A fresh store in memory (nothing touches the disk), for tests and one-off runs.
+    public static func inMemory() throws -> SentimentStore {
+        do {
+            return try SentimentStore(path: ":memory:", writer: DatabaseQueue(configuration: configuration()))
+        } catch {
+            throw StoreError.map(error, path: ":memory:")
+        }
+    }
+
+    /// The schema version this build writes (the store's `PRAGMA user_version`).
+    public static var schemaVersion: Int { Schema.version }
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        config.label = "SentimentStore"
+        config.prepareDatabase { db in
+            // WAL + NORMAL: a crash or kill never corrupts and never exposes a partial transaction; only the
+            // last commits may be lost on power failure. A larger page cache keeps bulk inserts off the disk.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192")
+        }
+        return config
+    }
+
+    /// Fails early, with clear messages, for paths SQLite would reject with vague ones.
+    private static func precheck(path: String) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { throw StoreError.cannotOpen(path: path, reason: "is a directory") }
+            guard fm.isReadableFile(atPath: path) else {
+                throw StoreError.cannotOpen(path: path, reason: "permission denied")
+            }
+            guard fm.isWritableFile(atPath: path) else { throw StoreError.readOnlyLocation(path: path) }
+            // A non-empty file must start with the SQLite header.
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                let head = (try? handle.read(upToCount: 16)) ?? Data()
+                if !head.isEmpty && head != Data("SQLite format 3\u{0}".utf8) {
+                    throw StoreError.corrupted(path: path, reason: "file is not a database")
+                }
+            }
+        } else {
+            let dir = (path as NSString).deletingLastPathComponent
+            let parent = dir.isEmpty ? "." : dir
+            guard fm.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
+                throw StoreError.cannotOpen(path: path, reason: "directory \(parent) does not exist")
+            }
+            guard fm.isWritableFile(atPath: parent) else { throw StoreError.readOnlyLocation(path: path) }
+        }
+    }
+
+    /// Refuses foreign and newer stores, then runs pending migrations.
+    private func prepareSchema() throws {
+        let migrator = Schema.migrator
+        do {
+            let (tables, appID, userVersion, superseded) = try writer.read { db -> ([String], Int32, Int, Bool) in
+                let tables = try String.fetchAll(db, sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                    """)
+                let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let userVersion = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                let superseded = tables.contains("grdb_migrations") ? try migrator.hasBeenSuperseded(db) : false
+                return (tables, appID, userVersion, superseded)
+            }
+            if !tables.isEmpty && appID != Schema.applicationID {
+                throw StoreError.notASentimentStore(path: path)
+            }
+            if userVersion > Schema.version {
+                throw StoreError.newerVersion(
+                    path: path, detail: "schema version \(userVersion), this build knows up to \(Schema.version)")
+            }
+            if superseded {
+                let unknown = try writer.read { db in
+                    try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+                }
+                throw StoreError.newerVersion(
+                    path: path, detail: "unknown migrations \(unknown.joined(separator: ", "))")
+            }
+            try migrator.migrate(writer)
+        } catch {
+            throw StoreError.map(error, path: path)
+        }
+    }
+
+    // MARK: - Transaction helpers mapping errors
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try writer.write(body) } catch { throw StoreError.map(error, path: path) }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try writer.read(body) } catch { throw StoreError.map(error, path: path) }
+    }
+}
+
+// MARK: - Value helpers
+
+enum Clock {
+    static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+}
+
+enum JSONText {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain arrays / dictionaries of strings and numbers cannot fail.
+        let data = (try? encoder.encode(value)) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.invalidValue("stored \(what) is not valid JSON: \(text.prefix(80))")
+        }
+    }
+}
