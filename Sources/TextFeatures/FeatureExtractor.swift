@@ -7,9 +7,9 @@ struct FeatureExtractor {
     let wordNgrams: Int
     let charMin: Int
     let charMax: Int
-    private(set) var wordKeys: [UInt64] = []
-    private(set) var charKeys: [UInt64] = []
-    private var padded: [UInt32] = []
+    private(set) var wordKeys = Buffer<UInt64>(capacity: 256)
+    private(set) var charKeys = Buffer<UInt64>(capacity: 256)
+    private var padded = Buffer<UInt32>(capacity: 64)
 
     /// FNV-1a state after the bytes `c:`.
     static let charPrefixHash: UInt64 = StableHash.step(StableHash.step(StableHash.fnvOffset, 0x63), 0x3A)
@@ -20,37 +20,37 @@ struct FeatureExtractor {
         wordNgrams = config.wordNgrams
         charMin = config.charNgrams?.min ?? 0
         charMax = config.charNgrams?.max ?? 0
-        wordKeys.reserveCapacity(256)
-        charKeys.reserveCapacity(charMin > 0 ? 1024 : 0)
     }
 
     /// Fills `wordKeys` (for each token position: its 1…n-gram keys) and `charKeys`.
     mutating func extract(_ text: String) {
         scanner.scan(text)
-        wordKeys.removeAll(keepingCapacity: true)
+        wordKeys.removeAll()
         let t = scanner.tokenCount
         let n = wordNgrams
-        scanner.tokHash.withUnsafeBufferPointer { th in
-            for i in 0..<t {
-                var h = th[i]
-                wordKeys.append(h)
-                var m = 1
-                while m < n && i + m < t {
-                    h = StableHash.combine(h, th[i + m])
-                    wordKeys.append(h)
-                    m &+= 1
-                }
+        wordKeys.reserve(more: t * n)
+        let th = scanner.tokHash.base
+        for i in 0..<t {
+            var h = th[i]
+            wordKeys.appendUnchecked(h)
+            var m = 1
+            while m < n && i + m < t {
+                h = StableHash.combine(h, th[i + m])
+                wordKeys.appendUnchecked(h)
+                m &+= 1
             }
         }
         guard charMin > 0 else { return }
-        charKeys.removeAll(keepingCapacity: true)
+        charKeys.removeAll()
         for tok in 0..<t where scanner.tokFlags[tok] & TokenFlag.word != 0 {
-            padded.removeAll(keepingCapacity: true)
+            padded.removeAll()
             padded.append(0x3C)
-            padded.append(contentsOf: scanner.tokText[scanner.tokenStart(tok)..<Int(scanner.tokEnd[tok])])
+            for j in scanner.tokenStart(tok)..<Int(scanner.tokEnd[tok]) { padded.append(scanner.tokText[j]) }
             padded.append(0x3E)
             let len = padded.count
-            padded.withUnsafeBufferPointer { p in
+            charKeys.reserve(more: len * (charMax - charMin + 1))
+            do {
+                let p = padded.base
                 for start in 0..<len {
                     var h = Self.charPrefixHash
                     let stop = Swift.min(start + charMax, len)
@@ -58,7 +58,7 @@ struct FeatureExtractor {
                     while q < stop {
                         h = StableHash.step(h, scalar: p[q])
                         q &+= 1
-                        if q - start >= charMin { charKeys.append(h) }
+                        if q - start >= charMin { charKeys.appendUnchecked(h) }
                     }
                 }
             }

@@ -98,14 +98,15 @@ struct TokenScanner {
     private let cueNT: Bool
 
     // Normalized input.
-    private(set) var s: [UInt32] = []
-    private(set) var k: [UInt8] = []
+    private(set) var s = Buffer<UInt32>(capacity: 512)
+    private(set) var k = Buffer<UInt8>(capacity: 512)
     // Output tokens.
-    private(set) var tokText: [UInt32] = []
-    private(set) var tokEnd: [Int32] = []
-    private(set) var tokHash: [UInt64] = []
-    private(set) var tokFlags: [UInt8] = []
-    private var unitStart: [Int] = []
+    private(set) var tokText = Buffer<UInt32>(capacity: 512)
+    private(set) var tokEnd = Buffer<Int32>(capacity: 128)
+    private(set) var tokHash = Buffer<UInt64>(capacity: 128)
+    private(set) var tokFlags = Buffer<UInt8>(capacity: 128)
+    private var unitStart = Buffer<Int>(capacity: 64)
+    private let cueFirstASCII: (UInt64, UInt64)
     private var negating = false
 
     init(_ config: TokenizerConfig) {
@@ -132,12 +133,15 @@ struct TokenScanner {
         self.asciiKind = kind
         self.cues = config.negationCues.map(scalars)
         self.cueFirst = Set(cues.compactMap { $0.first })
+        var mask: (UInt64, UInt64) = (0, 0)
+        for c in cueFirst where c < 128 {
+            if c < 64 { mask.0 |= 1 << UInt64(c) } else { mask.1 |= 1 << UInt64(c - 64) }
+        }
+        self.cueFirstASCII = mask
         var h = StableHash.fnvOffset
         for b in config.negationPrefix.utf8 { h = StableHash.step(h, UInt32(b)) }
         self.prefixHash = h
         self.cueNT = config.negationCues.contains("n't")
-        s.reserveCapacity(512); k.reserveCapacity(512)
-        tokText.reserveCapacity(512); tokEnd.reserveCapacity(128); tokHash.reserveCapacity(128); tokFlags.reserveCapacity(128)
     }
 
     var tokenCount: Int { tokEnd.count }
@@ -147,17 +151,27 @@ struct TokenScanner {
     // MARK: Loading
 
     private mutating func load(_ text: String) {
-        s.removeAll(keepingCapacity: true)
-        k.removeAll(keepingCapacity: true)
+        s.removeAll()
+        k.removeAll()
         let done: Bool? = text.utf8.withContiguousStorageIfAvailable { buf -> Bool in
             var acc: UInt8 = 0
             for b in buf { acc |= b }
             if acc >= 0x80 { return false }
-            for b in buf {
-                let v = lower[Int(b)]
-                s.append(UInt32(v))
-                k.append(asciiKind[Int(v)])
+            let n = buf.count
+            s.reserve(more: n)
+            k.reserve(more: n)
+            let sp = s.base, kp = k.base
+            lower.withUnsafeBufferPointer { lower in
+                asciiKind.withUnsafeBufferPointer { kinds in
+                    for i in 0..<n {
+                        let v = lower[Int(buf[i])]
+                        sp[i] = UInt32(v)
+                        kp[i] = kinds[Int(v)]
+                    }
+                }
             }
+            s.count = n
+            k.count = n
             return true
         }
         if done == true { return }
@@ -188,13 +202,13 @@ struct TokenScanner {
         var i = lo
         while i < hi {
             let v = s[i]
-            tokText.append(v)
+            tokText.appendUnchecked(v)
             h = StableHash.step(h, scalar: v)
             i &+= 1
         }
-        tokEnd.append(Int32(truncatingIfNeeded: tokText.count))
-        tokHash.append(h)
-        tokFlags.append(neg ? flags | TokenFlag.negated : flags)
+        tokEnd.appendUnchecked(Int32(truncatingIfNeeded: tokText.count))
+        tokHash.appendUnchecked(h)
+        tokFlags.appendUnchecked(neg ? flags | TokenFlag.negated : flags)
     }
 
     private mutating func emit(literal: [UInt32], flags: UInt8, negatable: Bool) {
@@ -204,9 +218,9 @@ struct TokenScanner {
             tokText.append(v)
             h = StableHash.step(h, scalar: v)
         }
-        tokEnd.append(Int32(truncatingIfNeeded: tokText.count))
-        tokHash.append(h)
-        tokFlags.append(neg ? flags | TokenFlag.negated : flags)
+        tokEnd.appendUnchecked(Int32(truncatingIfNeeded: tokText.count))
+        tokHash.appendUnchecked(h)
+        tokFlags.appendUnchecked(neg ? flags | TokenFlag.negated : flags)
     }
 
     @inline(__always)
@@ -219,7 +233,10 @@ struct TokenScanner {
 
     @inline(__always)
     private func isCue(_ lo: Int, _ hi: Int) -> Bool {
-        guard config.markNegation, cueFirst.contains(s[lo]) else {
+        let first = s[lo]
+        let maybeCue = first < 64 ? (cueFirstASCII.0 >> UInt64(first)) & 1 != 0
+            : first < 128 ? (cueFirstASCII.1 >> UInt64(first - 64)) & 1 != 0 : cueFirst.contains(first)
+        guard config.markNegation, maybeCue else {
             // Unsplit contractions ("don't") still open a scope when "n't" is a cue.
             return config.markNegation && cueNT && !config.splitContractions && endsWithNT(lo, hi)
         }
@@ -250,10 +267,14 @@ struct TokenScanner {
     /// Tokenizes `text` into the token buffers.
     mutating func scan(_ text: String) {
         load(text)
-        tokText.removeAll(keepingCapacity: true)
-        tokEnd.removeAll(keepingCapacity: true)
-        tokHash.removeAll(keepingCapacity: true)
-        tokFlags.removeAll(keepingCapacity: true)
+        tokText.removeAll()
+        tokEnd.removeAll()
+        tokHash.removeAll()
+        tokFlags.removeAll()
+        tokText.reserve(more: 6 * s.count + 32)
+        tokEnd.reserve(more: s.count + 8)
+        tokHash.reserve(more: s.count + 8)
+        tokFlags.reserve(more: s.count + 8)
         negating = false
         let n = s.count
         var i = 0
@@ -452,7 +473,7 @@ struct TokenScanner {
     }
 
     private mutating func scanRun(_ i: Int, _ n: Int) -> Int {
-        unitStart.removeAll(keepingCapacity: true)
+        unitStart.removeAll()
         var j = i
         while j < n && k[j] == Kind.cjk {
             unitStart.append(j)
@@ -494,7 +515,7 @@ struct TokenScanner {
         out.reserveCapacity(tokenCount)
         for t in 0..<tokenCount {
             var base = String.UnicodeScalarView()
-            for v in tokText[tokenStart(t)..<Int(tokEnd[t])] { base.append(Unicode.Scalar(v) ?? "\u{FFFD}") }
+            for j in tokenStart(t)..<Int(tokEnd[t]) { base.append(Unicode.Scalar(tokText[j]) ?? "\u{FFFD}") }
             let b = String(base)
             let f = tokFlags[t]
             out.append((f & TokenFlag.negated != 0 ? config.negationPrefix + b : b, b, f))

@@ -19,6 +19,12 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     let wordColumnCount: Int
     /// Key → column (vocabulary mode).
     let lookup: KeyTable
+    /// Hashing buckets per group (0 in vocabulary mode); hoisted out of `config` for the row kernel.
+    let buckets: Int
+    /// Whether character n-grams are on.
+    let hasCharGroup: Bool
+    /// Weighting flags hoisted out of `config`.
+    let tfidf: Bool, binary: Bool, sublinear: Bool, l2: Bool, perGroup: Bool
 
     private enum CodingKeys: String, CodingKey { case config, featureNames, idf }
 
@@ -28,13 +34,21 @@ public struct Vectorizer: Codable, Equatable, Sendable {
         let config = config.sanitized
         self.config = config
         self.featureNames = featureNames
+        hasCharGroup = config.charNgrams != nil
+        tfidf = config.weighting == .tfidf
+        binary = config.weighting == .binary
+        sublinear = config.sublinearTF
+        l2 = config.l2Normalize
+        perGroup = config.groupNormalization == .perGroup && config.charNgrams != nil
         switch config.vocabulary {
         case .hashing(let buckets):
+            self.buckets = buckets
             featureCount = buckets * (config.charNgrams == nil ? 1 : 2)
             wordColumnCount = buckets
             self.featureNames = []
             lookup = KeyTable()
         case .vocabulary:
+            buckets = 0
             featureCount = featureNames.count
             var table = KeyTable(minimumCapacity: featureNames.count)
             var words = featureNames.count
@@ -90,7 +104,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
                 var rb = RowBuilder(config)
                 for i in r {
                     shell.countRow(texts[i], &rb)
-                    for c in rb.cols { df[Int(c)] &+= 1 }
+                    for c in rb.cols.buffer { df[Int(c)] &+= 1 }
                 }
                 return df
             }
@@ -116,7 +130,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
             var part = Part(rows: r.count)
             for i in r {
                 shell.countRow(texts[i], &rb)
-                if tfidf { for c in rb.cols { df[Int(c)] &+= 1 } }
+                if tfidf { for c in rb.cols.buffer { df[Int(c)] &+= 1 } }
                 part.append(rb.cols, rb.vals)
             }
             return (part, df)
@@ -149,7 +163,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
                 ex.extract(texts[i])
                 for g in 0..<2 {
                     buf.removeAll(keepingCapacity: true)
-                    buf.append(contentsOf: g == 0 ? ex.wordKeys : ex.charKeys)
+                    buf.append(contentsOf: (g == 0 ? ex.wordKeys : ex.charKeys).buffer)
                     if buf.isEmpty { continue }
                     buf.sort()
                     var prev = buf[0]
@@ -213,9 +227,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
             var part = Part(rows: r.count)
             for i in r {
                 countRow(texts[i], &rb)
-                rb.vals.withUnsafeMutableBufferPointer { v in
-                    rb.cols.withUnsafeBufferPointer { c in weigh(c, v) }
-                }
+                weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
                 part.append(rb.cols, rb.vals)
             }
             return part
@@ -227,10 +239,8 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     public func transform(_ text: String) -> (indices: [Int32], values: [Float]) {
         var rb = RowBuilder(config)
         countRow(text, &rb)
-        rb.vals.withUnsafeMutableBufferPointer { v in
-            rb.cols.withUnsafeBufferPointer { c in weigh(c, v) }
-        }
-        return (rb.cols, rb.vals)
+        weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+        return (rb.cols.array, rb.vals.array)
     }
 
     /// The features of one text with their names, for explanations. In hashing mode a column's name is the text's
@@ -268,44 +278,48 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     @inline(__always)
     func countRow(_ text: String, _ rb: inout RowBuilder) {
         rb.extractor.extract(text)
-        rb.keys.removeAll(keepingCapacity: true)
-        switch config.vocabulary {
-        case .hashing(let b):
-            for key in rb.extractor.wordKeys {
-                rb.keys.append(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b)))
+        rb.keys.removeAll()
+        rb.keys.reserve(more: rb.extractor.wordKeys.count + rb.extractor.charKeys.count)
+        let b = buckets
+        if b > 0 {
+            for key in rb.extractor.wordKeys.buffer {
+                rb.keys.appendUnchecked(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b)))
             }
-            if config.charNgrams != nil {
-                for key in rb.extractor.charKeys {
-                    rb.keys.append(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b) + b))
+            if hasCharGroup {
+                for key in rb.extractor.charKeys.buffer {
+                    rb.keys.appendUnchecked(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b) + b))
                 }
             }
-        case .vocabulary:
-            for key in rb.extractor.wordKeys {
+        } else {
+            for key in rb.extractor.wordKeys.buffer {
                 let c = lookup.find(key)
-                if c >= 0 { rb.keys.append(c) }
+                if c >= 0 { rb.keys.appendUnchecked(c) }
             }
-            if config.charNgrams != nil {
-                for key in rb.extractor.charKeys {
+            if hasCharGroup {
+                for key in rb.extractor.charKeys.buffer {
                     let c = lookup.find(key)
-                    if c >= 0 { rb.keys.append(c) }
+                    if c >= 0 { rb.keys.appendUnchecked(c) }
                 }
             }
         }
-        rb.cols.removeAll(keepingCapacity: true)
-        rb.vals.removeAll(keepingCapacity: true)
+        rb.cols.removeAll()
+        rb.vals.removeAll()
         let n = rb.keys.count
         if n == 0 { return }
-        rb.keys.withUnsafeMutableBufferPointer { k in
-            sortInt32(k)
+        rb.cols.reserve(more: n)
+        rb.vals.reserve(more: n)
+        do {
+            let k = rb.keys.base
+            sortInt32(rb.keys.buffer)
             var prev = k[0]
             var count: Float = 1
             for j in 1..<n {
                 let c = k[j]
                 if c == prev { count += 1; continue }
-                rb.cols.append(prev); rb.vals.append(count)
+                rb.cols.appendUnchecked(prev); rb.vals.appendUnchecked(count)
                 prev = c; count = 1
             }
-            rb.cols.append(prev); rb.vals.append(count)
+            rb.cols.appendUnchecked(prev); rb.vals.appendUnchecked(count)
         }
     }
 
@@ -314,23 +328,20 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     func weigh(_ cols: UnsafeBufferPointer<Int32>, _ vals: UnsafeMutableBufferPointer<Float>) {
         let n = cols.count
         if n == 0 { return }
-        let tfidf = config.weighting == .tfidf
-        let binary = config.weighting == .binary
-        let sublinear = config.sublinearTF
         idf.withUnsafeBufferPointer { idf in
             for e in 0..<n {
                 var w: Double
                 if binary { w = 1 } else {
                     let tf = Double(vals[e])
-                    w = sublinear ? 1 + log(tf) : tf
+                    w = sublinear && tf > 1 ? 1 + log(tf) : tf
                 }
                 if tfidf { w *= Double(idf[Int(cols[e])]) }
                 vals[e] = Float(w)
             }
         }
-        guard config.l2Normalize else { return }
+        guard l2 else { return }
         var split = n
-        if config.groupNormalization == .perGroup && config.charNgrams != nil {
+        if perGroup {
             split = 0
             while split < n && Int(cols[split]) < wordColumnCount { split += 1 }
         }
@@ -396,12 +407,11 @@ public struct Vectorizer: Codable, Equatable, Sendable {
 /// Per-thread reusable buffers for building rows.
 struct RowBuilder {
     var extractor: FeatureExtractor
-    var keys: [Int32] = []
-    var cols: [Int32] = []
-    var vals: [Float] = []
+    var keys = Buffer<Int32>(capacity: 256)
+    var cols = Buffer<Int32>(capacity: 256)
+    var vals = Buffer<Float>(capacity: 256)
     init(_ config: FeatureConfig) {
         extractor = FeatureExtractor(config)
-        keys.reserveCapacity(256); cols.reserveCapacity(256); vals.reserveCapacity(256)
     }
 }
 
@@ -416,19 +426,26 @@ struct Part {
         vals.reserveCapacity(rows * 32)
     }
     @inline(__always)
-    mutating func append(_ c: [Int32], _ v: [Float]) {
-        cols.append(contentsOf: c)
-        vals.append(contentsOf: v)
+    mutating func append(_ c: Buffer<Int32>, _ v: Buffer<Float>) {
+        cols.append(contentsOf: UnsafeBufferPointer(c.buffer))
+        vals.append(contentsOf: UnsafeBufferPointer(v.buffer))
         lengths.append(c.count)
     }
 }
 
-/// Sorts small buffers by insertion, larger ones with the standard library.
+/// Sorts `Int32`s ascending in place: introsort with a branch-free Lomuto partition (few mispredictions on
+/// random columns), insertion sort for short ranges, the standard library's sort past the depth limit.
+/// Equal values are indistinguishable, so the result does not depend on the algorithm.
 @inline(__always)
 func sortInt32(_ buffer: UnsafeMutableBufferPointer<Int32>) {
-    var k = buffer
-    let n = k.count
-    if n > 24 { k.sort(); return }
+    guard let p = buffer.baseAddress, buffer.count > 1 else { return }
+    let n = buffer.count
+    if n > 16 { quicksort(p, 0, n - 1, depth: 2 * (Int.bitWidth - n.leadingZeroBitCount)) }
+    insertionSort(p, n)
+}
+
+@inline(__always)
+private func insertionSort(_ k: UnsafeMutablePointer<Int32>, _ n: Int) {
     var i = 1
     while i < n {
         let x = k[i]
@@ -436,5 +453,40 @@ func sortInt32(_ buffer: UnsafeMutableBufferPointer<Int32>) {
         while j >= 0 && k[j] > x { k[j + 1] = k[j]; j -= 1 }
         k[j + 1] = x
         i += 1
+    }
+}
+
+/// Leaves `k[lo...hi]` partitioned into unsorted runs of at most 16 elements, each in its final block.
+private func quicksort(_ k: UnsafeMutablePointer<Int32>, _ lo: Int, _ hi: Int, depth: Int) {
+    var lo = lo, hi = hi, depth = depth
+    while hi - lo > 16 {
+        if depth == 0 {
+            var rest = UnsafeMutableBufferPointer(start: k + lo, count: hi - lo + 1)
+            rest.sort()
+            return
+        }
+        depth -= 1
+        // Median of three moved to `hi` as the pivot.
+        let mid = lo + (hi - lo) / 2
+        if k[mid] < k[lo] { swap(&k[mid], &k[lo]) }
+        if k[hi] < k[lo] { swap(&k[hi], &k[lo]) }
+        if k[mid] < k[hi] { swap(&k[mid], &k[hi]) }
+        let pivot = k[hi]
+        var store = lo
+        var i = lo
+        while i < hi {
+            let x = k[i]
+            k[i] = k[store]
+            k[store] = x
+            store &+= x < pivot ? 1 : 0
+            i &+= 1
+        }
+        k[hi] = k[store]
+        k[store] = pivot
+        if store - lo < hi - store {
+            quicksort(k, lo, store - 1, depth: depth); lo = store + 1
+        } else {
+            quicksort(k, store + 1, hi, depth: depth); hi = store - 1
+        }
     }
 }

@@ -1,5 +1,6 @@
 // Release-mode benchmarks. Usage: sentiment-bench <mode> [arguments]
-//   features FILE [--vocabulary] [--char MIN MAX]   read + fit + transform timing of the feature pipeline
+//   features FILE [--minimal-reader] [--vocabulary [MIN_DF]] [--char MIN MAX] [--buckets N] [--ngrams N] [--repeat K]
+//                                                   read + fit + transform timing of the feature pipeline
 //   tokens TEXT...                                  print the tokens of each TEXT (default tokenizer)
 import Foundation
 

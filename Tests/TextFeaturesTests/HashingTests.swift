@@ -39,7 +39,7 @@ final class HashingTests: XCTestCase {
         var ex = FeatureExtractor(config)
         for text in SampleTexts.all {
             ex.extract(text)
-            let fast = ex.wordKeys + ex.charKeys
+            let fast = ex.wordKeys.array + ex.charKeys.array
             let slow = ex.namedFeatures(text)
             XCTAssertEqual(fast, slow.map { $0.key }, text)
             // Names rebuild the keys the same way the stored vectorizer does.

@@ -37,7 +37,7 @@ final class PropertyTests: XCTestCase {
             let toks = tokenizer.tokens(t)
             XCTAssertTrue(toks.allSatisfy { !$0.isEmpty && !$0.contains(" ") && !$0.contains(":") }, "\(toks)")
             ex.extract(t)
-            XCTAssertEqual(ex.wordKeys + ex.charKeys, ex.namedFeatures(t).map { $0.key }, t)
+            XCTAssertEqual(ex.wordKeys.array + ex.charKeys.array, ex.namedFeatures(t).map { $0.key }, t)
         }
         for vocab in [VocabularyMode.hashing(buckets: 1 << 12), .vocabulary(minDocumentFrequency: 1, maxFeatures: 5000)] {
             config.vocabulary = vocab
