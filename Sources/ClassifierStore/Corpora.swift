@@ -54,7 +54,7 @@ extension SentimentStore {
             }
             var counts: [String: Int] = [:]
             for d in corpus.documents { counts[d.label, default: 0] += 1 }
-            let now = Date()
+            let now = Clock.now()
             try db.execute(sql: """
                 INSERT INTO corpus (name, sourcePath, format, sha256, rowCount, labelCounts, importedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?)

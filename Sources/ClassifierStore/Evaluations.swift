@@ -37,7 +37,7 @@ extension SentimentStore {
                try Bool.fetchOne(db, sql: "SELECT 1 FROM corpus WHERE id = ?", arguments: [c]) == nil {
                 throw StoreError.corpusNotFound("#\(c)")
             }
-            let now = Date()
+            let now = Clock.now()
             try db.execute(sql: """
                 INSERT INTO evaluation (modelId, corpusId, metrics, confusionMatrix, createdAt) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [evaluation.modelId, evaluation.corpusId, evaluation.metrics,

@@ -169,7 +169,7 @@ extension SentimentStore {
         if status == .active {
             try db.execute(sql: "UPDATE model SET status = 'inactive' WHERE status = 'active'")
         }
-        let now = Date()
+        let now = Clock.now()
         let checksum = content.checksum
         try db.execute(sql: """
             INSERT INTO model (name, version, createdAt, parentId, labels, featureConfig, hyperparameters, tuning,
@@ -196,8 +196,8 @@ extension SentimentStore {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [modelId, Clock.seconds(run.startedAt), Clock.seconds(run.finishedAt), duration,
                              run.iterations, run.finalLoss, run.crossValidation])
-        return TrainingRunInfo(id: db.lastInsertedRowID, modelId: modelId, startedAt: run.startedAt,
-                               finishedAt: run.finishedAt, durationSeconds: duration, iterations: run.iterations,
+        return TrainingRunInfo(id: db.lastInsertedRowID, modelId: modelId, startedAt: Clock.normalized(run.startedAt),
+                               finishedAt: Clock.normalized(run.finishedAt), durationSeconds: duration, iterations: run.iterations,
                                finalLoss: run.finalLoss, crossValidation: run.crossValidation)
     }
 

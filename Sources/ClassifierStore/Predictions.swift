@@ -300,7 +300,9 @@ extension SentimentStore {
     func searching<T>(_ query: PredictionQuery, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let StoreError.database(_, message) where query.search != nil {
+        } catch let StoreError.database(_, message) where query.search != nil && !message.hasPrefix(StoreError.busyPrefix)
+                                                      && !message.hasPrefix(StoreError.diskFullPrefix) {
+            // The rest of the SQL is fixed and valid, so an SQLITE_ERROR here comes from the MATCH expression.
             throw StoreError.invalidSearch(query: query.search ?? "", message: message)
         }
     }
@@ -417,7 +419,8 @@ struct PredictionInserter {
 }
 
 /// Streams predictions into the store: `append` buffers, and every `batchSize` rows are inserted in one
-/// transaction. Call `flush()` at the end. Not thread-safe: use one writer per thread.
+/// transaction (rows of earlier batches stay stored if a later batch fails). Call `flush()` at the end: rows
+/// still buffered when the writer is released are not stored. Not thread-safe: use one writer per thread.
 public final class PredictionWriter {
     public let store: SentimentStore
     public let batchSize: Int
@@ -439,7 +442,8 @@ public final class PredictionWriter {
         if buffer.count >= batchSize { try flush() }
     }
 
-    /// Inserts buffered predictions in one transaction and returns their ids.
+    /// Inserts buffered predictions in one transaction and returns their ids. On error the batch is discarded
+    /// (nothing of it is stored) and the error is rethrown.
     @discardableResult
     public func flush() throws -> [Int64] {
         guard !buffer.isEmpty else { return [] }

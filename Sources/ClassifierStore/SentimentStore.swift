@@ -13,10 +13,22 @@ public final class SentimentStore: Sendable {
 
     /// Opens (creating or upgrading if needed) the store at `path`.
     ///
+    /// - Parameter createDirectory: create missing parent directories (for a default location such as
+    ///   `~/.local/share/sentiment/`); when false, a missing directory is an error (likely a typo).
     /// - Throws: `StoreError.cannotOpen`, `.readOnlyLocation`, `.corrupted`, `.notASentimentStore`,
     ///   `.newerVersion`.
-    public init(path: String) throws {
+    public init(path: String, createDirectory: Bool = false) throws {
         self.path = path
+        if createDirectory {
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+                do {
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                } catch {
+                    throw StoreError.cannotOpen(path: path, reason: "cannot create directory \(dir)")
+                }
+            }
+        }
         try Self.precheck(path: path)
         let pool: DatabasePool
         do {
@@ -134,7 +146,11 @@ public final class SentimentStore: Sendable {
 // MARK: - Value helpers
 
 enum Clock {
-    static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    /// The current time as it will read back from the store (dates are stored as seconds since 1970).
+    static func now() -> Date { normalized(Date()) }
+    static func normalized(_ date: Date) -> Date { Self.date(seconds(date)) }
+    /// Seconds since 1970 rounded to the microsecond, so a date read back from the store compares equal.
+    static func seconds(_ date: Date) -> Double { (date.timeIntervalSince1970 * 1e6).rounded() / 1e6 }
     static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 }
 

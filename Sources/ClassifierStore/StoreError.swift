@@ -71,6 +71,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    static let busyPrefix = "store is busy (locked by another process): "
+    static let diskFullPrefix = "disk full: "
+
     /// Maps any error thrown by GRDB/SQLite into a `StoreError` naming `path`.
     static func map(_ error: Error, path: String) -> Error {
         if error is StoreError { return error }
@@ -84,9 +87,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .SQLITE_CANTOPEN:
             return StoreError.cannotOpen(path: path, reason: message)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return StoreError.database(path: path, message: "store is busy (locked by another process): \(message)")
+            return StoreError.database(path: path, message: busyPrefix + message)
         case .SQLITE_FULL:
-            return StoreError.database(path: path, message: "disk full: \(message)")
+            return StoreError.database(path: path, message: diskFullPrefix + message)
         default:
             return StoreError.database(path: path, message: message)
         }
