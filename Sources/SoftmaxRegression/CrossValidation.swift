@@ -6,10 +6,12 @@ import Sparse
 public struct TuningResult: Codable, Equatable, Sendable {
     /// Candidate L2 strengths λ, in the order given.
     public var grid: [Double]
-    /// Mean validation macro-F1 over folds, per grid value.
-    public var meanScores: [Double]
-    /// Population standard deviation of the validation macro-F1 over folds, per grid value.
-    public var stdScores: [Double]
+    /// Mean validation macro-F1 over folds, per grid value; `nil` for values skipped because
+    /// the regularization path stopped early (see `pathPatience`).
+    public var meanScores: [Double?]
+    /// Population standard deviation of the validation macro-F1 over folds, per grid value
+    /// (`nil` when skipped).
+    public var stdScores: [Double?]
     /// Index into `grid` of the chosen value.
     public var chosenIndex: Int
     /// The chosen λ (`grid[chosenIndex]`).
@@ -18,7 +20,7 @@ public struct TuningResult: Codable, Equatable, Sendable {
     public var folds: Int
     /// Selection metric, always `"macro_f1"`.
     public var metric: String
-    /// Total optimizer iterations per grid value, summed over folds.
+    /// Total optimizer iterations per grid value, summed over folds (0 when skipped).
     public var iterations: [Int]
 }
 
@@ -50,10 +52,11 @@ public enum CrossValidation {
 
     /// Tunes λ over `grid` by stratified `folds`-fold CV, selecting the best mean macro-F1
     /// (ties within 1e-12 → stronger regularization, i.e. larger λ). See
-    /// ``tuneWithOutOfFoldLogits(_:labels:labelNames:grid:folds:config:)``.
+    /// ``tuneWithOutOfFoldLogits(_:labels:labelNames:grid:folds:config:pathPatience:)``.
     public static func tune(_ X: CSRMatrix, labels: [Int32], labelNames: [String], grid: [Double] = defaultGrid,
-                            folds: Int = 5, config: TrainingConfig = .default) throws -> TuningResult {
-        try tuneWithOutOfFoldLogits(X, labels: labels, labelNames: labelNames, grid: grid, folds: folds, config: config).result
+                            folds: Int = 5, config: TrainingConfig = .default, pathPatience: Int = 2) throws -> TuningResult {
+        try tuneWithOutOfFoldLogits(X, labels: labels, labelNames: labelNames, grid: grid, folds: folds, config: config,
+                                    pathPatience: pathPatience).result
     }
 
     /// Everything tuning produces: the Codable summary, the out-of-fold raw logits of the
@@ -66,13 +69,15 @@ public enum CrossValidation {
         public var averagedModel: SoftmaxModel
     }
 
-    /// Runs the folds in parallel (each fold single-threaded, fixed partitioning, so the
-    /// result is deterministic). Within a fold the grid is walked from the strongest to the
-    /// weakest regularization, each fit warm-started from the previous solution.
+    /// Walks the grid from the strongest to the weakest regularization; for each value the
+    /// folds are fitted in parallel (each fold single-threaded and warm-started from its
+    /// previous solution; fixed partitioning, so the result is deterministic). The walk stops
+    /// after `pathPatience` consecutive values whose mean score does not beat the best so far
+    /// (0 = evaluate the whole grid): weaker regularization is the expensive end of the path.
     /// Class weights are resolved on each training fold.
     public static func tuneWithOutOfFoldLogits(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
                                                grid: [Double] = defaultGrid, folds: Int = 5,
-                                               config: TrainingConfig = .default) throws -> Outcome {
+                                               config: TrainingConfig = .default, pathPatience: Int = 2) throws -> Outcome {
         try SoftmaxTrainer.validate(X, labels: labels, labelNames: labelNames, config: config)
         guard !grid.isEmpty, grid.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw SoftmaxError.invalidParameter("tuning grid must be non-empty with finite λ ≥ 0")
@@ -87,7 +92,11 @@ public enum CrossValidation {
         let order = (0..<G).sorted { grid[$0] != grid[$1] ? grid[$0] > grid[$1] : $0 < $1 }
         let foldRows = stratifiedFolds(labels: labels, k: folds, seed: config.seed)
 
-        final class FoldOutput: @unchecked Sendable {
+        final class FoldState: @unchecked Sendable {
+            var Xtr = CSRMatrix(columnCount: 0), Xva = CSRMatrix(columnCount: 0)
+            var ytr: [Int32] = [], yva: [Int] = []
+            var weights: [Double] = []
+            var theta: [Double]? = nil
             var scores: [Double]
             var iterations: [Int]
             var logits: [[Float]]   // per grid value, validation rows × k
@@ -97,52 +106,56 @@ public enum CrossValidation {
                 logits = [[Float]](repeating: [], count: G); thetas = [[Float]](repeating: [], count: G)
             }
         }
-        let outputs = (0..<folds).map { _ in FoldOutput(G: G) }
-        var failure: SoftmaxError?
-        let failureLock = NSLock()
-
+        let states = (0..<folds).map { _ in FoldState(G: G) }
         DispatchQueue.concurrentPerform(iterations: folds) { f in
+            let st = states[f]
             let valid = foldRows[f]
             var isValid = [Bool](repeating: false, count: n)
             for i in valid { isValid[i] = true }
             let trainIdx = (0..<n).filter { !isValid[$0] }
-            let Xtr = X.rows(trainIdx)
-            let ytr = trainIdx.map { labels[$0] }
-            let Xva = X.rows(valid)
-            let yva = valid.map { Int(labels[$0]) }
-            let weights: [Double]
-            do { weights = try config.classWeighting.resolve(labelNames: labelNames, labels: ytr) } catch {
-                failureLock.lock(); failure = error as? SoftmaxError; failureLock.unlock(); return
-            }
-            var theta: [Double]? = nil
-            let out = outputs[f]
-            for g in order {
+            st.Xtr = X.rows(trainIdx)
+            st.ytr = trainIdx.map { labels[$0] }
+            st.Xva = X.rows(valid)
+            st.yva = valid.map { Int(labels[$0]) }
+        }
+        for st in states {
+            st.weights = try config.classWeighting.resolve(labelNames: labelNames, labels: st.ytr)
+        }
+
+        var mean = [Double?](repeating: nil, count: G), std = [Double?](repeating: nil, count: G)
+        var iterations = [Int](repeating: 0, count: G)
+        var best = -Double.infinity
+        var worseInARow = 0
+        for g in order {
+            DispatchQueue.concurrentPerform(iterations: folds) { f in
+                let st = states[f]
                 var cfg = config
                 cfg.l2 = grid[g]
-                let (t, run) = SoftmaxTrainer.optimize(Xtr, labels: ytr, classWeights: weights, config: cfg,
-                                                       initial: theta, blocks: 1)
-                theta = t
+                let (t, run) = SoftmaxTrainer.optimize(st.Xtr, labels: st.ytr, classWeights: st.weights, config: cfg,
+                                                       initial: st.theta, blocks: 1)
+                st.theta = t
                 let model = SoftmaxTrainer.model(from: t, labels: labelNames, featureCount: d)
-                let z = model.predictLogitsSerial(Xva)
-                out.logits[g] = z
-                out.scores[g] = ClassificationReport.macroF1(truth: yva, predicted: Metrics.argmax(z, classCount: k), classCount: k)
-                out.iterations[g] = run.iterations
-                out.thetas[g] = t.map { Float($0) }
+                let z = model.predictLogitsSerial(st.Xva)
+                st.logits[g] = z
+                st.scores[g] = ClassificationReport.macroF1(truth: st.yva, predicted: Metrics.argmax(z, classCount: k), classCount: k)
+                st.iterations[g] = run.iterations
+                st.thetas[g] = t.map { Float($0) }
             }
-        }
-        if let e = failure { throw e }
-
-        var mean = [Double](repeating: 0, count: G), std = [Double](repeating: 0, count: G)
-        var iterations = [Int](repeating: 0, count: G)
-        for g in 0..<G {
-            let s = outputs.map { $0.scores[g] }
+            let s = states.map { $0.scores[g] }
             let m = s.reduce(0, +) / Double(folds)
             mean[g] = m
             std[g] = (s.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(folds)).squareRoot()
-            iterations[g] = outputs.map { $0.iterations[g] }.reduce(0, +)
+            iterations[g] = states.map { $0.iterations[g] }.reduce(0, +)
+            if m > best + 1e-12 { best = m; worseInARow = 0 } else {
+                worseInARow += 1
+                if pathPatience > 0 && worseInARow >= pathPatience { break }
+            }
         }
+        let outputs = states
         var chosen = order[0]
-        for g in order.dropFirst() where mean[g] > mean[chosen] + 1e-12 { chosen = g }
+        for g in order.dropFirst() {
+            if let m = mean[g], let c = mean[chosen], m > c + 1e-12 { chosen = g }
+        }
 
         var oof = [Float](repeating: 0, count: n * k)
         for f in 0..<folds {

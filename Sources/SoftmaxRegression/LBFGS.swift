@@ -11,6 +11,9 @@ struct LBFGS {
     /// Stop when (f_prev − f) ≤ relativeLossTolerance · max(|f_prev|, |f|, 1).
     var relativeLossTolerance = 1e-6
     var recordHistory = false
+    /// Optional diagonal preconditioner `D` (an approximation of the inverse Hessian's
+    /// diagonal, > 0): the initial inverse Hessian becomes `γ·D` instead of `γ·I`.
+    var diagonal: [Double]? = nil
 
     struct Result {
         var x: [Double]
@@ -127,8 +130,20 @@ struct LBFGS {
             if count > 0 {
                 let slot = (head + count - 1) % m
                 let y = yBase + slot * P
-                let gamma = 1 / (rho[slot] * Self.dot(y, y, P))
-                for p in 0..<P { d[p] *= gamma }
+                if let diag = diagonal {
+                    // γ = sᵀy / (yᵀ D y), then d ← γ D d.
+                    var yDy = 0.0
+                    diag.withUnsafeBufferPointer { dg in
+                        for p in 0..<P { let v = Double(y[p]); yDy += v * v * dg[p] }
+                        let gamma = 1 / (rho[slot] * yDy)
+                        for p in 0..<P { d[p] *= gamma * dg[p] }
+                    }
+                } else {
+                    let gamma = 1 / (rho[slot] * Self.dot(y, y, P))
+                    for p in 0..<P { d[p] *= gamma }
+                }
+            } else if let diag = diagonal {
+                diag.withUnsafeBufferPointer { dg in for p in 0..<P { d[p] *= dg[p] } }
             }
             for i in 0..<count {
                 let slot = (head + i) % m
@@ -144,7 +159,7 @@ struct LBFGS {
                 for p in 0..<P { d[p] = -g[p] }
                 gd = Self.dot(g, d, P)
             }
-            var step = count == 0 ? min(1, 1 / max(gnorm, 1e-12)) : 1.0
+            var step = count == 0 && diagonal == nil ? min(1, 1 / max(gnorm, 1e-12)) : 1.0
             // Backtracking line search (Armijo, c1 = 1e-4).
             var accepted = false
             var fNew = fx

@@ -59,12 +59,41 @@ public enum SoftmaxTrainer {
             opt.gradientTolerance = config.tolerance
             opt.relativeLossTolerance = config.lossTolerance
             opt.recordHistory = config.recordLossHistory
+            opt.diagonal = diagonalPreconditioner(X, labels: labels, classWeights: classWeights, l2: config.l2)
             let r = opt.minimize(theta0) { x, g in objective.evaluateRaw(x, gradient: g) }
             let run = TrainingRun(optimizer: .lbfgs, iterations: r.iterations, functionEvaluations: r.evaluations,
                                   finalLoss: r.loss, gradientNorm: r.gradientNorm, converged: r.converged,
                                   lossHistory: config.recordLossHistory ? r.history : nil)
             return (r.x, run)
         }
+    }
+
+    /// Inverse of a bound on the Hessian's diagonal: `1 / (λ + ¼ (1/n) Σ_i s_i x_ij²)` for the
+    /// weights of feature `j` and `1 / (¼ (1/n) Σ_i s_i)` for the biases. On TF-IDF data,
+    /// where feature frequencies differ by orders of magnitude, this scaling cuts L-BFGS
+    /// iterations substantially.
+    static func diagonalPreconditioner(_ X: CSRMatrix, labels: [Int32], classWeights: [Double], l2: Double) -> [Double] {
+        let k = classWeights.count, d = X.columnCount
+        var col = [Double](repeating: 0, count: d)
+        var total = 0.0
+        for i in 0..<X.rowCount {
+            let s = classWeights[Int(labels[i])]
+            total += s
+            for p in X.entryRange(ofRow: i) {
+                let x = Double(X.values[p])
+                col[Int(X.columnIndices[p])] += s * x * x
+            }
+        }
+        let invN = 1 / Double(max(X.rowCount, 1))
+        var diag = [Double](repeating: 0, count: d * k + k)
+        for j in 0..<d {
+            let h = l2 + 0.25 * col[j] * invN
+            let v = h > 0 ? 1 / h : 1
+            for c in 0..<k { diag[j * k + c] = v }
+        }
+        let hb = 0.25 * total * invN
+        for c in 0..<k { diag[d * k + c] = hb > 0 ? 1 / hb : 1 }
+        return diag
     }
 
     /// The parameter vector (weights then biases) of a model.

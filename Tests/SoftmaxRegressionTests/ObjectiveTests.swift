@@ -102,4 +102,22 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertEqual(two.evaluate(theta, gradient: &g3), l2)
         XCTAssertEqual(g3, g2)
     }
+
+    func testPreconditionedLBFGSReachesTheSameOptimum() {
+        let data = SyntheticData(rows: 400, features: 100, nnzPerRow: 8, classes: 3, noise: 1, seed: 13)
+        let weights: [Double] = [1, 1.5, 0.7]
+        let obj = SoftmaxObjective(X: data.X, labels: data.labels, classWeights: weights, l2: 1e-2, blocks: 1)
+        var plain = LBFGS()
+        plain.gradientTolerance = 1e-9
+        plain.relativeLossTolerance = 0
+        plain.maxIterations = 2000
+        var pre = plain
+        pre.diagonal = SoftmaxTrainer.diagonalPreconditioner(data.X, labels: data.labels, classWeights: weights, l2: 1e-2)
+        let x0 = [Double](repeating: 0, count: obj.parameterCount)
+        let a = plain.minimize(x0) { x, g in obj.evaluateRaw(x, gradient: g) }
+        let b = pre.minimize(x0) { x, g in obj.evaluateRaw(x, gradient: g) }
+        XCTAssertTrue(a.converged && b.converged)
+        XCTAssertEqual(a.loss, b.loss, accuracy: 1e-10)
+        for p in a.x.indices { XCTAssertEqual(a.x[p], b.x[p], accuracy: 1e-5) }
+    }
 }

@@ -25,8 +25,10 @@ final class TuningTests: XCTestCase {
     func testTuningIsDeterministicAndPicksABestMeanScore() throws {
         let data = SyntheticData(rows: 900, features: 200, nnzPerRow: 12, classes: 3, noise: 1, seed: 31)
         let grid = [1e-1, 1e-2, 1e-3, 1e-4]
-        let a = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3)
-        let b = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3)
+        let a = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames,
+                                                            grid: grid, folds: 3, pathPatience: 0)
+        let b = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames,
+                                                            grid: grid, folds: 3, pathPatience: 0)
         XCTAssertEqual(a.result, b.result)
         XCTAssertEqual(a.outOfFoldLogits, b.outOfFoldLogits)
         let r = a.result
@@ -34,15 +36,50 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(r.meanScores.count, 4)
         XCTAssertEqual(r.stdScores.count, 4)
         XCTAssertEqual(r.chosenL2, grid[r.chosenIndex])
-        XCTAssertEqual(r.meanScores[r.chosenIndex], r.meanScores.max()!)
-        XCTAssertTrue(r.stdScores.allSatisfy { $0 >= 0 })
-        XCTAssertGreaterThan(r.meanScores[r.chosenIndex], r.meanScores[0]) // λ = 0.1 underfits
+        let means = r.meanScores.compactMap { $0 }
+        XCTAssertEqual(means.count, 4) // pathPatience 0: the whole grid
+        XCTAssertEqual(r.meanScores[r.chosenIndex], means.max()!)
+        XCTAssertTrue(r.stdScores.allSatisfy { ($0 ?? -1) >= 0 })
+        XCTAssertGreaterThan(r.meanScores[r.chosenIndex]!, means[0]) // λ = 0.1 underfits
+        XCTAssertTrue(r.iterations.allSatisfy { $0 > 0 })
         XCTAssertEqual(a.outOfFoldLogits.count, 900 * 3)
         // Out-of-fold logits predict better than chance.
         let pred = Metrics.argmax(a.outOfFoldLogits, classCount: 3)
         let acc = Double(zip(pred, data.labels).filter { $0 == Int($1) }.count) / 900
         XCTAssertGreaterThan(acc, 0.55)
         XCTAssertEqual(try JSONDecoder().decode(TuningResult.self, from: JSONEncoder().encode(r)), r)
+    }
+
+    func testRegularizationPathStopsAfterTwoWorseValues() throws {
+        let data = SyntheticData(rows: 600, features: 150, nnzPerRow: 10, classes: 3, noise: 1, seed: 33)
+        // Repeated λ = 1e-3 refits (warm-started at the optimum) cannot beat the first one, so
+        // the walk (strong → weak, ties in index order) stops before λ = 1e-4.
+        let grid = [1e-4, 1e-1, 1e-2, 1e-3, 1e-3, 1e-3]
+        var cfg = TrainingConfig.default
+        cfg.tolerance = 1e-7     // solve each fit tightly so a repeated fit changes nothing
+        cfg.lossTolerance = 0
+        cfg.maxIterations = 1000
+        let full = try CrossValidation.tune(data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3,
+                                            config: cfg, pathPatience: 0)
+        let early = try CrossValidation.tune(data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3,
+                                             config: cfg, pathPatience: 2)
+        XCTAssertTrue(full.meanScores.allSatisfy { $0 != nil })
+        let walk = [1, 2, 3, 4, 5, 0]
+        var best = -Double.infinity, worse = 0, evaluated = Set<Int>()
+        for g in walk {
+            evaluated.insert(g)
+            let m = full.meanScores[g]!
+            if m > best + 1e-12 { best = m; worse = 0 } else { worse += 1; if worse >= 2 { break } }
+        }
+        XCTAssertFalse(evaluated.contains(0), "\(full.meanScores)")
+        for g in 0..<grid.count {
+            if evaluated.contains(g) {
+                XCTAssertEqual(early.meanScores[g], full.meanScores[g])
+            } else {
+                XCTAssertNil(early.meanScores[g]); XCTAssertNil(early.stdScores[g]); XCTAssertEqual(early.iterations[g], 0)
+            }
+        }
+        XCTAssertEqual(try JSONDecoder().decode(TuningResult.self, from: JSONEncoder().encode(early)), early)
     }
 
     func testFitTunedCalibratesAndReportsECE() throws {
