@@ -325,8 +325,8 @@ struct PredictionInserter {
         var name: String
         var version: Int
         var labels: [String]
-        /// `{"label":` / `,"label":` prefixes for the probabilities JSON.
-        var keyPrefixes: [String]
+        /// UTF-8 of `{"label":` / `,"label":`, the keys of the probabilities JSON object.
+        var keyPrefixes: [[UInt8]]
     }
 
     let db: Database
@@ -339,55 +339,52 @@ struct PredictionInserter {
         guard let row = try Row.fetchOne(db, sql: "SELECT name, version, labels FROM model WHERE id = ? AND status <> 'deleted'",
                                          arguments: [modelId]) else { throw StoreError.modelNotFound("#\(modelId)") }
         let labels = try JSONText.decode([String].self, row["labels"], what: "labels")
-        let prefixes = labels.enumerated().map { i, l in (i == 0 ? "{" : ",") + JSONText.encode(l) + ":" }
+        let prefixes = labels.enumerated().map { i, l in Array(((i == 0 ? "{" : ",") + JSONText.encode(l) + ":").utf8) }
         let e = ModelEntry(name: row["name"], version: row["version"], labels: labels, keyPrefixes: prefixes)
         models[modelId] = e
         return e
     }
 
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    /// A 1-byte NUL-terminated buffer bound for empty strings (a bound pointer must outlive the step).
+    private nonisolated(unsafe) static let emptyText: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        p.pointee = 0
+        return p
+    }()
 
-    /// Binds one row and steps the prepared INSERT (inside GRDB's open transaction).
-    private static func step(_ stmt: OpaquePointer, _ modelId: Int64, _ text: String, _ label: String,
-                             _ confidence: Double, _ probabilities: String, _ source: String, _ createdAt: Double) throws {
-        func bind(_ index: Int32, _ string: String) {
-            var s = string
-            s.withUTF8 { buf in
-                if let base = buf.baseAddress, buf.count > 0 {
-                    _ = UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                        sqlite3_bind_text(stmt, index, $0, Int32(buf.count), transient)
-                    }
-                } else {
-                    _ = sqlite3_bind_text(stmt, index, "", 0, transient)
-                }
+    /// Binds UTF-8 bytes without copying (SQLITE_STATIC): valid only until the following step/reset.
+    @inline(__always)
+    private static func bind(_ stmt: OpaquePointer, _ index: Int32, _ buf: UnsafeBufferPointer<UInt8>) {
+        if let base = buf.baseAddress, buf.count > 0 {
+            UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                _ = sqlite3_bind_text(stmt, index, $0, Int32(buf.count), nil)
             }
-        }
-        sqlite3_bind_int64(stmt, 1, modelId)
-        bind(2, text)
-        bind(3, label)
-        sqlite3_bind_double(stmt, 4, confidence)
-        bind(5, probabilities)
-        bind(6, source)
-        sqlite3_bind_double(stmt, 7, createdAt)
-        let rc = sqlite3_step(stmt)
-        sqlite3_reset(stmt)
-        guard rc == SQLITE_DONE else {
-            let db = sqlite3_db_handle(stmt)
-            throw DatabaseError(resultCode: ResultCode(rawValue: rc),
-                                message: db.map { String(cString: sqlite3_errmsg($0)) } ?? "insert failed")
+        } else {
+            _ = sqlite3_bind_text(stmt, index, emptyText, 0, nil)
         }
     }
 
+    /// Inserts the rows with the cached statement, binding through the C API (no per-row boxing or copies),
+    /// then indexes the batch's texts for full-text search in one statement.
     mutating func insert(_ predictions: [NewPrediction]) throws -> [Int64] {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO prediction (modelId, text, label, confidence, probabilities, source, createdAt)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
+        let stmt = statement.sqliteStatement
         let now = Clock.seconds(Date())
         var ids: [Int64] = []
         ids.reserveCapacity(predictions.count)
+        var json: [UInt8] = []
+        json.reserveCapacity(256)
+        var currentId: Int64? = nil
+        var m = ModelEntry(name: "", version: 0, labels: [], keyPrefixes: [])
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         for p in predictions {
-            let m = try entry(p.modelId)
+            if p.modelId != currentId {
+                m = try entry(p.modelId)
+                currentId = p.modelId
+            }
             guard m.labels.contains(p.label) else {
                 throw StoreError.invalidValue("label \"\(p.label)\" is not one of \(m.name)@\(m.version)'s labels")
             }
@@ -395,18 +392,37 @@ struct PredictionInserter {
                 throw StoreError.invalidValue("\(p.probabilities.count) probabilities for \(m.labels.count) labels")
             }
             guard p.confidence.isFinite else { throw StoreError.invalidValue("confidence is not a finite number") }
-            var json = ""
-            json.reserveCapacity(16 * m.labels.count)
+            json.removeAll(keepingCapacity: true)
             for i in 0..<m.labels.count {
                 let v = p.probabilities[i]
                 guard v.isFinite else { throw StoreError.invalidValue("probability is not a finite number") }
-                json += m.keyPrefixes[i]
-                json += Float(v).description
+                json.append(contentsOf: m.keyPrefixes[i])
+                json.append(contentsOf: Float(v).description.utf8)
             }
-            json += "}"
-            try Self.step(statement.sqliteStatement, p.modelId, p.text, p.label, p.confidence, json, p.source,
-                          p.createdAt.map(Clock.seconds) ?? now)
-            ids.append(db.lastInsertedRowID)
+            json.append(UInt8(ascii: "}"))
+            var text = p.text, label = p.label, source = p.source
+            let rc: Int32 = text.withUTF8 { t in
+                label.withUTF8 { l in
+                    source.withUTF8 { s in
+                        json.withUnsafeBufferPointer { j in
+                            sqlite3_bind_int64(stmt, 1, p.modelId)
+                            Self.bind(stmt, 2, t)
+                            Self.bind(stmt, 3, l)
+                            sqlite3_bind_double(stmt, 4, p.confidence)
+                            Self.bind(stmt, 5, j)
+                            Self.bind(stmt, 6, s)
+                            sqlite3_bind_double(stmt, 7, p.createdAt.map(Clock.seconds) ?? now)
+                            let rc = sqlite3_step(stmt)
+                            sqlite3_reset(stmt)
+                            return rc
+                        }
+                    }
+                }
+            }
+            guard rc == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            ids.append(sqlite3_last_insert_rowid(db.sqliteConnection))
         }
         // Index the batch's texts in one statement (rowids of this transaction are exactly first...last).
         if let first = ids.first, let last = ids.last {

@@ -42,6 +42,16 @@ final class PredictionTests: XCTestCase {
         assertStoreError(try store.prediction(id: 9999)) { $0 == .predictionNotFound(9999) }
     }
 
+    func testEmptyAndUnicodeStringsRoundTrip() throws {
+        let store = try SentimentStore.inMemory()
+        let m = try store.saveModel(sampleModel())
+        let texts = ["", "naïve 📈 déjà-vu", String(repeating: "long ", count: 2000), "quote ' and \" and ;"]
+        let ids = try store.insertPredictions(texts.map { prediction(m, $0, "neutral", 0.4, source: "") })
+        XCTAssertEqual(try ids.map { try store.prediction(id: $0).text }, texts)
+        XCTAssertEqual(try store.prediction(id: ids[0]).source, "")
+        XCTAssertEqual(try store.countPredictions(PredictionQuery(search: "deja")), 1)
+    }
+
     func testInvalidPredictionBatchInsertsNothing() throws {
         let (store, a, _, _) = try fixture()
         var bad = prediction(a, "x", "positive", 0.5)
