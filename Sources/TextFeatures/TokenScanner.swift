@@ -154,22 +154,24 @@ struct TokenScanner {
         s.removeAll()
         k.removeAll()
         let done: Bool? = text.utf8.withContiguousStorageIfAvailable { buf -> Bool in
-            var acc: UInt8 = 0
-            for b in buf { acc |= b }
-            if acc >= 0x80 { return false }
+            // One pass: convert as if ASCII, give up at the end if any byte was not.
             let n = buf.count
             s.reserve(more: n)
             k.reserve(more: n)
             let sp = s.base, kp = k.base
+            var acc: UInt8 = 0
             lower.withUnsafeBufferPointer { lower in
                 asciiKind.withUnsafeBufferPointer { kinds in
                     for i in 0..<n {
-                        let v = lower[Int(buf[i])]
+                        let b = buf[i]
+                        acc |= b
+                        let v = lower[Int(b & 0x7F)]
                         sp[i] = UInt32(v)
                         kp[i] = kinds[Int(v)]
                     }
                 }
             }
+            if acc >= 0x80 { return false }
             s.count = n
             k.count = n
             return true

@@ -23,6 +23,8 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     let buckets: Int
     /// Whether character n-grams are on.
     let hasCharGroup: Bool
+    /// Bits needed for a column index (for the row sort's bucket pass).
+    let columnBits: Int
     /// Weighting flags hoisted out of `config`.
     let tfidf: Bool, binary: Bool, sublinear: Bool, l2: Bool, perGroup: Bool
 
@@ -62,6 +64,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
             wordColumnCount = words
             lookup = table
         }
+        columnBits = Int.bitWidth - Swift.max(featureCount - 1, 1).leadingZeroBitCount
         if config.weighting == .tfidf {
             var v = Array(idf.prefix(featureCount))
             if v.count < featureCount { v.append(contentsOf: repeatElement(1, count: featureCount - v.count)) }
@@ -309,8 +312,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
         rb.cols.reserve(more: n)
         rb.vals.reserve(more: n)
         do {
-            let k = rb.keys.base
-            sortInt32(rb.keys.buffer)
+            let k = sortColumns(&rb)
             var prev = k[0]
             var count: Float = 1
             for j in 1..<n {
@@ -321,6 +323,39 @@ public struct Vectorizer: Codable, Equatable, Sendable {
             }
             rb.cols.appendUnchecked(prev); rb.vals.appendUnchecked(count)
         }
+    }
+
+    /// Sorts `rb.keys`; returns where the sorted values are (`rb.keys` or `rb.scratch`). Rows of up to 4096
+    /// entries use one counting pass on the top bits of the column (columns are spread over `0..<featureCount`)
+    /// followed by an insertion sort that only fixes order inside each bucket.
+    @inline(__always)
+    func sortColumns(_ rb: inout RowBuilder) -> UnsafeMutablePointer<Int32> {
+        let n = rb.keys.count
+        let k = rb.keys.base
+        if n <= 16 || n > 4096 {
+            sortInt32(rb.keys.buffer)
+            return k
+        }
+        let bits = Swift.min(10, Int.bitWidth - (n - 1).leadingZeroBitCount)
+        let shift = Int32(Swift.max(0, columnBits - bits))
+        let nb = 1 << bits
+        rb.counts.removeAll()
+        rb.counts.reserve(more: nb + 1)
+        let c = rb.counts.base
+        c.update(repeating: 0, count: nb + 1)
+        for i in 0..<n { c[Int(k[i] >> shift) &+ 1] &+= 1 }
+        for b in 0..<nb { c[b + 1] &+= c[b] }
+        rb.scratch.removeAll()
+        rb.scratch.reserve(more: n)
+        let out = rb.scratch.base
+        for i in 0..<n {
+            let x = k[i]
+            let b = Int(x >> shift)
+            out[Int(c[b])] = x
+            c[b] &+= 1
+        }
+        insertionSortInt32(out, n)
+        return out
     }
 
     /// Replaces raw counts by weights and normalizes, in place.
@@ -410,6 +445,8 @@ struct RowBuilder {
     var keys = Buffer<Int32>(capacity: 256)
     var cols = Buffer<Int32>(capacity: 256)
     var vals = Buffer<Float>(capacity: 256)
+    var scratch = Buffer<Int32>(capacity: 256)
+    var counts = Buffer<Int32>(capacity: 1025)
     init(_ config: FeatureConfig) {
         extractor = FeatureExtractor(config)
     }
@@ -443,6 +480,9 @@ func sortInt32(_ buffer: UnsafeMutableBufferPointer<Int32>) {
     if n > 16 { quicksort(p, 0, n - 1, depth: 2 * (Int.bitWidth - n.leadingZeroBitCount)) }
     insertionSort(p, n)
 }
+
+@inline(__always)
+func insertionSortInt32(_ k: UnsafeMutablePointer<Int32>, _ n: Int) { insertionSort(k, n) }
 
 @inline(__always)
 private func insertionSort(_ k: UnsafeMutablePointer<Int32>, _ n: Int) {

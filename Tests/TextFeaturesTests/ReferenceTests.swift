@@ -1,0 +1,53 @@
+import XCTest
+@testable import TextFeatures
+
+/// The fast row kernel (byte scanner, folded keys, bucket sort, run-length counts) against a plain reference
+/// built from the readable path with a Dictionary.
+final class ReferenceTests: XCTestCase {
+    func reference(_ v: Vectorizer, _ text: String) -> [(Int32, Float)] {
+        var ex = FeatureExtractor(v.config)
+        var counts: [Int32: Float] = [:]
+        for f in ex.namedFeatures(text) {
+            let c = v.column(f.key, group: f.group)
+            if c >= 0 { counts[c, default: 0] += 1 }
+        }
+        return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    func testCountsMatchReference() {
+        var words: [String] = []
+        for i in 0..<6000 { words.append("w\(i % 4500)") }           // > 4096 entries: introsort path
+        let long = words.joined(separator: " ")
+        let repeated = String(repeating: "same ", count: 3000)         // many equal columns
+        let texts = SampleTexts.all + [long, repeated, "a b a b a b c"]
+        var configs: [FeatureConfig] = []
+        for vocab in [VocabularyMode.hashing(buckets: 1 << 16), .hashing(buckets: 7), .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)] {
+            var c = FeatureConfig.default
+            c.vocabulary = vocab
+            c.weighting = .count
+            c.sublinearTF = false
+            c.l2Normalize = false
+            c.charNgrams = CharNgramRange(min: 2, max: 3)
+            configs.append(c)
+        }
+        for c in configs {
+            let v = Vectorizer.fit(texts, config: c)
+            for t in texts {
+                let row = v.transform(t)
+                let ref = reference(v, t)
+                XCTAssertEqual(row.indices, ref.map { $0.0 }, "\(c.vocabulary) \(t.prefix(40))")
+                XCTAssertEqual(row.values, ref.map { $0.1 }, "\(c.vocabulary) \(t.prefix(40))")
+            }
+        }
+    }
+
+    func testSortInt32() {
+        var rng = PropertyTests.SplitMix(state: 7)
+        for n in [0, 1, 2, 17, 100, 5000] {
+            var a = (0..<n).map { _ in Int32(truncatingIfNeeded: rng.next() % 1000) }
+            let expected = a.sorted()
+            a.withUnsafeMutableBufferPointer { sortInt32($0) }
+            XCTAssertEqual(a, expected)
+        }
+    }
+}
