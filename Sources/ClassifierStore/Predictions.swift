@@ -161,6 +161,30 @@ extension SentimentStore {
     /// Predictions matching `query`.
     /// - Throws: `StoreError.invalidSearch` for an invalid FTS5 expression.
     public func predictions(_ query: PredictionQuery = PredictionQuery()) throws -> [PredictionInfo] {
+        let (sql, arguments) = Self.selectSQL(query)
+        return try searching(query) {
+            try read { db in
+                var out: [PredictionInfo] = []
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() { out.append(try Self.predictionInfo(row)) }
+                return out
+            }
+        }
+    }
+
+    /// Calls `body` for each prediction matching `query`, streaming from one read snapshot (constant memory,
+    /// for exports of millions of rows). Writers are not blocked meanwhile (WAL).
+    public func forEachPrediction(_ query: PredictionQuery, _ body: (PredictionInfo) throws -> Void) throws {
+        let (sql, arguments) = Self.selectSQL(query)
+        try searching(query) {
+            try read { db in
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() { try body(try Self.predictionInfo(row)) }
+            }
+        }
+    }
+
+    static func selectSQL(_ query: PredictionQuery) -> (String, StatementArguments) {
         let (whereSQL, args) = query.whereClause()
         var page = ""
         var arguments = args
@@ -174,14 +198,7 @@ extension SentimentStore {
             JOIN model ON model.id = p.modelId
             \(query.orderClause("p"))
             """
-        return try searching(query) {
-            try read { db in
-                var out: [PredictionInfo] = []
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-                while let row = try rows.next() { out.append(try Self.predictionInfo(row)) }
-                return out
-            }
-        }
+        return (sql, arguments)
     }
 
     /// Number of predictions matching `query` (order, limit and offset ignored).
@@ -307,13 +324,45 @@ extension SentimentStore {
         }
     }
 
+    /// Parses the `{"label":number,…}` objects the store writes without JSONDecoder (fast path for listing
+    /// millions of rows); anything else (escaped keys, hand-edited values) goes through JSONDecoder.
+    static func probabilities(_ text: String) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        var ok = false
+        var t = text
+        t.withUTF8 { b in
+            var i = 0
+            guard b.count >= 2, b[0] == UInt8(ascii: "{") else { return }
+            i = 1
+            if b[i] == UInt8(ascii: "}") { ok = i == b.count - 1; return }
+            while i < b.count {
+                guard b[i] == UInt8(ascii: "\"") else { return }
+                let keyStart = i + 1
+                var j = keyStart
+                while j < b.count, b[j] != UInt8(ascii: "\""), b[j] != UInt8(ascii: "\\") { j += 1 }
+                guard j < b.count, b[j] == UInt8(ascii: "\""), j + 1 < b.count, b[j + 1] == UInt8(ascii: ":") else { return }
+                let key = String(decoding: UnsafeBufferPointer(rebasing: b[keyStart..<j]), as: UTF8.self)
+                var k = j + 2
+                let numStart = k
+                while k < b.count, b[k] != UInt8(ascii: ","), b[k] != UInt8(ascii: "}") { k += 1 }
+                guard k < b.count,
+                      let v = Double(String(decoding: UnsafeBufferPointer(rebasing: b[numStart..<k]), as: UTF8.self))
+                else { return }
+                out[key] = v
+                if b[k] == UInt8(ascii: "}") { ok = k == b.count - 1; return }
+                i = k + 1
+            }
+        }
+        if ok { return out }
+        return try JSONText.decode([String: Double].self, text, what: "probabilities")
+    }
+
     static func predictionInfo(_ row: Row) throws -> PredictionInfo {
         let correctedAt: Double? = row["correctedAt"]
         return PredictionInfo(id: row["id"], modelId: row["modelId"], modelName: row["modelName"],
                               modelVersion: row["modelVersion"], text: row["text"], label: row["label"],
                               confidence: row["confidence"],
-                              probabilities: try JSONText.decode([String: Double].self, row["probabilities"],
-                                                                 what: "probabilities"),
+                              probabilities: try probabilities(row["probabilities"]),
                               source: row["source"], createdAt: Clock.date(row["createdAt"]),
                               correctedLabel: row["correctedLabel"], correctedAt: correctedAt.map(Clock.date))
     }
