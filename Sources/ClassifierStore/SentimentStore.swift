@@ -3,6 +3,19 @@ import GRDB
 
 /// The SQLite store of corpora, models, training runs, evaluations and predictions.
 ///
+/// Decisions (see the methods for details):
+/// - One active model per store (globally): the default when no model is named. Saving a model activates it
+///   unless `activate` is false and another model is active.
+/// - Versions increase per model name inside the write transaction and are never reused (deleted models
+///   leave a tombstone row).
+/// - Deleting a model keeps its predictions (still listed as `name@version`, still correctable) unless
+///   `deletePredictions: true`.
+/// - Importing a model file keeps the file's version when it is higher than every version of that name,
+///   else takes the next one; importing identical content under the same name returns the existing model.
+/// - "Newest first" is insertion order (ids grow with every insert), so listing stays index-free and fast.
+/// - Probabilities are stored as a JSON object (Float32 precision), queryable with `json_extract`.
+/// - Text is stored as given; SQLite text ends at an embedded NUL character.
+///
 /// Files are opened with a GRDB `DatabasePool` in WAL mode (readers never block the writer), foreign keys on
 /// and a 5 s busy timeout. `inMemory()` gives a private store for tests. Every public method is safe to call
 /// from several threads; each write is one transaction (all or nothing).
