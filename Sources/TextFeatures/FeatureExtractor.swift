@@ -92,4 +92,53 @@ struct FeatureExtractor {
         }
         return out
     }
+
+    /// Names of the features of `text` whose key passes `wanted`, built from the token buffers without
+    /// materializing the other names (used once per distinct feature when fitting a vocabulary).
+    mutating func names(of text: String, where wanted: (UInt64, Int) -> Bool) -> [(key: UInt64, name: String)] {
+        extract(text)
+        var out: [(UInt64, String)] = []
+        let t = scanner.tokenCount
+        var cache: [Int: String] = [:]
+        func token(_ i: Int) -> String {
+            if let s = cache[i] { return s }
+            let s = scanner.tokenString(i)
+            cache[i] = s
+            return s
+        }
+        var idx = 0
+        for i in 0..<t {
+            var m = 0
+            while m < wordNgrams && i + m < t {
+                let key = wordKeys[idx]
+                idx += 1
+                if wanted(key, 0) { out.append((key, (i...(i + m)).map(token).joined(separator: " "))) }
+                m += 1
+            }
+        }
+        guard charMin > 0 else { return out }
+        idx = 0
+        for tok in 0..<t where scanner.tokFlags[tok] & TokenFlag.word != 0 {
+            var chars: [Unicode.Scalar] = ["<"]
+            for j in scanner.tokenStart(tok)..<Int(scanner.tokEnd[tok]) { chars.append(Unicode.Scalar(scanner.tokText[j]) ?? "\u{FFFD}") }
+            chars.append(">")
+            let len = chars.count
+            for start in 0..<len {
+                var q = start
+                while q < Swift.min(start + charMax, len) {
+                    q += 1
+                    if q - start >= charMin {
+                        let key = charKeys[idx]
+                        idx += 1
+                        if wanted(key, 1) {
+                            var view = String.UnicodeScalarView()
+                            view.append(contentsOf: chars[start..<q])
+                            out.append((key, Self.charPrefix + String(view)))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -511,6 +511,14 @@ struct TokenScanner {
 
     // MARK: Readable output
 
+    /// Token `t` of the last scan as a string (with the negation prefix).
+    func tokenString(_ t: Int) -> String {
+        var view = String.UnicodeScalarView()
+        for j in tokenStart(t)..<Int(tokEnd[t]) { view.append(Unicode.Scalar(tokText[j]) ?? "\u{FFFD}") }
+        let b = String(view)
+        return tokFlags[t] & TokenFlag.negated != 0 ? config.negationPrefix + b : b
+    }
+
     /// The tokens of the last scan as strings (with the negation prefix) and their unprefixed text.
     func tokenStrings() -> [(token: String, base: String, flags: UInt8)] {
         var out: [(String, String, UInt8)] = []

@@ -202,9 +202,11 @@ public struct Vectorizer: Codable, Equatable, Sendable {
             var out: [(Int32, String)] = []
             for ri in r {
                 let row = rows[ri]
-                for f in ex.namedFeatures(texts[Int(row)]) {
-                    let id = ids.find(f.key)
-                    if id >= 0 && cand[Int(id)].row == row { out.append((id, f.name)) }
+                for f in ex.names(of: texts[Int(row)], where: { key, _ in
+                    let id = ids.find(key)
+                    return id >= 0 && cand[Int(id)].row == row
+                }) {
+                    out.append((ids.find(f.key), f.name))
                 }
             }
             return out

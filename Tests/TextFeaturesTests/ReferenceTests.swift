@@ -51,3 +51,19 @@ final class ReferenceTests: XCTestCase {
         }
     }
 }
+
+extension ReferenceTests {
+    func testSelectedNamesMatchReadableNames() {
+        var config = FeatureConfig.default
+        config.wordNgrams = 3
+        config.charNgrams = CharNgramRange(min: 2, max: 4)
+        var ex = FeatureExtractor(config)
+        for text in SampleTexts.all {
+            let all = ex.namedFeatures(text)
+            let picked = ex.names(of: text) { key, _ in key % 3 != 0 }
+            let expected = all.filter { $0.key % 3 != 0 }
+            XCTAssertEqual(picked.map { $0.key }, expected.map { $0.key }, text)
+            XCTAssertEqual(picked.map { $0.name }, expected.map { $0.name }, text)
+        }
+    }
+}
