@@ -19,25 +19,31 @@ struct AdaGradSGD {
         let k = objective.classCount
         let d = X.columnCount
         let wCount = d * k
-        let P = wCount + k
         let lambda = objective.l2
         let eta = config.learningRate
         var theta = initial
-        // AdaGrad accumulators: one per feature (shared by its k weights: one square root
-        // per touched feature), then one per bias.
-        let accum = UnsafeMutablePointer<Double>.allocate(capacity: d + k)
-        accum.initialize(repeating: 1e-8, count: d + k)
-        let grad = UnsafeMutablePointer<Double>.allocate(capacity: P)
-        grad.initialize(repeating: 0, count: P)
-        let lastStep = UnsafeMutablePointer<Int>.allocate(capacity: max(d, 1))
-        lastStep.initialize(repeating: 0, count: max(d, 1))
-        let mark = UnsafeMutablePointer<Bool>.allocate(capacity: max(d, 1))
-        mark.initialize(repeating: false, count: max(d, 1))
+        // Interleaved per-feature record of R = 2k + 2 Doubles, 64-byte aligned:
+        // [w_0..w_{k-1}, g_0..g_{k-1}, accumulator, lastStep]. A sparse entry then touches one
+        // record (one cache line for k = 3) instead of four separate arrays. `lastStep` < 0
+        // marks a feature already queued in the current mini-batch (value −(step + 1)).
+        let R = 2 * k + 2
+        let rec = UnsafeMutableRawPointer.allocate(byteCount: max(d, 1) * R * 8, alignment: 64)
+            .bindMemory(to: Double.self, capacity: max(d, 1) * R)
+        for j in 0..<d {
+            let r = rec + j * R
+            for c in 0..<k { r[c] = theta[j * k + c]; r[k + c] = 0 }
+            r[2 * k] = 1e-8
+            r[2 * k + 1] = 0
+        }
+        let biasAccum = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        biasAccum.initialize(repeating: 1e-8, count: k)
+        let biasGrad = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        biasGrad.initialize(repeating: 0, count: k)
         let touched = UnsafeMutablePointer<Int>.allocate(capacity: max(d, 1))
         let z = UnsafeMutablePointer<Double>.allocate(capacity: k)
         defer {
-            accum.deallocate(); grad.deallocate(); lastStep.deallocate()
-            mark.deallocate(); touched.deallocate(); z.deallocate()
+            rec.deallocate(); biasAccum.deallocate(); biasGrad.deallocate()
+            touched.deallocate(); z.deallocate()
         }
         var rng = Xoshiro256StarStar(seed: config.seed)
 
@@ -53,7 +59,6 @@ struct AdaGradSGD {
             trainRows = (0..<X.rowCount).filter { !isValid[$0] }
         }
         let nTrain = Double(trainRows.count)
-        var step = 0
         var bestTheta = theta
         var bestValid = Double.infinity
         var badEpochs = 0
@@ -62,17 +67,18 @@ struct AdaGradSGD {
         var previousEpochLoss = Double.infinity
         var converged = false
 
+        /// Applies the lazy L2 shrinkage owed since the record's last update.
         @inline(__always)
-        func catchUp(_ j: Int, _ th: UnsafeMutablePointer<Double>, _ step: Int) {
-            let skipped = step - lastStep[j]
+        func catchUp(_ r: UnsafeMutablePointer<Double>, _ step: Int) {
+            let skipped = step - Int(r[2 * k + 1])
             if skipped > 0 && lambda > 0 {
-                let base = j * k
-                let factor = max(0, 1 - eta / accum[j].squareRoot() * lambda * Double(skipped))
-                for c in 0..<k { th[base + c] *= factor }
+                let factor = max(0, 1 - eta / r[2 * k].squareRoot() * lambda * Double(skipped))
+                for c in 0..<k { r[c] *= factor }
             }
-            lastStep[j] = step
+            r[2 * k + 1] = Double(step)
         }
 
+        var step = 0
         while epochs < config.maxEpochs {
             rng.shuffle(&trainRows)
             var epochLoss = 0.0
@@ -83,7 +89,7 @@ struct AdaGradSGD {
             objective.classWeights.withUnsafeBufferPointer { cw in
             trainRows.withUnsafeBufferPointer { rows in
             theta.withUnsafeMutableBufferPointer { thb in
-                let th = thb.baseAddress!, ac = accum, g = grad
+                let th = thb.baseAddress!
                 var currentStep = step
                 var start = 0
                 let total = rows.count
@@ -97,12 +103,14 @@ struct AdaGradSGD {
                         for c in 0..<k { z[c] = th[wCount + c] }
                         for p in ro[i]..<ro[i + 1] {
                             let j = Int(ci[p])
-                            if !mark[j] {
-                                mark[j] = true; touched[touchedCount] = j; touchedCount += 1
-                                catchUp(j, th, currentStep)
+                            let rj = rec + j * R
+                            if rj[2 * k + 1] >= 0 {
+                                catchUp(rj, currentStep)
+                                rj[2 * k + 1] = -Double(currentStep + 1)
+                                touched[touchedCount] = j; touchedCount += 1
                             }
-                            let x = Double(xv[p]); let base = j * k
-                            for c in 0..<k { z[c] += x * th[base + c] }
+                            let x = Double(xv[p])
+                            for c in 0..<k { z[c] += x * rj[c] }
                         }
                         let zy = z[y]
                         let lse = SoftmaxMath.softmaxInPlace(UnsafeMutableBufferPointer(start: z, count: k))
@@ -110,38 +118,39 @@ struct AdaGradSGD {
                         z[y] -= 1
                         for c in 0..<k { z[c] *= s * scale }
                         for p in ro[i]..<ro[i + 1] {
-                            let x = Double(xv[p]); let base = Int(ci[p]) * k
-                            for c in 0..<k { g[base + c] += z[c] * x }
+                            let x = Double(xv[p])
+                            let gj = rec + Int(ci[p]) * R + k
+                            for c in 0..<k { gj[c] += z[c] * x }
                         }
-                        for c in 0..<k { g[wCount + c] += z[c] }
+                        for c in 0..<k { biasGrad[c] += z[c] }
                     }
                     currentStep += 1
                     // Update touched weights (gradient + L2 for this step) and the biases.
                     for t in 0..<touchedCount {
-                        let j = touched[t]
-                        mark[j] = false
-                        let base = j * k
+                        let rj = rec + touched[t] * R
                         var sq = 0.0
-                        for c in 0..<k { sq += g[base + c] * g[base + c] }
-                        ac[j] += sq
-                        let rate = eta / ac[j].squareRoot()
+                        for c in 0..<k { sq += rj[k + c] * rj[k + c] }
+                        rj[2 * k] += sq
+                        let rate = eta / rj[2 * k].squareRoot()
                         for c in 0..<k {
-                            let p = base + c
-                            th[p] -= rate * (g[p] + lambda * th[p])
-                            g[p] = 0
+                            rj[c] -= rate * (rj[k + c] + lambda * rj[c])
+                            rj[k + c] = 0
                         }
-                        lastStep[j] = currentStep
+                        rj[2 * k + 1] = Double(currentStep)
                     }
                     for c in 0..<k {
-                        let p = wCount + c
-                        ac[d + c] += g[p] * g[p]
-                        th[p] -= eta / ac[d + c].squareRoot() * g[p]
-                        g[p] = 0
+                        biasAccum[c] += biasGrad[c] * biasGrad[c]
+                        th[wCount + c] -= eta / biasAccum[c].squareRoot() * biasGrad[c]
+                        biasGrad[c] = 0
                     }
                     start = end
                 }
-                // Bring every weight up to date with the lazy L2 shrinkage.
-                for j in 0..<d { catchUp(j, th, currentStep) }
+                // Bring every weight up to date with the lazy L2 shrinkage; copy out.
+                for j in 0..<d {
+                    let rj = rec + j * R
+                    catchUp(rj, currentStep)
+                    for c in 0..<k { th[j * k + c] = rj[c] }
+                }
                 step = currentStep
             }}}}}}}
             epochs += 1

@@ -99,11 +99,11 @@ public enum CrossValidation {
             var theta: [Double]? = nil
             var scores: [Double]
             var iterations: [Int]
-            var logits: [[Float]]   // per grid value, validation rows × k
-            var thetas: [[Float]]   // per grid value
+            var logits: [Float] = []      // current grid value, validation rows × k
+            var bestLogits: [Float] = []  // at the best grid value so far
+            var bestTheta: [Double] = []
             init(G: Int) {
                 scores = [Double](repeating: 0, count: G); iterations = [Int](repeating: 0, count: G)
-                logits = [[Float]](repeating: [], count: G); thetas = [[Float]](repeating: [], count: G)
             }
         }
         let states = (0..<folds).map { _ in FoldState(G: G) }
@@ -126,6 +126,7 @@ public enum CrossValidation {
         var iterations = [Int](repeating: 0, count: G)
         var best = -Double.infinity
         var worseInARow = 0
+        var chosen = order[0]
         for g in order {
             DispatchQueue.concurrentPerform(iterations: folds) { f in
                 let st = states[f]
@@ -136,38 +137,37 @@ public enum CrossValidation {
                 st.theta = t
                 let model = SoftmaxTrainer.model(from: t, labels: labelNames, featureCount: d)
                 let z = model.predictLogitsSerial(st.Xva)
-                st.logits[g] = z
+                st.logits = z
                 st.scores[g] = ClassificationReport.macroF1(truth: st.yva, predicted: Metrics.argmax(z, classCount: k), classCount: k)
                 st.iterations[g] = run.iterations
-                st.thetas[g] = t.map { Float($0) }
             }
             let s = states.map { $0.scores[g] }
             let m = s.reduce(0, +) / Double(folds)
             mean[g] = m
             std[g] = (s.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(folds)).squareRoot()
             iterations[g] = states.map { $0.iterations[g] }.reduce(0, +)
-            if m > best + 1e-12 { best = m; worseInARow = 0 } else {
+            if m > best + 1e-12 {
+                // New best (ties keep the stronger regularization seen first).
+                best = m; worseInARow = 0; chosen = g
+                for st in states { st.bestLogits = st.logits; st.bestTheta = st.theta ?? [] }
+            } else {
                 worseInARow += 1
                 if pathPatience > 0 && worseInARow >= pathPatience { break }
             }
         }
         let outputs = states
-        var chosen = order[0]
-        for g in order.dropFirst() {
-            if let m = mean[g], let c = mean[chosen], m > c + 1e-12 { chosen = g }
-        }
 
         var oof = [Float](repeating: 0, count: n * k)
         for f in 0..<folds {
-            let z = outputs[f].logits[chosen]
+            let z = outputs[f].bestLogits
             for (r, i) in foldRows[f].enumerated() {
                 for c in 0..<k { oof[i * k + c] = z[r * k + c] }
             }
         }
         var avg = [Double](repeating: 0, count: P)
         for f in 0..<folds {
-            let t = outputs[f].thetas[chosen]
-            for p in 0..<P { avg[p] += Double(t[p]) }
+            let t = outputs[f].bestTheta
+            for p in 0..<P { avg[p] += t[p] }
         }
         for p in 0..<P { avg[p] /= Double(folds) }
         let result = TuningResult(grid: grid, meanScores: mean, stdScores: std, chosenIndex: chosen,

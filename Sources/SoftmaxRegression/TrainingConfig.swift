@@ -105,7 +105,7 @@ public struct TrainingRun: Codable, Equatable, Sendable {
     public var functionEvaluations: Int
     /// Training objective (weighted cross-entropy + L2) at the returned weights.
     public var finalLoss: Double
-    /// Max-abs gradient at the returned weights (L-BFGS; `nil` for SGD).
+    /// Max-abs gradient of the objective at the returned weights.
     public var gradientNorm: Double?
     /// Whether the stopping criterion was met before `maxIterations`.
     public var converged: Bool
