@@ -406,8 +406,9 @@ public struct Vectorizer: Codable, Equatable, Sendable {
         for p in parts { entryBase.append(e); rowBase.append(r); e += p.cols.count; r += p.lengths.count }
         let nnz = e
         var offsets = [Int](repeating: 0, count: rows + 1)
-        var cols = [Int32](repeating: 0, count: nnz)
-        var vals = [Float](repeating: 0, count: nnz)
+        // Every entry is written below exactly once (blocks cover 0..<nnz), so no zero-fill pass is needed.
+        var cols = [Int32](unsafeUninitializedCapacity: nnz) { _, n in n = nnz }
+        var vals = [Float](unsafeUninitializedCapacity: nnz) { _, n in n = nnz }
         offsets.withUnsafeMutableBufferPointer { op in
             cols.withUnsafeMutableBufferPointer { cp in
                 vals.withUnsafeMutableBufferPointer { vp in
@@ -461,8 +462,8 @@ struct Part {
     var lengths: [Int] = []
     init(rows: Int) {
         lengths.reserveCapacity(rows)
-        cols.reserveCapacity(rows * 32)
-        vals.reserveCapacity(rows * 32)
+        cols.reserveCapacity(rows * 48)
+        vals.reserveCapacity(rows * 48)
     }
     @inline(__always)
     mutating func append(_ c: Buffer<Int32>, _ v: Buffer<Float>) {
