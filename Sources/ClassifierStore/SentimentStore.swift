@@ -77,6 +77,11 @@ public final class SentimentStore: Sendable {
         config.busyMode = .timeout(5)
         config.label = "SentimentStore"
         config.prepareDatabase { db in
+            if db.configuration.readonly {
+                // Pool readers: a smaller page cache each (up to 5 of them).
+                try db.execute(sql: "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY")
+                return
+            }
             // WAL + NORMAL: a crash or kill never corrupts and never exposes a partial transaction; only the
             // last commits may be lost on power failure. A larger page cache keeps bulk inserts off the disk.
             // page_size only takes effect when the file is created (before WAL is enabled): 16 KiB pages cut the
