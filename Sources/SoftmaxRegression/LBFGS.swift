@@ -8,8 +8,10 @@ struct LBFGS {
     var maxIterations = 200
     /// Stop when max |g_i| ≤ gradientTolerance.
     var gradientTolerance = 1e-4
-    /// Stop when (f_prev − f) ≤ relativeLossTolerance · max(|f_prev|, |f|, 1).
+    /// Stop when the loss decreased by ≤ lossWindow · relativeLossTolerance · max(|f_old|, |f|, 1)
+    /// over the last `lossWindow` iterations.
     var relativeLossTolerance = 1e-6
+    var lossWindow = 3
     var recordHistory = false
     /// Optional diagonal preconditioner `D` (an approximation of the inverse Hessian's
     /// diagonal, > 0): the initial inverse Hessian becomes `γ·D` instead of `γ·I`.
@@ -116,6 +118,7 @@ struct LBFGS {
         var alpha = [Double](repeating: 0, count: m)
         var iterations = 0
         var converged = false
+        var recent: [Double] = [fx]
 
         while iterations < maxIterations {
             // Two-loop recursion: d = −H g.
@@ -191,13 +194,20 @@ struct LBFGS {
                 rho[slot] = 1 / sy
                 if count < m { count += 1 } else { head = (head + 1) % m }
             }
-            let fPrev = fx
             swap(&x, &xNew); swap(&g, &gNew)
             fx = fNew
             if recordHistory { history.append(fx) }
             gnorm = Self.maxAbs(g, P)
             if gnorm <= gradientTolerance { converged = true; break }
-            if fPrev - fx <= relativeLossTolerance * max(abs(fPrev), abs(fx), 1) { converged = true; break }
+            // Loss criterion over a window of the last `lossWindow` iterations, so that one
+            // slow step does not end the run early.
+            recent.append(fx)
+            if recent.count > lossWindow {
+                let old = recent.removeFirst()
+                if old - fx <= Double(lossWindow) * relativeLossTolerance * max(abs(old), abs(fx), 1) {
+                    converged = true; break
+                }
+            }
         }
         return result(iterations: iterations, converged: converged)
     }

@@ -21,14 +21,16 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// L-BFGS stops when the max-abs gradient is ≤ `tolerance`. SGD stops early when the
     /// (validation or epoch) loss improved by less than `tolerance` relative for `patience` epochs.
     public var tolerance: Double
-    /// L-BFGS also stops when one iteration decreased the loss by less than
-    /// `lossTolerance · max(|loss|, 1)`.
+    /// L-BFGS also stops when the last 3 iterations together decreased the loss by less than
+    /// `3 · lossTolerance · max(|loss|, 1)`.
     public var lossTolerance: Double
     /// Seed for everything random (fold assignment, SGD shuffling, validation split).
     public var seed: UInt64
     /// Optimizer choice.
     public var optimizer: Optimizer
-    /// L-BFGS memory (number of correction pairs).
+    /// L-BFGS memory (number of correction pairs). 5 by measurement: with the diagonal
+    /// preconditioner, m = 10 saves almost no iterations on sparse TF-IDF data while the
+    /// two-loop recursion (4m vector passes per iteration) dominates the iteration cost.
     public var historySize: Int
     /// Record the loss after every iteration in ``TrainingRun/lossHistory``.
     public var recordLossHistory: Bool
@@ -44,8 +46,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var patience: Int
 
     public init(l2: Double = 1e-4, classWeighting: ClassWeighting = .balanced, maxIterations: Int = 200,
-                tolerance: Double = 1e-4, lossTolerance: Double = 1e-5, seed: UInt64 = 42, optimizer: Optimizer = .automatic,
-                historySize: Int = 10, recordLossHistory: Bool = false, maxEpochs: Int = 5, batchSize: Int = 256,
+                tolerance: Double = 1e-4, lossTolerance: Double = 3e-5, seed: UInt64 = 42, optimizer: Optimizer = .automatic,
+                historySize: Int = 5, recordLossHistory: Bool = false, maxEpochs: Int = 5, batchSize: Int = 256,
                 learningRate: Double = 0.5, validationFraction: Double = 0, patience: Int = 2) {
         self.l2 = l2
         self.classWeighting = classWeighting
@@ -64,7 +66,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     /// Defaults: λ = 1e-4, balanced classes, automatic optimizer (L-BFGS below 5M non-zeros),
-    /// gradient tolerance 1e-4, loss tolerance 1e-5, L-BFGS memory 10, seed 42. The
+    /// gradient tolerance 1e-4, loss tolerance 3e-5, L-BFGS memory 5, seed 42. The
     /// tolerances were chosen on Financial PhraseBank TF-IDF: tighter ones cost ~40% more
     /// time for no better held-out macro-F1 or ECE.
     public static let `default` = TrainingConfig()

@@ -83,8 +83,17 @@ final class TrainerTests: XCTestCase {
         let data = SyntheticData(rows: 1000, features: 200, nnzPerRow: 12, classes: 3, noise: 1, seed: 8)
         var cfg = TrainingConfig.default
         cfg.l2 = 1e-3
+        // Default tolerances: the warm fit needs far fewer iterations than the cold one.
+        let (approx, approxRun) = try SoftmaxTrainer.fit(data.X, labels: data.labels, labelNames: data.labelNames, config: cfg)
+        let (_, approxWarmRun) = try SoftmaxTrainer.fit(data.X, labels: data.labels, labelNames: data.labelNames, config: cfg, warmStart: approx)
+        XCTAssertLessThan(approxWarmRun.iterations * 2, approxRun.iterations)
+        // Tight tolerances: from a converged model a few iterations at most.
+        cfg.tolerance = 1e-7
+        cfg.lossTolerance = 0
+        cfg.maxIterations = 1000
         let (cold, coldRun) = try SoftmaxTrainer.fit(data.X, labels: data.labels, labelNames: data.labelNames, config: cfg)
         let (warm, warmRun) = try SoftmaxTrainer.fit(data.X, labels: data.labels, labelNames: data.labelNames, config: cfg, warmStart: cold)
+        XCTAssertTrue(coldRun.converged)
         XCTAssertGreaterThan(coldRun.iterations, 10)
         XCTAssertLessThanOrEqual(warmRun.iterations, 3)
         XCTAssertLessThanOrEqual(warmRun.finalLoss, coldRun.finalLoss + 1e-9)
