@@ -122,7 +122,10 @@ def system_name(args: argparse.Namespace) -> str:
     if args.min_df != 1:
         parts.append(f"mindf{args.min_df}")
     parts.append("logreg-balanced")
-    parts.append(f"C={args.C:g}" if args.no_cv else "cv5")
+    if args.no_cv:
+        parts.append(f"C={args.C:g}")
+    else:
+        parts.append("cv5" if args.c_grid is None else f"cv5[{args.c_grid}]")
     return "+".join(parts)
 
 
@@ -137,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--char", action="store_true", help="add char_wb 2-5 TF-IDF features (FeatureUnion)")
     p.add_argument("--sublinear-tf", action="store_true", help="TF-IDF with 1+log(tf)")
     p.add_argument("--min-df", type=int, default=1, help="min document frequency for both vectorizers")
+    p.add_argument("--c-grid", default=None,
+                   help="comma-separated C values for the CV search instead of np.logspace(-2, 3, 12) "
+                        "(a coarser grid for quick variant runs)")
     args = p.parse_args(argv)
     if args.no_cv and args.C is None:
         p.error("--no-cv needs --C X")
@@ -146,6 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--C must be > 0")
     if args.min_df < 1:
         p.error("--min-df must be >= 1")
+    grid = C_GRID
+    if args.c_grid is not None:
+        try:
+            grid = np.array([float(v) for v in args.c_grid.split(",")])
+        except ValueError:
+            p.error(f"--c-grid: not a comma-separated list of numbers: {args.c_grid!r}")
+        if len(grid) == 0 or not (grid > 0).all():
+            p.error("--c-grid values must be > 0")
 
     try:
         x_train, y_train = read_csv(args.train)
@@ -163,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         best_C = args.C
         cv_score = None
     else:
-        search = GridSearchCV(build_pipeline(args, 1.0), {"clf__C": C_GRID}, scoring="f1_macro",
+        search = GridSearchCV(build_pipeline(args, 1.0), {"clf__C": grid}, scoring="f1_macro",
                               cv=StratifiedKFold(n_splits=5), n_jobs=1, refit=True)
         search.fit(x_train, y_train_a)
         model = search.best_estimator_
