@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SoftmaxRegression", targets: ["SoftmaxRegression"]),
         .library(name: "ClassifierStore", targets: ["ClassifierStore"]),
         .library(name: "SentimentClassifier", targets: ["SentimentClassifier"]),
+        .library(name: "DefaultModel", targets: ["DefaultModel"]),
         .executable(name: "sentiment", targets: ["sentiment"]),
         .executable(name: "sentiment-bench", targets: ["sentiment-bench"]),
     ],
@@ -35,8 +36,11 @@ let package = Package(
         .target(name: "SentimentClassifier",
                 dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore"],
                 swiftSettings: optimize),
+        // The shipped default model (Models/default.sentiment-model), embedded in the binary.
+        .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh"],
+                resources: [.embedInCode("default.sentiment-model")]),
         .executableTarget(name: "sentiment",
-                          dependencies: ["SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
+                          dependencies: ["SentimentClassifier", "DefaultModel", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
         .executableTarget(name: "sentiment-bench",
@@ -46,8 +50,8 @@ let package = Package(
         .testTarget(name: "TextFeaturesTests", dependencies: ["TextFeatures", "Sparse"]),
         .testTarget(name: "SoftmaxRegressionTests", dependencies: ["SoftmaxRegression", "Sparse"]),
         .testTarget(name: "ClassifierStoreTests", dependencies: ["ClassifierStore"]),
-        .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore"]),
-        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentClassifier", "ClassifierStore"]),
+        .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore", "DefaultModel"]),
+        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO"]),
     ],
     swiftLanguageModes: [.v5]
 )

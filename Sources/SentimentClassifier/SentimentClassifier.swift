@@ -1,1 +1,192 @@
+import Sparse
+import SoftmaxRegression
 import TextFeatures
+
+/// A text classifier: a fitted `Vectorizer` (text → sparse features) and a `SoftmaxModel`
+/// (features → calibrated class probabilities). Pure computation: no I/O.
+///
+///     let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels)
+///     let p = clf.predict(["Shares soar after record profit"])[0]   // p.label, p.confidence, p.probabilities
+public struct SentimentClassifier: Equatable, Sendable {
+    public var vectorizer: Vectorizer
+    public var model: SoftmaxModel
+    /// The options it was fitted with (λ as tuned).
+    public var options: ClassifierOptions
+
+    /// Class names, in the order of every probability vector.
+    public var labels: [String] { model.labels }
+
+    public init(vectorizer: Vectorizer, model: SoftmaxModel, options: ClassifierOptions) {
+        self.vectorizer = vectorizer
+        self.model = model
+        self.options = options
+    }
+
+    // MARK: Fitting
+
+    /// Fits a classifier on `texts` with their `labels` (parallel arrays; at least two distinct labels).
+    ///
+    /// Tuning (per `options.tuning`): λ is chosen by stratified k-fold CV on macro-F1 and the temperature is fitted
+    /// on the out-of-fold logits. Without tuning the model is trained once at `options.training.l2`, warm-started
+    /// from `warmStart` when its labels match (its features are carried over by name; new ones start at zero), and
+    /// keeps temperature 1.
+    /// - Throws: `ClassifierError` for bad input, `SoftmaxError` for bad training settings.
+    public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
+                           warmStart: SentimentClassifier? = nil) throws -> (SentimentClassifier, FitReport) {
+        guard texts.count == labels.count else {
+            throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
+        }
+        let labelNames = Array(Set(labels)).sorted()
+        guard labelNames.count >= 2 else {
+            throw ClassifierError.invalidInput("training needs at least 2 distinct labels, found \(labelNames.count)"
+                                               + (labelNames.first.map { " (\"\($0)\")" } ?? ""))
+        }
+        try options.features.validate()
+        let ids = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($0.element, Int32($0.offset)) })
+        let y = labels.map { ids[$0]! }
+
+        let (vectorizer, X) = Vectorizer.fitTransform(texts, config: options.features)
+        var opts = options
+        let tuned = options.tunes(rows: texts.count) && options.folds >= 2 && texts.count >= options.folds
+        let model: SoftmaxModel
+        let run: TrainingRun
+        var tuning: TuningResult? = nil
+        var calibration: CalibrationSummary? = nil
+        if tuned {
+            let result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, grid: options.grid,
+                                                     folds: options.folds, config: options.training)
+            model = result.model
+            run = result.run
+            tuning = result.tuning
+            calibration = result.calibration
+            opts.training.l2 = result.tuning.chosenL2
+        } else {
+            var start: SoftmaxModel? = nil
+            if let warmStart, warmStart.labels == labelNames {
+                start = warmStart.remapped(onto: vectorizer)
+            }
+            (model, run) = try SoftmaxTrainer.fit(X, labels: y, labelNames: labelNames, config: options.training,
+                                                  warmStart: start)
+        }
+        var counts: [String: Int] = [:]
+        for l in labels { counts[l, default: 0] += 1 }
+        let report = FitReport(rows: texts.count, featureCount: vectorizer.featureCount, nonZeros: X.nonZeroCount,
+                               labelCounts: counts, tuned: tuned, run: run, tuning: tuning, calibration: calibration,
+                               warmStarted: !tuned && warmStart != nil && warmStart!.labels == labelNames)
+        return (SentimentClassifier(vectorizer: vectorizer, model: model, options: opts), report)
+    }
+
+    /// This classifier's model moved onto another vectorizer's columns, matching features by name
+    /// (vocabulary mode) or keeping columns (same hashing configuration). Features only the new vectorizer
+    /// knows start at zero.
+    func remapped(onto other: Vectorizer) -> SoftmaxModel {
+        if vectorizer.featureNames.isEmpty || other.featureNames.isEmpty {
+            // Hashing: columns mean the same thing only under the same feature configuration.
+            guard vectorizer.config == other.config, vectorizer.featureCount == other.featureCount else {
+                return SoftmaxModel(labels: model.labels, featureCount: other.featureCount, bias: model.bias)
+            }
+            return model
+        }
+        var column: [String: Int32] = [:]
+        column.reserveCapacity(other.featureNames.count)
+        for (i, name) in other.featureNames.enumerated() { column[name] = Int32(i) }
+        let mapping = vectorizer.featureNames.map { column[$0] }
+        return model.remapped(featureCount: other.featureCount, mapping: mapping)
+    }
+
+    // MARK: Predicting
+
+    /// Calibrated probabilities of every text, `texts.count × labels.count`, row-major. Parallel and deterministic.
+    public func probabilities(_ texts: [String]) -> [Float] {
+        model.predictProbabilities(vectorizer.transform(texts))
+    }
+
+    /// Label, confidence and every label's probability for each text.
+    public func predict(_ texts: [String]) -> [Prediction] {
+        let k = labels.count
+        let p = probabilities(texts)
+        return (0..<texts.count).map { i in Prediction(labels: labels, probabilities: Array(p[i * k..<(i + 1) * k])) }
+    }
+
+    /// The prediction for one text.
+    public func predict(_ text: String) -> Prediction {
+        let row = vectorizer.transform(text)
+        return Prediction(labels: labels, probabilities: model.probabilities(indices: row.indices, values: row.values))
+    }
+
+    // MARK: Evaluating
+
+    /// The classification report of this classifier on labelled texts.
+    /// - Throws: `ClassifierError.unknownLabel` (with the row index) when a label is not one of the model's.
+    public func evaluate(texts: [String], labels truth: [String]) throws -> ClassificationReport {
+        guard texts.count == truth.count else {
+            throw ClassifierError.invalidInput("\(texts.count) texts but \(truth.count) labels")
+        }
+        let ids = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0.element, $0.offset) })
+        var y: [Int] = []
+        y.reserveCapacity(truth.count)
+        for (i, l) in truth.enumerated() {
+            guard let id = ids[l] else { throw ClassifierError.unknownLabel(l, row: i, known: labels) }
+            y.append(id)
+        }
+        return try ClassificationReport(labels: labels, truth: y, probabilities: probabilities(texts))
+    }
+}
+
+/// One prediction: the most probable label, its probability and every label's probability.
+public struct Prediction: Equatable, Sendable {
+    public var label: String
+    public var labelIndex: Int
+    /// Probability of `label`.
+    public var confidence: Float
+    /// Probability of every label, in the classifier's label order.
+    public var probabilities: [Float]
+
+    /// The argmax of `probabilities` (ties → the first label).
+    public init(labels: [String], probabilities: [Float]) {
+        var best = 0
+        for c in probabilities.indices where probabilities[c] > probabilities[best] { best = c }
+        self.label = labels[best]
+        self.labelIndex = best
+        self.confidence = probabilities[best]
+        self.probabilities = probabilities
+    }
+}
+
+/// What a fit did: data size, optimizer run, tuning and calibration (when tuned).
+public struct FitReport: Codable, Equatable, Sendable {
+    public var rows: Int
+    public var featureCount: Int
+    public var nonZeros: Int
+    public var labelCounts: [String: Int]
+    public var tuned: Bool
+    public var run: TrainingRun
+    public var tuning: TuningResult?
+    public var calibration: CalibrationSummary?
+    /// Whether the final fit started from a previous model's weights.
+    public var warmStarted: Bool
+
+    /// Best mean cross-validated macro-F1 (when tuned).
+    public var crossValidatedMacroF1: Double? {
+        guard let t = tuning, t.chosenIndex < t.meanScores.count else { return nil }
+        return t.meanScores[t.chosenIndex]
+    }
+}
+
+/// Input the classifier cannot use. One line a user can act on.
+public enum ClassifierError: Error, Equatable, CustomStringConvertible, Sendable {
+    case invalidInput(String)
+    /// `row` is the 0-based index of the text in the batch.
+    case unknownLabel(String, row: Int, known: [String])
+    /// A stored model lacks a part or its parts disagree.
+    case invalidStoredModel(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidInput(m): return m
+        case let .unknownLabel(l, _, known):
+            return "label \"\(l)\" is not one of the model's labels (\(known.joined(separator: ", ")))"
+        case let .invalidStoredModel(m): return "stored model: \(m)"
+        }
+    }
+}

@@ -1,6 +1,7 @@
 // Release-mode benchmarks. Usage: sentiment-bench <mode> [arguments]
 //   features FILE [--minimal-reader] [--vocabulary [MIN_DF]] [--char MIN MAX] [--buckets N] [--ngrams N] [--repeat K]
 //                                                   read + fit + transform timing of the feature pipeline
+//   quality TRAIN TEST [options]                     fit with the library defaults on TRAIN, report on TEST
 //   tokens TEXT...                                  print the tokens of each TEXT (default tokenizer)
 import Foundation
 
@@ -8,6 +9,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let modes: [String: ([String]) -> Int32] = [
     "features": featuresBenchmark,
     "tokens": printTokens,
+    "quality": qualityBenchmark,
 ]
 
 guard let mode = arguments.first, let run = modes[mode] else {

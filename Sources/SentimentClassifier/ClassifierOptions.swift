@@ -1,0 +1,52 @@
+import SoftmaxRegression
+import TextFeatures
+
+/// Everything that decides how a classifier is fitted: the feature pipeline, the optimizer and
+/// whether λ is tuned by cross-validation. Stored with every model (as its hyper-parameters).
+public struct ClassifierOptions: Codable, Equatable, Sendable {
+    /// Tokenizer, n-grams, vocabulary and weighting.
+    public var features: FeatureConfig
+    /// λ, class weighting, optimizer, seed.
+    public var training: TrainingConfig
+    /// `.automatic` tunes λ when the corpus has at most ``tuneRowLimit`` rows.
+    public var tuning: TuningMode
+    /// λ candidates for tuning.
+    public var grid: [Double]
+    /// Cross-validation folds (tuning and temperature fitting).
+    public var folds: Int
+
+    public enum TuningMode: String, Codable, Equatable, Sendable {
+        case automatic, on, off
+    }
+
+    /// Above this many rows `.automatic` trains once at `training.l2` instead of tuning
+    /// (issue 3: tuning is on by default for corpora up to ~50k rows).
+    public static let tuneRowLimit = 50_000
+
+    public init(features: FeatureConfig = ClassifierOptions.defaultFeatures, training: TrainingConfig = .default,
+                tuning: TuningMode = .automatic, grid: [Double] = CrossValidation.defaultGrid, folds: Int = 5) {
+        self.features = features
+        self.training = training
+        self.tuning = tuning
+        self.grid = grid
+        self.folds = folds
+    }
+
+    /// Word 1–2-grams over a learned vocabulary (features seen in at least 2 texts), sublinear TF-IDF,
+    /// L2-normalized, negation marking on. A vocabulary (rather than hashing) keeps models small and
+    /// explanations readable; see the README for the measurements behind it.
+    public static let defaultFeatures = FeatureConfig(
+        wordNgrams: 2, vocabulary: .vocabulary(minDocumentFrequency: 2, maxFeatures: nil),
+        weighting: .tfidf, sublinearTF: true, l2Normalize: true)
+
+    public static let `default` = ClassifierOptions()
+
+    /// Whether a corpus of `rows` rows is tuned.
+    public func tunes(rows: Int) -> Bool {
+        switch tuning {
+        case .on: return true
+        case .off: return false
+        case .automatic: return rows <= Self.tuneRowLimit
+        }
+    }
+}

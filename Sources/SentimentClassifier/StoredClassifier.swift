@@ -1,0 +1,80 @@
+import ClassifierStore
+import Foundation
+import SoftmaxRegression
+import TextFeatures
+
+/// Conversion between a `SentimentClassifier` and the store's values. The store sees tensors
+/// (`weights` [features, labels], `bias` [labels], `idf` [features] with TF-IDF), the vocabulary and JSON texts
+/// (feature configuration, hyper-parameters, tuning, metrics); it knows nothing about training.
+extension SentimentClassifier {
+    /// The model as the store saves it. JSON is written with sorted keys, so the same classifier always gives
+    /// the same bytes (and the same exported model file).
+    public func newModel(name: String, report: FitReport? = nil, metrics: String? = nil, parentId: Int64? = nil,
+                         corpusIds: [Int64] = [], run: NewTrainingRun? = nil, activate: Bool = true) -> NewModel {
+        var tensors: [String: Tensor] = [
+            "weights": Tensor(shape: [model.featureCount, labels.count], values: model.weights),
+            "bias": Tensor(shape: [labels.count], values: model.bias),
+        ]
+        if !vectorizer.idf.isEmpty {
+            tensors["idf"] = Tensor(shape: [vectorizer.idf.count], values: vectorizer.idf)
+        }
+        return NewModel(name: name, labels: labels, featureConfig: Self.json(vectorizer.config),
+                        hyperparameters: Self.json(options), tuning: report.flatMap { $0.tuning.map(Self.json) },
+                        metrics: metrics ?? report?.summaryJSON(l2: options.training.l2), temperature: Double(model.temperature), tensors: tensors,
+                        vocabulary: vectorizer.featureNames, parentId: parentId, corpusIds: corpusIds, run: run,
+                        activate: activate)
+    }
+
+    /// Rebuilds a classifier from a stored model (whose checksum the store has verified).
+    /// - Throws: `ClassifierError.invalidStoredModel` when a part is missing or the parts disagree.
+    public init(stored: StoredModel) throws {
+        let ref = stored.info.reference
+        func fail(_ m: String) -> ClassifierError { .invalidStoredModel("\(ref): \(m)") }
+        let decoder = JSONDecoder()
+        guard let config = try? decoder.decode(FeatureConfig.self, from: Data(stored.featureConfig.utf8)) else {
+            throw fail("unreadable feature configuration")
+        }
+        let options = (try? decoder.decode(ClassifierOptions.self, from: Data(stored.hyperparameters.utf8)))
+            ?? ClassifierOptions(features: config)
+        let k = stored.info.labels.count
+        guard let w = stored.tensors["weights"], w.shape.count == 2, w.shape[1] == k else {
+            throw fail("missing or malformed weights")
+        }
+        guard let b = stored.tensors["bias"], b.values.count == k else { throw fail("missing or malformed bias") }
+        let vectorizer = Vectorizer(config: config, featureNames: stored.vocabulary, idf: stored.tensors["idf"]?.values ?? [])
+        guard vectorizer.featureCount == w.shape[0] else {
+            throw fail("weights have \(w.shape[0]) features, the feature configuration gives \(vectorizer.featureCount)")
+        }
+        let model = SoftmaxModel(labels: stored.info.labels, featureCount: w.shape[0], weights: w.values, bias: b.values,
+                                 temperature: Float(stored.info.temperature))
+        self.init(vectorizer: vectorizer, model: model, options: options)
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+}
+
+extension FitReport {
+    /// The metrics summary stored with a model: rows, label counts, features, λ, CV macro-F1 and calibration.
+    /// Deterministic JSON (sorted keys, no timings), so retraining gives the same model file.
+    public func summaryJSON(l2: Double) -> String {
+        struct Summary: Encodable {
+            var rows: Int
+            var label_counts: [String: Int]
+            var features: Int
+            var l2: Double
+            var tuned: Bool
+            var cv_macro_f1: Double?
+            var temperature: Float?
+            var oof_ece_before: Double?
+            var oof_ece_after: Double?
+        }
+        return SentimentClassifier.json(Summary(
+            rows: rows, label_counts: labelCounts, features: featureCount, l2: l2, tuned: tuned,
+            cv_macro_f1: crossValidatedMacroF1, temperature: calibration?.temperature,
+            oof_ece_before: calibration?.eceBefore, oof_ece_after: calibration?.eceAfter))
+    }
+}

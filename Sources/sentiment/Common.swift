@@ -1,0 +1,116 @@
+import ArgumentParser
+import ClassifierStore
+import CorpusIO
+import Foundation
+import SentimentClassifier
+
+/// `NAME` or `NAME@VERSION`.
+struct ModelReference: ExpressibleByArgument, CustomStringConvertible {
+    var name: String
+    var version: Int?
+
+    init?(argument: String) {
+        if let at = argument.lastIndex(of: "@") {
+            let name = String(argument[..<at])
+            guard !name.isEmpty, let v = Int(argument[argument.index(after: at)...]), v >= 1 else { return nil }
+            self.name = name
+            self.version = v
+        } else {
+            guard !argument.isEmpty else { return nil }
+            self.name = argument
+            self.version = nil
+        }
+    }
+
+    var description: String { version.map { "\(name)@\($0)" } ?? name }
+    static var defaultValueDescription: String { "NAME[@VERSION]" }
+}
+
+/// Options for reading a corpus file.
+struct CorpusReadingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Corpus format: csv, tsv, jsonl, fasttext, phrasebank or lines (default: from the file extension).",
+                               valueName: "format"))
+    var inputFormat: CorpusFormat?
+
+    @Option(help: ArgumentHelp("CSV/TSV column or JSON key holding the text.", valueName: "name"))
+    var textColumn = "text"
+
+    @Option(help: ArgumentHelp("CSV/TSV column or JSON key holding the label.", valueName: "name"))
+    var labelColumn = "label"
+
+    func corpusOptions(requireLabels: Bool, defaultFormat: CorpusFormat? = nil) -> CorpusOptions {
+        CorpusOptions(format: inputFormat ?? defaultFormat, textColumn: textColumn, labelColumn: labelColumn,
+                      requireLabels: requireLabels)
+    }
+}
+
+extension CorpusFormat: ExpressibleByArgument {}
+
+/// Reads a labelled corpus whole (training, evaluation).
+func readLabelledCorpus(_ path: String, _ options: CorpusReadingOptions) throws -> Corpus {
+    let corpus = try CorpusFile.readAll(path: path, options: options.corpusOptions(requireLabels: true))
+    guard corpus.hasLabels else { throw CorpusError(file: path, problem: .noLabels(format: corpus.format)) }
+    return corpus
+}
+
+/// The store's form of a corpus. Its SHA-256 covers the documents (text and label, length-prefixed), so the same
+/// content read from another path or format is recognised and not imported twice.
+func newCorpus(_ corpus: Corpus) -> NewCorpus {
+    var h = SHA256()
+    var docs: [CorpusDocument] = []
+    docs.reserveCapacity(corpus.count)
+    for i in 0..<corpus.count {
+        for s in [corpus.texts[i], corpus.labels[i]] {
+            h.update("\(s.utf8.count):")
+            h.update(s)
+        }
+        docs.append(CorpusDocument(text: corpus.texts[i], label: corpus.labels[i], line: corpus.lines[i]))
+    }
+    let path = corpus.path == "-" ? "<stdin>" : corpus.path
+    let file = (path as NSString).lastPathComponent
+    let name = (file as NSString).deletingPathExtension.isEmpty ? file : (file as NSString).deletingPathExtension
+    let absolute = corpus.path == "-" ? path
+        : URL(fileURLWithPath: corpus.path).standardizedFileURL.path
+    return NewCorpus(name: name, sourcePath: absolute, format: corpus.format.rawValue,
+                     sha256: SHA256.hexString(h.finalize()), documents: docs)
+}
+
+/// Loads the named model, or the active one when `reference` is nil.
+func loadClassifier(_ store: SentimentStore, _ reference: ModelReference?) throws -> (SentimentClassifier, ModelInfo) {
+    let stored: StoredModel
+    if let reference {
+        stored = try store.loadModel(name: reference.name, version: reference.version)
+    } else {
+        guard let active = try store.loadActiveModel() else {
+            throw CLIFailure.notFound("no active model in \(store.path); train one (sentiment train --corpus FILE) or name one with --model")
+        }
+        stored = active
+    }
+    return (try SentimentClassifier(stored: stored), stored.info)
+}
+
+/// Writes text to standard output at once (small outputs).
+func emit(_ text: String) {
+    var out = StandardOutput()
+    out.write(text.hasSuffix("\n") ? text : text + "\n")
+    out.flush()
+}
+
+/// ISO-8601 date (`2026-11-24`, taken as UTC midnight) or date-time (`2026-11-24T10:30:00Z`, with an offset).
+func parseDate(_ text: String, flag: String) throws -> (date: Date, dateOnly: Bool) {
+    let full = ISO8601DateFormatter()
+    if let d = full.date(from: text) { return (d, false) }
+    let frac = ISO8601DateFormatter()
+    frac.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let d = frac.date(from: text) { return (d, false) }
+    let day = ISO8601DateFormatter()
+    day.formatOptions = [.withFullDate]
+    if text.count == 10, let d = day.date(from: text) { return (d, true) }
+    throw CLIFailure.usage("\(flag): cannot parse date \"\(text)\" (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
+}
+
+/// A date as ISO 8601 in UTC with seconds.
+func isoText(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    return f.string(from: date)
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import ClassifierStore
+import CorpusIO
+import Foundation
+import SentimentClassifier
+import SoftmaxRegression
+import TextFeatures
+
+/// The documented exit codes of `sentiment`.
+///
+/// | code | meaning |
+/// |---|---|
+/// | 0 | success |
+/// | 64 | usage: unknown flag, bad flag value (swift-argument-parser's validation code) |
+/// | 65 | bad input: a corpus or text file that cannot be used, an unknown label, a bad search query |
+/// | 66 | not found: no such file, model, version or prediction |
+/// | 74 | store error: the store cannot be opened, is corrupted, newer, read-only, or a model fails its checksum |
+/// | 70 | internal error (a bug: please report it) |
+enum Exit {
+    static let usage: Int32 = 64
+    static let badInput: Int32 = 65
+    static let notFound: Int32 = 66
+    static let internalError: Int32 = 70
+    static let store: Int32 = 74
+}
+
+/// An error the CLI reports as one line on stderr with its exit code.
+struct CLIFailure: Error, CustomStringConvertible {
+    var code: Int32
+    var message: String
+    var description: String { message }
+
+    static func usage(_ m: String) -> CLIFailure { CLIFailure(code: Exit.usage, message: m) }
+    static func badInput(_ m: String) -> CLIFailure { CLIFailure(code: Exit.badInput, message: m) }
+    static func notFound(_ m: String) -> CLIFailure { CLIFailure(code: Exit.notFound, message: m) }
+    static func store(_ m: String) -> CLIFailure { CLIFailure(code: Exit.store, message: m) }
+}
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Runs a command body, turning every error into one line on stderr and a documented exit code.
+func reporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as CleanExit {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch {
+        let failure = classify(error)
+        printError("sentiment: error: \(failure.message)")
+        throw ExitCode(failure.code)
+    }
+}
+
+/// Maps a library error to the exit code and message the CLI reports.
+func classify(_ error: Error) -> CLIFailure {
+    switch error {
+    case let e as CLIFailure:
+        return e
+    case let e as CorpusError:
+        switch e.problem {
+        case .fileNotFound: return .notFound(e.description)
+        default: return .badInput(e.description)
+        }
+    case let e as StoreError:
+        switch e {
+        case .modelNotFound, .corpusNotFound, .predictionNotFound: return .notFound(e.description)
+        default: return e.isInputError ? .badInput(e.description) : .store(e.description)
+        }
+    case let e as SoftmaxError:
+        switch e {
+        case .malformedClassWeights, .unknownLabelInClassWeights, .invalidParameter: return .usage(e.description)
+        default: return .badInput(e.description)
+        }
+    case let e as FeatureConfigError:
+        return .usage(e.description)
+    case let e as ClassifierError:
+        return .badInput(e.description)
+    default:
+        return CLIFailure(code: Exit.internalError, message: "internal error: \(error)")
+    }
+}

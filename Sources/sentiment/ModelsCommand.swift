@@ -1,0 +1,326 @@
+import ArgumentParser
+import ClassifierStore
+import Foundation
+import SentimentClassifier
+import SoftmaxRegression
+
+struct Models: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, inspect, compare, activate, delete, export and import models.",
+        subcommands: [List.self, Show.self, Compare.self, Activate.self, Delete.self, Export.self, Import.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the stored models.",
+            discussion: "Example:\n  sentiment models list --format json")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Output format: table or json.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try reporting {
+                let db = try store.open()
+                let models = try db.models()
+                if format == .json || format == .jsonl {
+                    let items = models.map { m -> [String: String] in
+                        var d = ["model": m.reference, "name": m.name, "version": String(m.version), "status": m.status.rawValue,
+                                 "created_at": isoText(m.createdAt), "labels": m.labels.joined(separator: ","),
+                                 "checksum": m.checksum]
+                        if let p = m.parentId, let parent = try? db.modelInfo(id: p) { d["parent"] = parent.reference }
+                        if let s = cvScore(m) { d["cv_macro_f1"] = fixed(s, 4) }
+                        return d
+                    }
+                    emit(try jsonText(items))
+                    return
+                }
+                let rows = try models.map { m -> [String] in
+                    let parent = try m.parentId.map { try db.modelInfo(id: $0).reference } ?? ""
+                    return [m.reference, m.status.rawValue, isoText(m.createdAt), m.labels.joined(separator: ","),
+                            cvScore(m).map { fixed($0) } ?? "", parent]
+                }
+                emit(renderTable(header: ["model", "status", "created", "labels", "cv macro-F1", "parent"], rows: rows))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a model: settings, training runs, evaluations and its strongest features per label.",
+            discussion: "Example:\n  sentiment models show news@2 --top 15")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The model (default: the active model).", valueName: "name[@version]"))
+        var model: ModelReference?
+        @Option(help: "Features per label.")
+        var top = 10
+        @Option(help: "Output format: table or json.")
+        var format: OutputFormat = .table
+
+        func validate() throws {
+            if top < 0 { throw ValidationError("--top must be ≥ 0, got \(top)") }
+        }
+
+        func run() throws {
+            try reporting {
+                let db = try store.open()
+                let (classifier, info) = try loadClassifier(db, model)
+                let stored = try db.loadModel(name: info.name, version: info.version)
+                let evaluations = try db.evaluations(modelId: info.id)
+                let features = classifier.topFeatures(perLabel: top)
+                let parent = try info.parentId.map { try db.modelInfo(id: $0).reference }
+                let corpora = try stored.corpusIds.map { try db.corpus(id: $0) }
+                if format == .json || format == .jsonl {
+                    var d: [String: Any] = [
+                        "model": info.reference, "status": info.status.rawValue, "created_at": isoText(info.createdAt),
+                        "labels": info.labels, "temperature": info.temperature, "checksum": info.checksum,
+                        "features": classifier.vectorizer.featureCount,
+                        "corpora": corpora.map(\.sourcePath),
+                        "hyperparameters": (try? JSONSerialization.jsonObject(with: Data(stored.hyperparameters.utf8))) ?? NSNull(),
+                        "metrics": info.metrics.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
+                        "training_runs": stored.runs.map { ["started_at": isoText($0.startedAt), "duration_seconds": $0.durationSeconds,
+                                                            "iterations": $0.iterations, "final_loss": $0.finalLoss] as [String: Any] },
+                        "evaluations": evaluations.map { e -> [String: Any] in
+                            ["created_at": isoText(e.createdAt),
+                             "corpus": (e.corpusId.flatMap { try? db.corpus(id: $0).sourcePath }) ?? NSNull(),
+                             "metrics": (try? JSONSerialization.jsonObject(with: Data(e.metrics.utf8))) ?? NSNull()]
+                        },
+                        "top_features": features.mapValues { $0.map { ["feature": $0.feature, "weight": Double($0.weight)] as [String: Any] } },
+                    ]
+                    d["parent"] = parent ?? NSNull()
+                    let data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                    emit(String(decoding: data, as: UTF8.self))
+                    return
+                }
+                let o = classifier.options
+                var rows: [[String]] = [
+                    ["model", "\(info.reference) (\(info.status.rawValue))"],
+                    ["created", isoText(info.createdAt)],
+                    ["labels", info.labels.joined(separator: ", ")],
+                    ["features", "\(classifier.vectorizer.featureCount) (word 1-\(o.features.wordNgrams)-grams, \(o.features.weighting.rawValue)\(o.features.sublinearTF ? ", sublinear tf" : ""))"],
+                    ["training", "λ = \(String(format: "%.3g", o.training.l2)), class weights \(o.training.classWeighting), seed \(o.training.seed)"],
+                    ["temperature", fixed(info.temperature)],
+                    ["checksum", info.checksum],
+                ]
+                if let parent { rows.append(["parent", parent]) }
+                if let s = cvScore(info) { rows.append(["cv macro-F1", fixed(s, 4)]) }
+                for c in corpora { rows.append(["corpus", "\(c.name) (\(c.rowCount) rows, \(c.sourcePath))"]) }
+                for r in stored.runs {
+                    rows.append(["run", "\(isoText(r.startedAt)): \(String(format: "%.2f s", r.durationSeconds)), \(r.iterations) iterations, loss \(fixed(r.finalLoss, 4))"])
+                }
+                for e in evaluations {
+                    let report = try? JSONDecoder().decode(ClassificationReport.self, from: Data(e.metrics.utf8))
+                    let corpus = (e.corpusId.flatMap { try? db.corpus(id: $0).name }) ?? "?"
+                    rows.append(["evaluation", "\(isoText(e.createdAt)) on \(corpus): macro-F1 \(report.map { fixed($0.macroF1) } ?? "?"), accuracy \(report.map { fixed($0.accuracy) } ?? "?")"])
+                }
+                var text = renderTable(header: ["", ""], rows: rows).split(separator: "\n", omittingEmptySubsequences: false)
+                    .dropFirst(2).joined(separator: "\n")
+                if top > 0 {
+                    text += "\nstrongest features per label\n"
+                    for label in info.labels {
+                        text += "  \(label): " + (features[label] ?? []).map { "\($0.feature) (\(fixed(Double($0.weight), 2)))" }.joined(separator: ", ") + "\n"
+                    }
+                }
+                emit(text)
+            }
+        }
+    }
+
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate two models on the same labelled corpus, side by side (both evaluations are stored).",
+            discussion: "Example:\n  sentiment models compare news@1 news@2 --corpus held-out.csv")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var reading: CorpusReadingOptions
+        @Argument(help: ArgumentHelp("The first model.", valueName: "a"))
+        var a: ModelReference
+        @Argument(help: ArgumentHelp("The second model.", valueName: "b"))
+        var b: ModelReference
+        @Option(help: ArgumentHelp("The labelled corpus file.", valueName: "file"))
+        var corpus: String
+        @Option(help: "Output format: table or json.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try reporting {
+                let data = try readLabelledCorpus(corpus, reading)
+                let db = try store.open()
+                let (ca, ia) = try loadClassifier(db, a)
+                let (cb, ib) = try loadClassifier(db, b)
+                let ra = try evaluate(ca, on: data), rb = try evaluate(cb, on: data)
+                let corpusInfo = try db.importCorpus(newCorpus(data))
+                for (r, i) in [(ra, ia), (rb, ib)] {
+                    _ = try db.saveEvaluation(NewEvaluation(modelId: i.id, corpusId: corpusInfo.id,
+                                                            metrics: SentimentClassifierJSON.text(r),
+                                                            confusionMatrix: SentimentClassifierJSON.text(r.confusion)))
+                }
+                if format == .json || format == .jsonl {
+                    struct Out: Encodable { var corpus: String; var rows: Int; var models: [String: ClassificationReport] }
+                    emit(try jsonText(Out(corpus: corpusInfo.sourcePath, rows: data.count,
+                                          models: [ia.reference: ra, ib.reference: rb])))
+                    return
+                }
+                func row(_ name: String, _ x: Double, _ y: Double, higherIsBetter: Bool = true) -> [String] {
+                    let d = y - x
+                    let better = d == 0 ? "" : ((d > 0) == higherIsBetter ? " (b better)" : " (a better)")
+                    return [name, fixed(x, 4), fixed(y, 4), String(format: "%+.4f", d) + better]
+                }
+                var rows = [row("accuracy", ra.accuracy, rb.accuracy), row("macro F1", ra.macroF1, rb.macroF1),
+                            row("weighted F1", ra.weightedF1, rb.weightedF1),
+                            row("log loss", ra.logLoss, rb.logLoss, higherIsBetter: false),
+                            row("ECE", ra.ece, rb.ece, higherIsBetter: false)]
+                for m in ra.perClass {
+                    if let n = rb.perClass.first(where: { $0.label == m.label }) { rows.append(row("F1 \(m.label)", m.f1, n.f1)) }
+                }
+                emit("a = \(ia.reference), b = \(ib.reference), on \(corpusInfo.sourcePath) (\(data.count) rows)\n\n"
+                     + renderTable(header: ["metric", "a", "b", "b - a"], rows: rows, rightAligned: [1, 2]))
+            }
+        }
+    }
+
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a model the active one (the default for predict and evaluate).",
+            discussion: "Example:\n  sentiment models activate news@1")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The model (latest version when @VERSION is omitted).", valueName: "name[@version]"))
+        var model: ModelReference
+
+        func run() throws {
+            try reporting {
+                let info = try store.open().activate(name: model.name, version: model.version)
+                emit("active model: \(info.reference)")
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a model version. Its predictions are kept (still listed under its name) unless --delete-predictions.",
+            discussion: "Example:\n  sentiment models delete news@1")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The model (latest version when @VERSION is omitted).", valueName: "name[@version]"))
+        var model: ModelReference
+        @Flag(help: "Delete the model's stored predictions too.")
+        var deletePredictions = false
+
+        func run() throws {
+            try reporting {
+                let db = try store.open()
+                let info = try db.modelInfo(name: model.name, version: model.version)
+                let n = try db.delete(name: info.name, version: info.version, deletePredictions: deletePredictions)
+                emit("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : ""))
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a model to a portable file (everything needed to predict, with a checksum).",
+            discussion: "Example:\n  sentiment models export news@2 news.sentiment-model")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The model (latest version when @VERSION is omitted).", valueName: "name[@version]"))
+        var model: ModelReference
+        @Argument(help: ArgumentHelp("The file to write.", valueName: "file"))
+        var file: String
+
+        func run() throws {
+            try reporting {
+                let db = try store.open()
+                let info = try db.modelInfo(name: model.name, version: model.version)
+                try db.exportModel(name: info.name, version: info.version, to: file)
+                emit("exported \(info.reference) to \(file)")
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a model from a portable file (its checksum is verified).",
+            discussion: "Example:\n  sentiment models import news.sentiment-model")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The model file.", valueName: "file"))
+        var file: String
+
+        func run() throws {
+            try reporting {
+                guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure.notFound("\(file): no such file") }
+                let info = try store.open().importModel(path: file)
+                emit("imported \(info.reference) (\(info.status.rawValue))")
+            }
+        }
+    }
+}
+
+/// The CV macro-F1 recorded in a model's metrics summary.
+func cvScore(_ info: ModelInfo) -> Double? {
+    guard let m = info.metrics, let o = try? JSONSerialization.jsonObject(with: Data(m.utf8)) as? [String: Any] else { return nil }
+    return o["cv_macro_f1"] as? Double
+}
+
+struct Corpora: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List and inspect the corpora imported by train and evaluate.",
+        subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List imported corpora.",
+                                                        discussion: "Example:\n  sentiment corpora list")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Output format: table or json.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try reporting {
+                let corpora = try store.open().corpora()
+                if format == .json || format == .jsonl {
+                    emit(try jsonText(corpora.map(corpusDictionary)))
+                    return
+                }
+                emit(renderTable(header: ["id", "name", "rows", "labels", "imported", "source"], rows: corpora.map {
+                    [String($0.id), $0.name, String($0.rowCount),
+                     $0.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                     isoText($0.importedAt), $0.sourcePath]
+                }, rightAligned: [0, 2]))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one corpus and its first documents.",
+                                                        discussion: "Example:\n  sentiment corpora show headlines")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The corpus name (or id).")
+        var name: String
+        @Option(help: "Documents to show.")
+        var head = 5
+        @Option(help: "Output format: table or json.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try reporting {
+                let db = try store.open()
+                let info: CorpusInfo
+                if let id = Int64(name) { info = try db.corpus(id: id) } else { info = try db.corpus(named: name) }
+                let docs = try db.corpusDocuments(corpusId: info.id).prefix(max(0, head))
+                if format == .json || format == .jsonl {
+                    var d = corpusDictionary(info)
+                    d["head"] = docs.map { "\($0.label)\t\($0.text)" }.joined(separator: "\n")
+                    emit(try jsonText(d))
+                    return
+                }
+                var text = "corpus \(info.name) (id \(info.id)): \(info.rowCount) rows, format \(info.format)\n"
+                text += "source   \(info.sourcePath)\nimported \(isoText(info.importedAt))\nsha256   \(info.sha256)\nlabels   "
+                text += info.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n\n"
+                text += renderTable(header: ["line", "label", "text"], rows: docs.map { [String($0.line), $0.label, preview($0.text, width: 80)] },
+                                    rightAligned: [0])
+                emit(text)
+            }
+        }
+    }
+}
+
+func corpusDictionary(_ c: CorpusInfo) -> [String: String] {
+    ["id": String(c.id), "name": c.name, "rows": String(c.rowCount), "format": c.format, "sha256": c.sha256,
+     "source": c.sourcePath, "imported_at": isoText(c.importedAt),
+     "labels": c.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]
+}

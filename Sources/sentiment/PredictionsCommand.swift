@@ -1,0 +1,215 @@
+import ArgumentParser
+import ClassifierStore
+import Foundation
+
+/// Filters shared by `predictions` and `predictions summary`.
+struct PredictionFilters: ParsableArguments {
+    @Option(help: ArgumentHelp("Only predictions of this model (all its versions unless @VERSION).", valueName: "name[@version]"))
+    var model: ModelReference?
+
+    @Option(help: ArgumentHelp("Only this predicted label.", valueName: "label"))
+    var label: String?
+
+    @Option(help: ArgumentHelp("Confidence at least X.", valueName: "x"))
+    var minConfidence: Double?
+
+    @Option(help: ArgumentHelp("Confidence at most X.", valueName: "x"))
+    var maxConfidence: Double?
+
+    @Option(help: ArgumentHelp("Made at or after DATE (YYYY-MM-DD is UTC midnight, or an ISO 8601 time).", valueName: "date"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Made before DATE; a plain date includes that whole day (UTC).", valueName: "date"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Full-text search over the text (SQLite FTS5 syntax: words, \"phrases\", AND/OR/NOT, prefix*).", valueName: "query"))
+    var search: String?
+
+    @Flag(help: "Only corrected predictions.")
+    var corrected = false
+
+    @Flag(help: "Only predictions without a correction.")
+    var uncorrected = false
+
+    func validate() throws {
+        for (flag, v) in [("--min-confidence", minConfidence), ("--max-confidence", maxConfidence)] {
+            if let v, !(v >= 0 && v <= 1) { throw ValidationError("\(flag) must be in [0, 1], got \(v)") }
+        }
+        if let lo = minConfidence, let hi = maxConfidence, lo > hi {
+            throw ValidationError("--min-confidence \(lo) is above --max-confidence \(hi)")
+        }
+        if corrected && uncorrected { throw ValidationError("--corrected and --uncorrected exclude each other") }
+        if let search, search.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--search is empty") }
+    }
+
+    func query() throws -> PredictionQuery {
+        var q = PredictionQuery()
+        q.modelName = model?.name
+        q.modelVersion = model?.version
+        q.label = label
+        q.minConfidence = minConfidence
+        q.maxConfidence = maxConfidence
+        if let since { q.createdFrom = try parseDate(since, flag: "--since").date }
+        if let until {
+            let (d, dateOnly) = try parseDate(until, flag: "--until")
+            q.createdBefore = dateOnly ? d.addingTimeInterval(86_400) : d
+        }
+        q.search = search
+        q.corrected = corrected ? true : (uncorrected ? false : nil)
+        return q
+    }
+}
+
+struct Predictions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Query stored predictions (newest first).",
+        discussion: """
+            Examples:
+              sentiment predictions --max-confidence 0.6 --uncorrected --limit 20
+              sentiment predictions --search '"rate cut" OR inflation' --since 2026-11-01 --format jsonl
+              sentiment predictions summary --model news
+            """,
+        subcommands: [Summary.self])
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var filters: PredictionFilters
+
+    @Option(help: ArgumentHelp("At most N rows (default 50 for table output, all otherwise).", valueName: "n"))
+    var limit: Int?
+
+    @Option(help: ArgumentHelp("Skip the first N rows.", valueName: "n"))
+    var offset = 0
+
+    @Option(help: "Order: newest, oldest, confidenceDescending or confidenceAscending.")
+    var order: PredictionQuery.Order = .newest
+
+    @Option(help: "Output format: table, json, jsonl or csv.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1, got \(limit)") }
+        if offset < 0 { throw ValidationError("--offset must be ≥ 0, got \(offset)") }
+    }
+
+    func run() throws {
+        try reporting {
+            var q = try filters.query()
+            q.order = order
+            q.limit = limit ?? (format == .table ? 50 : nil)
+            q.offset = offset
+            let db = try store.open()
+            var out = StandardOutput()
+            var count = 0
+            var tableRows: [[String]] = []
+            try db.forEachPrediction(q) { p in
+                defer { count += 1 }
+                switch format {
+                case .table:
+                    tableRows.append([String(p.id), isoText(p.createdAt), p.modelReference, p.label,
+                                      fixed(p.confidence), p.correctedLabel ?? "", preview(p.text, width: 70)])
+                case .json, .jsonl:
+                    if format == .json { out.write(count == 0 ? "[\n  " : ",\n  ") }
+                    out.write(predictionJSON(p))
+                    if format == .jsonl { out.write("\n") }
+                case .csv:
+                    if count == 0 {
+                        out.line(["id", "created_at", "model", "text", "label", "confidence", "probabilities", "corrected_label", "source"].joined(separator: ","))
+                    }
+                    let probs = p.probabilities.keys.sorted().map { "\($0)=\(number(Float(p.probabilities[$0]!)))" }.joined(separator: ";")
+                    out.line([String(p.id), isoText(p.createdAt), csvField(p.modelReference), csvField(p.text), csvField(p.label),
+                              number(Float(p.confidence)), csvField(probs), csvField(p.correctedLabel ?? ""), csvField(p.source)].joined(separator: ","))
+                }
+            }
+            switch format {
+            case .table:
+                out.write(renderTable(header: ["id", "created", "model", "label", "conf", "corrected", "text"], rows: tableRows,
+                                      rightAligned: [0, 4]))
+                if tableRows.count == q.limit { out.line("(first \(tableRows.count); use --limit and --offset for more)") }
+            case .json: out.write(count == 0 ? "[]\n" : "\n]\n")
+            default: break
+            }
+            out.flush()
+        }
+    }
+
+    struct Summary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Count stored predictions per label, per model and by correction.",
+            discussion: """
+                Example:
+                  sentiment predictions summary --since 2026-11-01 --format json
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var filters: PredictionFilters
+
+        @Option(help: "Output format: table or json.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try reporting {
+                let q = try filters.query()
+                let s = try store.open().summary(q)
+                switch format {
+                case .json, .jsonl:
+                    struct Out: Encodable {
+                        var total: Int, by_label: [String: Int], by_model: [String: Int]
+                        var corrected: Int, uncorrected: Int, by_corrected_label: [String: Int]
+                    }
+                    emit(try jsonText(Out(total: s.total, by_label: s.byLabel, by_model: s.byModel, corrected: s.corrected,
+                                          uncorrected: s.uncorrected, by_corrected_label: s.byCorrectedLabel),
+                                      pretty: format == .json))
+                default:
+                    var rows: [[String]] = [["total", "", String(s.total)]]
+                    for (k, v) in s.byLabel.sorted(by: { $0.key < $1.key }) { rows.append(["label", k, String(v)]) }
+                    for (k, v) in s.byModel.sorted(by: { $0.key < $1.key }) { rows.append(["model", k, String(v)]) }
+                    rows.append(["corrected", "", String(s.corrected)])
+                    rows.append(["uncorrected", "", String(s.uncorrected)])
+                    for (k, v) in s.byCorrectedLabel.sorted(by: { $0.key < $1.key }) { rows.append(["corrected to", k, String(v)]) }
+                    emit(renderTable(header: ["", "", "count"], rows: rows, rightAligned: [2]))
+                }
+            }
+        }
+    }
+}
+
+extension PredictionQuery.Order: ExpressibleByArgument {}
+
+/// One stored prediction as a JSON object (keys: id, text, label, confidence, probabilities, model, ...).
+func predictionJSON(_ p: PredictionInfo) -> String {
+    var s = "{\"id\":\(p.id),\"text\":" + jsonString(p.text) + ",\"label\":" + jsonString(p.label)
+    s += ",\"confidence\":" + number(Float(p.confidence))
+    s += ",\"probabilities\":{" + p.probabilities.keys.sorted().map { jsonString($0) + ":" + number(Float(p.probabilities[$0]!)) }.joined(separator: ",") + "}"
+    s += ",\"model\":" + jsonString(p.modelReference)
+    s += ",\"source\":" + jsonString(p.source)
+    s += ",\"created_at\":" + jsonString(isoText(p.createdAt))
+    s += ",\"corrected_label\":" + (p.correctedLabel.map(jsonString) ?? "null")
+    return s + "}"
+}
+
+struct Correct: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record the right label for a stored prediction (used by train --include-corrections).",
+        discussion: """
+            Example:
+              sentiment predictions --max-confidence 0.6 --uncorrected
+              sentiment correct 1234 negative
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The prediction id (see sentiment predictions).")
+    var id: Int64
+
+    @Argument(help: "The right label (one of the model's labels).")
+    var label: String
+
+    func run() throws {
+        try reporting {
+            let db = try store.open()
+            try db.correct(predictionId: id, label: label)
+            let p = try db.prediction(id: id)
+            emit("prediction \(p.id): \(p.label) → \(label) (\(preview(p.text)))")
+        }
+    }
+}

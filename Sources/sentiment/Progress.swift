@@ -1,0 +1,35 @@
+import Foundation
+
+/// A progress bar on stderr, drawn only when stderr is a terminal and the work has lasted over a second.
+final class ProgressBar {
+    private let label: String
+    private let total: Int
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+    private let enabled: Bool
+
+    init(_ label: String, total: Int) {
+        self.label = label
+        self.total = max(total, 1)
+        self.enabled = isatty(2) != 0
+    }
+
+    func update(_ done: Int) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(start) > 1, now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        drawn = true
+        let frac = min(1, Double(done) / Double(total))
+        let width = 30
+        let filled = Int(frac * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) \(bar) \(Int(frac * 100))%".utf8))
+    }
+
+    func finish() {
+        guard enabled, drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

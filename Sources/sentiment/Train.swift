@@ -1,0 +1,197 @@
+import ArgumentParser
+import ClassifierStore
+import CorpusIO
+import Foundation
+import SentimentClassifier
+import SoftmaxRegression
+import TextFeatures
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a new model version on one or more labelled corpora.",
+        discussion: """
+            Imports the corpora into the store, fits a class-weighted softmax regression on word n-gram TF-IDF \
+            features (λ tuned by 5-fold cross-validation for corpora up to 50,000 rows, probabilities calibrated by \
+            temperature scaling) and saves it as the next version of NAME, which becomes the active model.
+
+            With --from, the new model continues a stored one: it inherits its settings and its training corpora \
+            (the new corpora are added), records it as parent, and starts from its weights when not tuning.
+
+            Examples:
+              sentiment train --corpus news.csv --name news
+              sentiment train --from news --corpus more-news.jsonl --include-corrections
+              sentiment train --corpus reviews.tsv --class-weight negative=3,positive=1.5 --no-tune --l2 1e-4
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var reading: CorpusReadingOptions
+
+    @Option(name: .long, help: ArgumentHelp("A labelled corpus file (repeatable; - reads CSV from standard input).", valueName: "file"))
+    var corpus: [String] = []
+
+    @Option(help: ArgumentHelp("Model name (default: the --from model's name, else the first corpus file's name).", valueName: "name"))
+    var name: String?
+
+    @Option(help: ArgumentHelp("Continue from this stored model.", valueName: "name[@version]"))
+    var from: ModelReference?
+
+    @Flag(inversion: .prefixedNo, help: "Tune λ by cross-validation (default: when the corpus has at most 50,000 rows).")
+    var tune: Bool?
+
+    @Option(help: ArgumentHelp("Class weights: balanced, none, or LABEL=W,... (default: balanced).", valueName: "spec"))
+    var classWeight: String?
+
+    @Option(help: ArgumentHelp("L2 strength λ when not tuning (default: 1e-4).", valueName: "x"))
+    var l2: Double?
+
+    @Option(help: ArgumentHelp("Largest word n-gram length (default: 2).", valueName: "n"))
+    var ngrams: Int?
+
+    @Option(help: ArgumentHelp("Keep features seen in at least this many texts (default: 2).", valueName: "n"))
+    var minDf: Int?
+
+    @Option(help: ArgumentHelp("Seed for folds and shuffling (default: 42).", valueName: "n"))
+    var seed: UInt64?
+
+    @Flag(help: "Add the store's corrected predictions (sentiment correct) to the training data.")
+    var includeCorrections = false
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if corpus.isEmpty && from == nil { throw ValidationError("give at least one --corpus FILE (or --from MODEL)") }
+        if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be a finite number ≥ 0, got \(l2)") }
+        if let ngrams, !(1...5).contains(ngrams) { throw ValidationError("--ngrams must be in 1...5, got \(ngrams)") }
+        if let minDf, minDf < 1 { throw ValidationError("--min-df must be ≥ 1, got \(minDf)") }
+        if format == .jsonl || format == .csv { throw ValidationError("--format must be table or json for train") }
+        if let name, name.isEmpty || name.contains("@") || name.trimmingCharacters(in: .whitespaces) != name {
+            throw ValidationError("--name must be non-empty, without '@' or surrounding spaces")
+        }
+    }
+
+    func run() throws {
+        try reporting {
+            let started = Date()
+            // Read and check everything before touching the store.
+            let corpora = try corpus.map { try readLabelledCorpus($0, reading) }
+            let db = try store.open()
+            var texts: [String] = [], labels: [String] = []
+            var parent: (SentimentClassifier, StoredModel)? = nil
+            var known = Set<String>()  // SHA-256 of the corpora already in the training data
+            if let from {
+                let stored = try db.loadModel(name: from.name, version: from.version)
+                parent = (try SentimentClassifier(stored: stored), stored)
+                for id in stored.corpusIds {
+                    known.insert(try db.corpus(id: id).sha256)
+                    for d in try db.documents(corpusId: id) { texts.append(d.text); labels.append(d.label) }
+                }
+            }
+            let stored = corpora.map(newCorpus)
+            for (c, s) in zip(corpora, stored) where known.insert(s.sha256).inserted {
+                texts += c.texts
+                labels += c.labels
+            }
+            var corrections = 0
+            if includeCorrections {
+                for c in try db.corrections() { texts.append(c.text); labels.append(c.label); corrections += 1 }
+            }
+            let distinct = Set(labels).sorted()
+            if distinct.count < 2 {
+                let what = corpus.isEmpty ? "the training data" : corpus.joined(separator: ", ")
+                throw CLIFailure.badInput("\(what): \(distinct.isEmpty ? "no labels" : "only one distinct label (\"\(distinct[0])\")") found; training needs at least 2 distinct labels")
+            }
+
+            var options = parent?.0.options ?? ClassifierOptions.default
+            if parent != nil { options.tuning = .automatic }
+            if let tune { options.tuning = tune ? .on : .off }
+            if let classWeight { options.training.classWeighting = try ClassWeighting(parsing: classWeight) }
+            if let l2 { options.training.l2 = l2 }
+            if let ngrams { options.features.wordNgrams = ngrams }
+            if let minDf {
+                if case .vocabulary(_, let maxFeatures) = options.features.vocabulary {
+                    options.features.vocabulary = .vocabulary(minDocumentFrequency: minDf, maxFeatures: maxFeatures)
+                }
+            }
+            if let seed { options.training.seed = seed }
+            _ = try options.training.classWeighting.resolve(labelNames: distinct, labels: [])
+
+            let progress = Phase("training on \(texts.count) texts")
+            let (classifier, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
+                                                                   warmStart: parent?.0)
+            progress.finish()
+
+            // Store: corpora (deduplicated by content), then the model with its run in one transaction.
+            var corpusIds = parent?.1.corpusIds ?? []
+            var corpusInfos: [CorpusInfo] = []
+            for c in stored {
+                let info = try db.importCorpus(c)
+                corpusInfos.append(info)
+                corpusIds.append(info.id)
+            }
+            let modelName = name ?? parent?.1.info.name ?? corpusInfos.first?.name ?? "model"
+            let finished = Date()
+            let cv = report.tuning.map { SentimentClassifierJSON.text($0) }
+            let run = NewTrainingRun(startedAt: started, finishedAt: finished, iterations: report.run.iterations,
+                                     finalLoss: report.run.finalLoss, crossValidation: cv)
+            let info = try db.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.1.info.id,
+                                                            corpusIds: corpusIds, run: run))
+            let seconds = finished.timeIntervalSince(started)
+            try output(info: info, classifier: classifier, report: report, corpora: corpusInfos,
+                       corrections: corrections, seconds: seconds, parent: parent?.1.info)
+        }
+    }
+
+    func output(info: ModelInfo, classifier: SentimentClassifier, report: FitReport, corpora: [CorpusInfo],
+                corrections: Int, seconds: Double, parent: ModelInfo?) throws {
+        let labels = classifier.labels
+        switch format {
+        case .json:
+            struct Out: Encodable {
+                var model: String, status: String, parent: String?
+                var rows: Int, labels: [String], label_counts: [String: Int], corpora: [String], corrections: Int
+                var features: Int, tuned: Bool, l2: Double, cv_macro_f1: Double?, temperature: Float
+                var iterations: Int, final_loss: Double, converged: Bool, duration_seconds: Double
+            }
+            emit(try jsonText(Out(
+                model: info.reference, status: info.status.rawValue, parent: parent?.reference, rows: report.rows,
+                labels: labels, label_counts: report.labelCounts, corpora: corpora.map(\.sourcePath),
+                corrections: corrections, features: report.featureCount, tuned: report.tuned,
+                l2: classifier.options.training.l2, cv_macro_f1: report.crossValidatedMacroF1,
+                temperature: classifier.model.temperature, iterations: report.run.iterations,
+                final_loss: report.run.finalLoss, converged: report.run.converged, duration_seconds: seconds)))
+        default:
+            var rows: [[String]] = []
+            rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
+            for c in corpora { rows.append(["corpus", "\(c.name) (\(c.rowCount) rows, \(c.sourcePath))"]) }
+            if corrections > 0 { rows.append(["corrections", "\(corrections)"]) }
+            rows.append(["rows", "\(report.rows)"])
+            rows.append(["labels", labels.map { "\($0) \(report.labelCounts[$0] ?? 0)" }.joined(separator: ", ")])
+            rows.append(["features", "\(report.featureCount)"])
+            if let t = report.tuning, let score = report.crossValidatedMacroF1 {
+                rows.append(["tuning", "\(t.folds)-fold CV over \(t.grid.count) λ values: λ = \(String(format: "%.3g", t.chosenL2)), CV macro-F1 \(fixed(score))"])
+            } else {
+                rows.append(["tuning", "off: λ = \(String(format: "%.3g", classifier.options.training.l2))" + (report.warmStarted ? ", warm start" : "")])
+            }
+            if let c = report.calibration {
+                rows.append(["calibration", "temperature \(fixed(Double(c.temperature))) (out-of-fold ECE \(fixed(c.eceBefore)) → \(fixed(c.eceAfter)))"])
+            }
+            rows.append(["optimizer", "\(report.run.optimizer.rawValue), \(report.run.iterations) iterations, loss \(fixed(report.run.finalLoss, 4))"])
+            rows.append(["duration", String(format: "%.2f s", seconds)])
+            emit(renderTable(header: ["", ""], rows: rows).split(separator: "\n", omittingEmptySubsequences: false)
+                    .dropFirst(2).joined(separator: "\n"))
+        }
+    }
+}
+
+/// JSON for opaque store fields.
+enum SentimentClassifierJSON {
+    static func text<T: Encodable>(_ value: T) -> String { (try? jsonText(value, pretty: false)) ?? "null" }
+}
+
+/// A one-line status on stderr for a phase of work, shown only when stderr is a terminal.
+struct Phase {
+    let enabled = isatty(2) != 0
+    init(_ text: String) { if enabled { FileHandle.standardError.write(Data("\(text)…".utf8)) } }
+    func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}

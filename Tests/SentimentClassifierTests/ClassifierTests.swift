@@ -1,0 +1,147 @@
+import ClassifierStore
+import CorpusIO
+import DefaultModel
+import Foundation
+import SentimentClassifier
+import SoftmaxRegression
+import TextFeatures
+import XCTest
+
+/// The repository root (for Corpora/ and Models/).
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+func repoPath(_ relative: String) -> String { repoRoot.appendingPathComponent(relative).path }
+
+/// The shipped English corpus (read once).
+let englishCorpus: Corpus = try! CorpusFile.readAll(path: repoPath("Corpora/headlines-en/headlines.csv"))
+
+final class ClassifierTests: XCTestCase {
+    /// A small, fast training set: every third English row.
+    var small: (texts: [String], labels: [String]) {
+        let idx = stride(from: 0, to: englishCorpus.count, by: 3)
+        return (idx.map { englishCorpus.texts[$0] }, idx.map { englishCorpus.labels[$0] })
+    }
+
+    func testFitPredictsCalibratedProbabilities() throws {
+        let (texts, labels) = small
+        let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels)
+        XCTAssertEqual(clf.labels, ["negative", "neutral", "positive"])
+        XCTAssertTrue(report.tuned, "a small corpus is tuned by default")
+        XCTAssertNotNil(report.tuning)
+        XCTAssertNotNil(report.calibration)
+        XCTAssertEqual(clf.options.training.l2, report.tuning!.chosenL2)
+        XCTAssertEqual(report.rows, texts.count)
+        let predictions = clf.predict(["Harlow Precision shares jump 11% after quarterly earnings top forecasts",
+                                       "Veltrona swings to a third-quarter loss as raw material costs bite"])
+        for p in predictions {
+            XCTAssertEqual(p.probabilities.reduce(0, +), 1, accuracy: 1e-5)
+            XCTAssertEqual(p.confidence, p.probabilities.max()!)
+            XCTAssertEqual(p.label, clf.labels[p.labelIndex])
+        }
+        // The single-text path agrees with the batch path.
+        let one = clf.predict("Veltrona swings to a third-quarter loss as raw material costs bite")
+        XCTAssertEqual(one.label, predictions[1].label)
+        for (a, b) in zip(one.probabilities, predictions[1].probabilities) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        // It learned something: training accuracy well above the majority share.
+        let eval = try clf.evaluate(texts: texts, labels: labels)
+        XCTAssertGreaterThan(eval.accuracy, 0.8)
+    }
+
+    func testFitIsDeterministic() throws {
+        let (texts, labels) = small
+        let (a, _) = try SentimentClassifier.fit(texts: texts, labels: labels)
+        let (b, _) = try SentimentClassifier.fit(texts: texts, labels: labels)
+        XCTAssertEqual(a.model.weights.map(\.bitPattern), b.model.weights.map(\.bitPattern))
+        XCTAssertEqual(a.model.bias.map(\.bitPattern), b.model.bias.map(\.bitPattern))
+        XCTAssertEqual(a.model.temperature.bitPattern, b.model.temperature.bitPattern)
+        XCTAssertEqual(a.vectorizer, b.vectorizer)
+    }
+
+    func testBadInputIsRejected() {
+        XCTAssertThrowsError(try SentimentClassifier.fit(texts: ["a", "b"], labels: ["x", "x"])) { error in
+            XCTAssertTrue("\(error)".contains("at least 2 distinct labels"), "\(error)")
+        }
+        XCTAssertThrowsError(try SentimentClassifier.fit(texts: ["a"], labels: ["x", "y"]))
+        var options = ClassifierOptions.default
+        options.training.classWeighting = .explicit(["bogus": 2])
+        XCTAssertThrowsError(try SentimentClassifier.fit(texts: ["good", "bad", "fine"], labels: ["p", "n", "p"], options: options))
+    }
+
+    func testUntunedFitWarmStartsByFeatureName() throws {
+        let (texts, labels) = small
+        var options = ClassifierOptions.default
+        options.tuning = .off
+        let (parent, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options)
+        // A child on a corpus with extra texts gets a different vocabulary; the warm start maps weights by name.
+        let extra = Array(englishCorpus.texts[1..<200]), extraLabels = Array(englishCorpus.labels[1..<200])
+        let (child, report) = try SentimentClassifier.fit(texts: texts + extra, labels: labels + extraLabels,
+                                                          options: options, warmStart: parent)
+        XCTAssertTrue(report.warmStarted)
+        XCTAssertFalse(report.tuned)
+        XCTAssertEqual(child.model.temperature, 1)
+        XCTAssertNotEqual(parent.vectorizer.featureNames, child.vectorizer.featureNames)
+        // The warm-started optimum equals a cold-started one up to the optimizer tolerance (convex objective).
+        let (cold, _) = try SentimentClassifier.fit(texts: texts + extra, labels: labels + extraLabels, options: options)
+        let pw = child.probabilities(Array(texts.prefix(50))), pc = cold.probabilities(Array(texts.prefix(50)))
+        for (a, b) in zip(pw, pc) { XCTAssertEqual(a, b, accuracy: 0.05) }
+    }
+
+    func testExplanationSplitsContributions() throws {
+        let (texts, labels) = small
+        let (clf, _) = try SentimentClassifier.fit(texts: texts, labels: labels)
+        let e = clf.explain("Operating profit rose sharply and the company raised its outlook", top: 3)
+        XCTAssertLessThanOrEqual(e.toward.count, 3)
+        XCTAssertLessThanOrEqual(e.against.count, 3)
+        XCTAssertFalse(e.toward.isEmpty && e.against.isEmpty)
+        XCTAssertTrue(e.toward.allSatisfy { $0.contribution > 0 })
+        XCTAssertTrue(e.against.allSatisfy { $0.contribution < 0 })
+        XCTAssertEqual(e.toward.map(\.contribution), e.toward.map(\.contribution).sorted(by: >))
+        let words = Set(Tokenizer().tokens("Operating profit rose sharply and the company raised its outlook"))
+        for c in e.toward + e.against {
+            XCTAssertTrue(c.feature.split(separator: " ").allSatisfy { words.contains(String($0)) }, c.feature)
+        }
+        let top = clf.topFeatures(perLabel: 4)
+        XCTAssertEqual(Set(top.keys), Set(clf.labels))
+        XCTAssertTrue(top.values.allSatisfy { $0.count == 4 })
+    }
+
+    func testStoreRoundTripPredictsBitIdentically() throws {
+        let (texts, labels) = small
+        let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels)
+        let store = try SentimentStore.inMemory()
+        let info = try store.saveModel(clf.newModel(name: "news", report: report))
+        let loaded = try SentimentClassifier(stored: store.loadModel(name: "news"))
+        XCTAssertEqual(loaded.options, clf.options)
+        XCTAssertEqual(loaded.vectorizer, clf.vectorizer)
+        let sample = Array(englishCorpus.texts.suffix(100))
+        XCTAssertEqual(loaded.probabilities(sample).map(\.bitPattern), clf.probabilities(sample).map(\.bitPattern))
+        let metrics = try XCTUnwrap(info.metrics)
+        XCTAssertTrue(metrics.contains("\"cv_macro_f1\""), metrics)
+    }
+
+    /// The shipped model is exactly what the documented rebuild produces: default settings on both corpora.
+    func testShippedModelIsReproducible() throws {
+        let ja = try CorpusFile.readAll(path: repoPath("Corpora/headlines-ja/headlines.csv"))
+        let (clf, report) = try SentimentClassifier.fit(texts: englishCorpus.texts + ja.texts,
+                                                        labels: englishCorpus.labels + ja.labels)
+        let store = try SentimentStore.inMemory()
+        _ = try store.saveModel(clf.newModel(name: "default", report: report))
+        let rebuilt = try store.exportData(name: "default")
+        let shipped = try [UInt8](Data(contentsOf: URL(fileURLWithPath: repoPath("Models/default.sentiment-model"))))
+        XCTAssertEqual(rebuilt.count, shipped.count)
+        XCTAssertTrue(rebuilt == shipped, "Models/default.sentiment-model is stale: run bash Models/rebuild.sh")
+        XCTAssertEqual(DefaultModel.bytes, shipped, "the binary embeds the shipped file")
+    }
+
+    /// Out-of-box quality of the shipped model on Financial PhraseBank (skipped without ../shared).
+    func testShippedModelOnPhraseBank() throws {
+        let path = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpora/financial-phrasebank/test.csv").path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "../shared is absent")
+        let store = try SentimentStore.inMemory()
+        let info = try store.importModel(data: DefaultModel.bytes, source: "default")
+        let clf = try SentimentClassifier(stored: store.loadModel(name: info.name))
+        let test = try CorpusFile.readAll(path: path)
+        let report = try clf.evaluate(texts: test.texts, labels: test.labels)
+        print("shipped model on PhraseBank test: macro-F1 \(report.macroF1), accuracy \(report.accuracy), ECE \(report.ece)")
+        XCTAssertGreaterThanOrEqual(report.macroF1, 0.55)
+    }
+}
