@@ -7,6 +7,7 @@ import SoftmaxRegression
 struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, inspect, compare, activate, delete, export and import models.",
+        discussion: "Example:\n  sentiment models compare news@1 news@2 --corpus held-out.csv",
         subcommands: [List.self, Show.self, Compare.self, Activate.self, Delete.self, Export.self, Import.self],
         defaultSubcommand: List.self)
 
@@ -260,6 +261,7 @@ func cvScore(_ info: ModelInfo) -> Double? {
 struct Corpora: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List and inspect the corpora imported by train and evaluate.",
+        discussion: "Example:\n  sentiment corpora show headlines",
         subcommands: [List.self, Show.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {

@@ -62,14 +62,25 @@ struct PredictionFilters: ParsableArguments {
 
 struct Predictions: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Query stored predictions (newest first).",
+        abstract: "Query stored predictions (newest first); `predictions summary` counts them.",
+        discussion: """
+            Without a subcommand, lists predictions (see `sentiment predictions list --help` for the filters).
+
+            Examples:
+              sentiment predictions --max-confidence 0.6 --uncorrected --limit 20
+              sentiment predictions summary --since 2026-11-01
+            """,
+        subcommands: [List.self, Summary.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List stored predictions (newest first). This is what `sentiment predictions` runs.",
         discussion: """
             Examples:
               sentiment predictions --max-confidence 0.6 --uncorrected --limit 20
               sentiment predictions --search '"rate cut" OR inflation' --since 2026-11-01 --format jsonl
               sentiment predictions summary --model news
-            """,
-        subcommands: [Summary.self])
+            """)
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filters: PredictionFilters
@@ -130,6 +141,7 @@ struct Predictions: ParsableCommand {
             }
             out.flush()
         }
+    }
     }
 
     struct Summary: ParsableCommand {
