@@ -85,11 +85,21 @@ struct Predict: ParsableCommand {
             }
             if let reader {
                 let name = reader.path == "-" ? "stdin" : reader.path
+                // Progress by bytes (approximate: the record's text and label plus separators).
+                let size = reader.path == "-" ? 0
+                    : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)??.intValue ?? 0)
+                let bar = size > 0 ? ProgressBar("predicting", total: size) : nil
+                var bytes = 0
                 while let record = try reader.next() {
                     batch.append(record.text)
                     sources.append("\(name):\(record.line)")
-                    if batch.count == batchSize { try process() }
+                    bytes += record.text.utf8.count + (record.label?.utf8.count ?? 0) + 2
+                    if batch.count == batchSize {
+                        try process()
+                        bar?.update(bytes)
+                    }
                 }
+                bar?.finish()
             } else {
                 for (i, t) in texts.enumerated() {
                     guard !t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
