@@ -44,15 +44,10 @@ struct Evaluate: ParsableCommand {
                                                     confusionMatrix: SentimentClassifierJSON.text(report.confusion)))
             switch format {
             case .json:
-                struct Out: Encodable {
-                    var model: String, corpus: String, rows: Int
-                    var report: ClassificationReport
-                }
-                // The report's keys at the top level, with the model and corpus beside them.
-                let reportJSON = try jsonText(report, pretty: false)
-                let extra = try jsonText(["model": info.reference, "corpus": corpusInfo.sourcePath], pretty: false)
-                var merged = try JSONSerialization.jsonObject(with: Data(reportJSON.utf8)) as! [String: Any]
-                for (k, v) in try JSONSerialization.jsonObject(with: Data(extra.utf8)) as! [String: Any] { merged[k] = v }
+                // The report's keys at the top level, with the model, corpus and row count beside them.
+                var merged = try JSONSerialization.jsonObject(with: Data(jsonText(report, pretty: false).utf8)) as? [String: Any] ?? [:]
+                merged["model"] = info.reference
+                merged["corpus"] = corpusInfo.sourcePath
                 merged["rows"] = data.count
                 let bytes = try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 emit(String(decoding: bytes, as: UTF8.self))
