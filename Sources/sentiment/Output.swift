@@ -70,3 +70,24 @@ func preview(_ s: String, width: Int = 60) -> String {
     let flat = s.replacingOccurrences(of: "\n", with: " ")
     return flat.count <= width ? flat : String(flat.prefix(width - 1)) + "…"
 }
+
+/// Streams JSON objects as one JSON array (`json`) or one object per line (`jsonl`).
+struct JSONRecords {
+    let lines: Bool
+    private(set) var count = 0
+    init(lines: Bool) { self.lines = lines }
+
+    mutating func write(_ object: String, to out: inout StandardOutput) {
+        if lines {
+            out.line(object)
+        } else {
+            out.write(count == 0 ? "[\n  " : ",\n  ")
+            out.write(object)
+        }
+        count += 1
+    }
+
+    func finish(_ out: inout StandardOutput) {
+        if !lines { out.write(count == 0 ? "[]\n" : "\n]\n") }
+    }
+}

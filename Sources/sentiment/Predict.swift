@@ -131,12 +131,14 @@ struct PredictionOutput {
     let explain: Bool
     private var out = StandardOutput()
     private var count = 0
+    private var records: JSONRecords
 
     init(format: OutputFormat, labels: [String], model: String, explain: Bool) {
         self.format = format
         self.labels = labels
         self.model = model
         self.explain = explain
+        self.records = JSONRecords(lines: format == .jsonl)
     }
 
     mutating func write(_ r: PredictionRow) {
@@ -162,9 +164,7 @@ struct PredictionOutput {
                 }
             }
         case .json, .jsonl:
-            if format == .json { out.write(count == 0 ? "[\n  " : ",\n  ") }
-            out.write(jsonObject(r))
-            if format == .jsonl { out.write("\n") }
+            records.write(jsonObject(r), to: &out)
         case .csv:
             if count == 0 {
                 out.line((["id", "text", "label", "confidence"] + labels.map { "p_\($0)" } + ["model"]).map(csvField).joined(separator: ","))
@@ -194,7 +194,7 @@ struct PredictionOutput {
     }
 
     mutating func finish() {
-        if format == .json { out.write(count == 0 ? "[]\n" : "\n]\n") }
+        if format == .json || format == .jsonl { records.finish(&out) }
         out.flush()
     }
 }

@@ -111,6 +111,7 @@ struct Predictions: ParsableCommand {
             let db = try store.open()
             var out = StandardOutput()
             var count = 0
+            var records = JSONRecords(lines: format == .jsonl)
             var tableRows: [[String]] = []
             try db.forEachPrediction(q) { p in
                 defer { count += 1 }
@@ -119,9 +120,7 @@ struct Predictions: ParsableCommand {
                     tableRows.append([String(p.id), isoText(p.createdAt), p.modelReference, p.label,
                                       fixed(p.confidence), p.correctedLabel ?? "", preview(p.text, width: 70)])
                 case .json, .jsonl:
-                    if format == .json { out.write(count == 0 ? "[\n  " : ",\n  ") }
-                    out.write(predictionJSON(p))
-                    if format == .jsonl { out.write("\n") }
+                    records.write(predictionJSON(p), to: &out)
                 case .csv:
                     if count == 0 {
                         out.line(["id", "created_at", "model", "text", "label", "confidence", "probabilities", "corrected_label", "source"].joined(separator: ","))
@@ -136,8 +135,8 @@ struct Predictions: ParsableCommand {
                 out.write(renderTable(header: ["id", "created", "model", "label", "conf", "corrected", "text"], rows: tableRows,
                                       rightAligned: [0, 4]))
                 if tableRows.count == q.limit { out.line("(first \(tableRows.count); use --limit and --offset for more)") }
-            case .json: out.write(count == 0 ? "[]\n" : "\n]\n")
-            default: break
+            case .json, .jsonl: records.finish(&out)
+            case .csv: break
             }
             out.flush()
         }
