@@ -53,57 +53,100 @@ struct KeyTable: Sendable {
     }
 }
 
-/// Counting table for fitting a vocabulary: key → (document frequency, first row, group).
+/// Counting table for fitting a vocabulary: key → (document frequency, first row, group). One 16-byte slot per
+/// key (open addressing, linear probing), so a probe touches one cache line.
 struct CountTable {
-    private(set) var keys: [UInt64]
-    private(set) var df: [UInt32]          // 0 = empty slot
-    private(set) var firstRow: [Int32]
-    private(set) var group: [UInt8]
+    struct Slot {
+        var key: UInt64
+        /// Document frequency; 0 = empty slot.
+        var df: UInt32
+        /// First row in bits 0...30, group in bit 31.
+        var rowGroup: UInt32
+        var firstRow: Int32 { Int32(bitPattern: rowGroup & 0x7fff_ffff) }
+        var group: UInt8 { UInt8(truncatingIfNeeded: rowGroup >> 31) }
+    }
+    private(set) var slots: [Slot]
     private(set) var count = 0
     private var shift: UInt64
 
     init(minimumCapacity: Int = 1024) {
         var cap = 16
         while cap < minimumCapacity * 2 { cap <<= 1 }
-        keys = [UInt64](repeating: 0, count: cap)
-        df = [UInt32](repeating: 0, count: cap)
-        firstRow = [Int32](repeating: 0, count: cap)
-        group = [UInt8](repeating: 0, count: cap)
+        slots = [Slot](repeating: Slot(key: 0, df: 0, rowGroup: 0), count: cap)
         shift = UInt64(64 - cap.trailingZeroBitCount)
     }
 
-    var capacity: Int { keys.count }
+    var capacity: Int { slots.count }
 
-    /// Adds `n` documents for `key`, first seen in `row`.
+    /// Adds `n` documents for `key`, first seen in `row` (0 ≤ row < 2^31).
     @inline(__always)
     mutating func add(_ key: UInt64, n: UInt32, row: Int32, group g: UInt8) {
-        if (count + 1) * 2 > keys.count { grow() }
-        let mask = keys.count - 1
+        add(key, n: n, rowGroup: UInt32(bitPattern: row) & 0x7fff_ffff | UInt32(g & 1) << 31)
+    }
+
+    @inline(__always)
+    private mutating func add(_ key: UInt64, n: UInt32, rowGroup: UInt32) {
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
-        while true {
-            if df[i] == 0 {
-                keys[i] = key; df[i] = n; firstRow[i] = row; group[i] = g; count += 1
-                return
+        slots.withUnsafeMutableBufferPointer { t in
+            while true {
+                if t[i].df == 0 {
+                    t[i] = Slot(key: key, df: n, rowGroup: rowGroup)
+                    count += 1
+                    return
+                }
+                if t[i].key == key {
+                    t[i].df &+= n
+                    if rowGroup & 0x7fff_ffff < t[i].rowGroup & 0x7fff_ffff { t[i].rowGroup = rowGroup }
+                    return
+                }
+                i = (i &+ 1) & mask
             }
-            if keys[i] == key {
-                df[i] &+= n
-                if row < firstRow[i] { firstRow[i] = row }
-                return
-            }
-            i = (i &+ 1) & mask
         }
     }
 
     /// Adds every entry of `other`.
     mutating func merge(_ other: CountTable) {
-        for i in 0..<other.keys.count where other.df[i] != 0 {
-            add(other.keys[i], n: other.df[i], row: other.firstRow[i], group: other.group[i])
+        if (count + other.count) * 2 > slots.count {
+            var grown = CountTable(minimumCapacity: count + other.count)
+            grown.mergeSlots(self)
+            self = grown
         }
+        mergeSlots(other)
+    }
+
+    private mutating func mergeSlots(_ other: CountTable) {
+        for s in other.slots where s.df != 0 { add(s.key, n: s.df, rowGroup: s.rowGroup) }
     }
 
     private mutating func grow() {
         let old = self
-        self = CountTable(minimumCapacity: old.keys.count)
-        merge(old)
+        self = CountTable(minimumCapacity: old.slots.count)
+        mergeSlots(old)
+    }
+}
+
+/// Document-frequency counting split into `count` tables by the key's low bits, so the tables of several
+/// workers can be merged partition by partition in parallel.
+struct PartitionedCounts {
+    static let count = 16
+    var parts: [CountTable]
+
+    init() { parts = (0..<Self.count).map { _ in CountTable(minimumCapacity: 1024) } }
+
+    @inline(__always)
+    static func partition(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key & UInt64(count - 1)) }
+
+    @inline(__always)
+    mutating func add(_ key: UInt64, row: Int32, group: UInt8) {
+        parts[Self.partition(key)].add(key, n: 1, row: row, group: group)
+    }
+
+    /// Partition `p` of all `workers` merged (deterministic: sums and minima do not depend on the order).
+    static func merged(_ workers: [PartitionedCounts], partition p: Int) -> CountTable {
+        var total = CountTable(minimumCapacity: workers.map { $0.parts[p].count }.max() ?? 0)
+        for w in workers { total.merge(w.parts[p]) }
+        return total
     }
 }

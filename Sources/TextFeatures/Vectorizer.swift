@@ -33,6 +33,19 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     /// Rebuilds a vectorizer from stored values. Names must come from a fitted vectorizer (word n-grams first,
     /// then `c:` character n-grams); in hashing mode pass no names. Missing idf values count as 1.
     public init(config: FeatureConfig, featureNames: [String], idf: [Float]) {
+        var keys: [UInt64] = []
+        if case .vocabulary = config.vocabulary {
+            keys = featureNames.map { name in
+                name.hasPrefix(FeatureExtractor.charPrefix)
+                    ? StableHash.fnv1a(name)
+                    : StableHash.ngramKey(name.split(separator: " ", omittingEmptySubsequences: false).map(String.init))
+            }
+        }
+        self.init(config: config, featureNames: featureNames, keys: keys, idf: idf)
+    }
+
+    /// `keys[id]` is the feature key of `featureNames[id]` (vocabulary mode), as `fit` computed it.
+    init(config: FeatureConfig, featureNames: [String], keys: [UInt64], idf: [Float]) {
         let config = config.sanitized
         self.config = config
         self.featureNames = featureNames
@@ -55,11 +68,8 @@ public struct Vectorizer: Codable, Equatable, Sendable {
             var table = KeyTable(minimumCapacity: featureNames.count)
             var words = featureNames.count
             for (id, name) in featureNames.enumerated() {
-                let isChar = name.hasPrefix(FeatureExtractor.charPrefix)
-                if isChar && words == featureNames.count { words = id }
-                let key = isChar ? StableHash.fnv1a(name)
-                                 : StableHash.ngramKey(name.split(separator: " ", omittingEmptySubsequences: false).map(String.init))
-                table.insert(key, Int32(truncatingIfNeeded: id))
+                if words == featureNames.count && name.hasPrefix(FeatureExtractor.charPrefix) { words = id }
+                table.insert(keys[id], Int32(truncatingIfNeeded: id))
             }
             wordColumnCount = words
             lookup = table
@@ -158,9 +168,9 @@ public struct Vectorizer: Codable, Equatable, Sendable {
 
     private static func fitVocabulary(_ texts: [String], config: FeatureConfig, minDF: Int, maxFeatures: Int?) -> Vectorizer {
         let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 2)
-        let tables = Parallel.map(blocks) { r -> CountTable in
+        let workers = Parallel.map(blocks) { r -> PartitionedCounts in
             var ex = FeatureExtractor(config)
-            var table = CountTable()
+            var counts = PartitionedCounts()
             var buf: [UInt64] = []
             for i in r {
                 ex.extract(texts[i])
@@ -170,23 +180,27 @@ public struct Vectorizer: Codable, Equatable, Sendable {
                     if buf.isEmpty { continue }
                     buf.sort()
                     var prev = buf[0]
-                    table.add(prev, n: 1, row: Int32(truncatingIfNeeded: i), group: UInt8(g))
+                    counts.add(prev, row: Int32(truncatingIfNeeded: i), group: UInt8(g))
                     for key in buf.dropFirst() where key != prev {
                         prev = key
-                        table.add(key, n: 1, row: Int32(truncatingIfNeeded: i), group: UInt8(g))
+                        counts.add(key, row: Int32(truncatingIfNeeded: i), group: UInt8(g))
                     }
                 }
             }
-            return table
+            return counts
         }
-        var total = tables.first ?? CountTable()
-        for t in tables.dropFirst() { total.merge(t) }
 
         struct Candidate { var key: UInt64; var df: UInt32; var row: Int32; var group: UInt8 }
-        var cand: [Candidate] = []
-        for i in 0..<total.capacity where total.df[i] >= UInt32(clamping: minDF) {
-            cand.append(Candidate(key: total.keys[i], df: total.df[i], row: total.firstRow[i], group: total.group[i]))
-        }
+        let threshold = UInt32(clamping: minDF)
+        let partitions = (0..<PartitionedCounts.count).map { $0..<($0 + 1) }
+        var cand: [Candidate] = Parallel.map(partitions) { p -> [Candidate] in
+            let table = PartitionedCounts.merged(workers, partition: p.lowerBound)
+            var out: [Candidate] = []
+            for s in table.slots where s.df >= threshold {
+                out.append(Candidate(key: s.key, df: s.df, row: s.firstRow, group: s.group))
+            }
+            return out
+        }.flatMap { $0 }
         if let m = maxFeatures, cand.count > m {
             cand.sort { $0.df != $1.df ? $0.df > $1.df : $0.key < $1.key }
             cand.removeLast(cand.count - m)
@@ -215,7 +229,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
         for list in found { for (id, name) in list where names[Int(id)] == nil { names[Int(id)] = name } }
         let featureNames = names.enumerated().map { $0.element ?? "#\(String(cand[$0.offset].key, radix: 16))" }
         let idf = config.weighting == .tfidf ? idfValues(cand.map { $0.df }, rows: texts.count) : []
-        return Vectorizer(config: config, featureNames: featureNames, idf: idf)
+        return Vectorizer(config: config, featureNames: featureNames, keys: cand.map { $0.key }, idf: idf)
     }
 
     // MARK: Transforming
