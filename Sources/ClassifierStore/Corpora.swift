@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One labeled document of a corpus, with its line in the source file.
 public struct CorpusDocument: Equatable, Sendable {
@@ -63,8 +64,19 @@ extension SentimentStore {
             let id = db.lastInsertedRowID
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO document (corpusId, line, text, label) VALUES (?, ?, ?, ?)")
+            let stmt = statement.sqliteStatement
+            defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+            sqlite3_bind_int64(stmt, 1, id)
             for d in corpus.documents {
-                try statement.execute(arguments: [id, d.line, d.text, d.label])
+                var text = d.text, label = d.label
+                try text.withUTF8 { t in
+                    try label.withUTF8 { l in
+                        sqlite3_bind_int64(stmt, 2, Int64(d.line))
+                        SQLiteBinding.text(stmt, 3, t)
+                        SQLiteBinding.text(stmt, 4, l)
+                        try SQLiteBinding.step(stmt, db)
+                    }
+                }
             }
             return CorpusInfo(id: id, name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
                               sha256: corpus.sha256, rowCount: corpus.documents.count, labelCounts: counts,

@@ -368,6 +368,38 @@ extension SentimentStore {
     }
 }
 
+/// Binding values through SQLite's C API (no per-row argument boxing), for the bulk inserts.
+enum SQLiteBinding {
+    /// A 1-byte NUL-terminated buffer bound for empty strings (a bound pointer must outlive the step).
+    private nonisolated(unsafe) static let emptyText: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        p.pointee = 0
+        return p
+    }()
+
+    /// Binds UTF-8 bytes without copying (SQLITE_STATIC): valid only until the following step/reset.
+    @inline(__always)
+    static func text(_ stmt: OpaquePointer, _ index: Int32, _ buf: UnsafeBufferPointer<UInt8>) {
+        if let base = buf.baseAddress, buf.count > 0 {
+            UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                _ = sqlite3_bind_text(stmt, index, $0, Int32(buf.count), nil)
+            }
+        } else {
+            _ = sqlite3_bind_text(stmt, index, emptyText, 0, nil)
+        }
+    }
+
+    /// Steps a bound statement, resets it and maps a failure to a `DatabaseError`.
+    @inline(__always)
+    static func step(_ stmt: OpaquePointer, _ db: Database) throws {
+        let rc = sqlite3_step(stmt)
+        sqlite3_reset(stmt)
+        guard rc == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+}
+
 /// Inserts predictions inside an open write transaction with one cached statement.
 struct PredictionInserter {
     struct ModelEntry {
@@ -392,25 +424,6 @@ struct PredictionInserter {
         let e = ModelEntry(name: row["name"], version: row["version"], labels: labels, keyPrefixes: prefixes)
         models[modelId] = e
         return e
-    }
-
-    /// A 1-byte NUL-terminated buffer bound for empty strings (a bound pointer must outlive the step).
-    private nonisolated(unsafe) static let emptyText: UnsafeMutablePointer<CChar> = {
-        let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
-        p.pointee = 0
-        return p
-    }()
-
-    /// Binds UTF-8 bytes without copying (SQLITE_STATIC): valid only until the following step/reset.
-    @inline(__always)
-    private static func bind(_ stmt: OpaquePointer, _ index: Int32, _ buf: UnsafeBufferPointer<UInt8>) {
-        if let base = buf.baseAddress, buf.count > 0 {
-            UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                _ = sqlite3_bind_text(stmt, index, $0, Int32(buf.count), nil)
-            }
-        } else {
-            _ = sqlite3_bind_text(stmt, index, emptyText, 0, nil)
-        }
     }
 
     /// Inserts the rows with the cached statement, binding through the C API (no per-row boxing or copies),
@@ -450,26 +463,21 @@ struct PredictionInserter {
             }
             json.append(UInt8(ascii: "}"))
             var text = p.text, label = p.label, source = p.source
-            let rc: Int32 = text.withUTF8 { t in
-                label.withUTF8 { l in
-                    source.withUTF8 { s in
-                        json.withUnsafeBufferPointer { j in
+            try text.withUTF8 { t in
+                try label.withUTF8 { l in
+                    try source.withUTF8 { s in
+                        try json.withUnsafeBufferPointer { j in
                             sqlite3_bind_int64(stmt, 1, p.modelId)
-                            Self.bind(stmt, 2, t)
-                            Self.bind(stmt, 3, l)
+                            SQLiteBinding.text(stmt, 2, t)
+                            SQLiteBinding.text(stmt, 3, l)
                             sqlite3_bind_double(stmt, 4, p.confidence)
-                            Self.bind(stmt, 5, j)
-                            Self.bind(stmt, 6, s)
+                            SQLiteBinding.text(stmt, 5, j)
+                            SQLiteBinding.text(stmt, 6, s)
                             sqlite3_bind_double(stmt, 7, p.createdAt.map(Clock.seconds) ?? now)
-                            let rc = sqlite3_step(stmt)
-                            sqlite3_reset(stmt)
-                            return rc
+                            try SQLiteBinding.step(stmt, db)
                         }
                     }
                 }
-            }
-            guard rc == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
             ids.append(sqlite3_last_insert_rowid(db.sqliteConnection))
         }
