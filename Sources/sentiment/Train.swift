@@ -59,6 +59,9 @@ struct Train: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
+    @Flag(help: "Print how long each phase took (read, fit, store) on standard error.")
+    var timings = false
+
     func validate() throws {
         if corpus.isEmpty && from == nil { throw ValidationError("give at least one --corpus FILE (or --from MODEL)") }
         if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be a finite number ≥ 0, got \(l2)") }
@@ -73,8 +76,15 @@ struct Train: ParsableCommand {
     func run() throws {
         try reporting {
             let started = Date()
+            var lap = started
+            func phase(_ name: String) {
+                guard timings else { return }
+                printError(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.3f s", Date().timeIntervalSince(lap)))
+                lap = Date()
+            }
             // Read and check everything before touching the store.
             let corpora = try corpus.map { try readLabelledCorpus($0, reading) }
+            phase("read")
             let db = try store.open()
             var texts: [String] = [], labels: [String] = []
             var parent: (SentimentClassifier, StoredModel)? = nil
@@ -120,6 +130,7 @@ struct Train: ParsableCommand {
             let (classifier, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
                                                                    warmStart: parent?.0)
             progress.finish()
+            phase("fit")
 
             // Store: corpora (deduplicated by content), then the model with its run in one transaction.
             var corpusIds = parent?.1.corpusIds ?? []
@@ -129,6 +140,7 @@ struct Train: ParsableCommand {
                 corpusInfos.append(info)
                 corpusIds.append(info.id)
             }
+            phase("corpora")
             let modelName = name ?? parent?.1.info.name ?? corpusInfos.first?.name ?? "model"
             let finished = Date()
             let cv = report.tuning.map { SentimentClassifierJSON.text($0) }
@@ -136,7 +148,8 @@ struct Train: ParsableCommand {
                                      finalLoss: report.run.finalLoss, crossValidation: cv)
             let info = try db.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.1.info.id,
                                                             corpusIds: corpusIds, run: run))
-            let seconds = finished.timeIntervalSince(started)
+            let seconds = Date().timeIntervalSince(started)
+            phase("model")
             try output(info: info, classifier: classifier, report: report, corpora: corpusInfos,
                        corrections: corrections, seconds: seconds, parent: parent?.1.info)
         }
