@@ -37,6 +37,21 @@ final class ErrorTests: XCTestCase {
         let blank = try box.write("blank.csv", "text,label\n   ,positive\nok,negative\n")
         try box.fails(["train", "--corpus", blank], code: 65, mentions: "blank.csv:2: empty text")
 
+        let nul = box.path("nul.csv")
+        try Data(Array("text,label\nok,positive\nbad\u{0}text,negative\n".utf8)).write(to: URL(fileURLWithPath: nul))
+        try box.fails(["train", "--corpus", nul], code: 65, mentions: "nul.csv:3: NUL byte")
+        var random = SystemRandomNumberGenerator()
+        let noise = box.path("noise.csv")
+        try Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) }).write(to: URL(fileURLWithPath: noise))
+        let r = try box.run(["train", "--corpus", noise])
+        XCTAssertEqual(r.code, 65, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("sentiment: error: \(noise)"), r.stderr)
+        // A 5 MB single line is one long text: labelled like any other, no crash.
+        let long = try box.write("long.txt", String(repeating: "profit rose strongly ", count: 250_000) + "\n")
+        let labelled = try jsonArray(box.ok(["predict", "--file", long, "--no-store", "--format", "json"]))
+        XCTAssertEqual(labelled.count, 1)
+        try box.fails(["predict", "--file", box.dir.path], code: 65, mentions: "is a directory")
+
         try box.fails(["train", "--corpus", good, "--class-weight", "negative=abc"], code: 64, mentions: "not a number")
         try box.fails(["train", "--corpus", good, "--class-weight", "bogus=2"], code: 64, mentions: "unknown label 'bogus'")
         try box.fails(["train", "--corpus", good, "--l2", "-1"], code: 64, mentions: "--l2")
@@ -85,6 +100,30 @@ final class ErrorTests: XCTestCase {
             r = try box.run(["models", "list", "--db", foreign])
             XCTAssertEqual(r.code, 74, r.stderr)
             XCTAssertTrue(r.stderr.contains("not a sentiment store"), r.stderr)
+        }
+
+        // A truncated store.
+        let whole = box.path("whole.sqlite")
+        XCTAssertEqual(try box.run(["predict", "Profit rose", "--db", whole]).code, 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        let truncated = box.path("truncated.sqlite")
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: truncated))
+        r = try box.run(["predictions", "--db", truncated])
+        XCTAssertEqual(r.code, 74, r.stderr)
+        XCTAssertTrue(r.stderr.contains("truncated.sqlite"), r.stderr)
+
+        // A store written by a newer version.
+        let newer = box.path("newer.sqlite")
+        XCTAssertEqual(try box.run(["models", "list", "--db", newer]).code, 0)
+        let bump = Process()
+        bump.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        bump.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()", newer]
+        try bump.run()
+        bump.waitUntilExit()
+        if bump.terminationStatus == 0 {
+            r = try box.run(["models", "list", "--db", newer])
+            XCTAssertEqual(r.code, 74, r.stderr)
+            XCTAssertTrue(r.stderr.contains("newer version"), r.stderr)
         }
 
         // A directory that does not exist.
