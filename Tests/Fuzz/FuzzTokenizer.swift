@@ -1,0 +1,33 @@
+// libFuzzer target: the tokenizer and the vectorizer on arbitrary (UTF-8-decoded) text. Tokens are never empty,
+// every row is finite with unit L2 norm or empty, and both configurations agree with themselves on a rerun.
+// Built by Tests/Fuzz/run.sh.
+let plain = Tokenizer(.default)
+let noNegation: Tokenizer = {
+    var c = TokenizerConfig.default
+    c.markNegation = false
+    c.splitContractions = false
+    c.numberClasses = false
+    return Tokenizer(c)
+}()
+let vectorizer = Vectorizer(config: FeatureConfig(charNgrams: CharNgramRange(min: 2, max: 5),
+                                                                     vocabulary: .hashing(buckets: 1 << 12)),
+                                                featureNames: [], idf: [])
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    for t in [plain, noNegation] {
+        let tokens = t.tokens(text)
+        if tokens.contains(where: \.isEmpty) { fatalError("empty token in \(tokens)") }
+        if t.tokens(text) != tokens { fatalError("tokenizer is not deterministic") }
+    }
+    let row = vectorizer.transform(text)
+    var norm: Float = 0
+    for (i, v) in row.values.enumerated() {
+        if !v.isFinite { fatalError("non-finite feature value") }
+        if i > 0 && row.indices[i] <= row.indices[i - 1] { fatalError("column indices not increasing") }
+        norm += v * v
+    }
+    if !row.values.isEmpty && abs(norm - 1) > 1e-3 { fatalError("row norm² \(norm)") }
+    return 0
+}
