@@ -3,6 +3,9 @@
 //                                                   read + fit + transform timing of the feature pipeline
 //   quality TRAIN TEST [options]                     fit with the library defaults on TRAIN, report on TEST
 //   tokens TEXT...                                  print the tokens of each TEXT (default tokenizer)
+//   suite [PART...] [options]                       the benchmark suite (features, train, predict, query, quality);
+//                                                   see Suite.swift and bench/run.sh; last stdout line is JSON
+//   measure [--stdout F] [--stderr F] [--] CMD...   run CMD, print its wall time, peak RSS (wait4) and CPU as JSON
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -10,6 +13,8 @@ let modes: [String: ([String]) -> Int32] = [
     "features": featuresBenchmark,
     "tokens": printTokens,
     "quality": qualityBenchmark,
+    "suite": suiteBenchmark,
+    "measure": measureMode,
 ]
 
 guard let mode = arguments.first, let run = modes[mode] else {
