@@ -49,10 +49,16 @@ func renderTable(header: [String], rows: [[String]], rightAligned: Set<Int> = []
 
 /// One CSV field, quoted when needed (RFC 4180).
 func csvField(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    // Byte scan (hot: one call per field of every output row).
+    guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+    var out: [UInt8] = [0x22]
+    out.reserveCapacity(s.utf8.count + 8)
+    for b in s.utf8 {
+        if b == 0x22 { out.append(0x22) }
+        out.append(b)
     }
-    return s
+    out.append(0x22)
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// JSON text of an encodable value (sorted keys, so output is stable).

@@ -199,12 +199,12 @@ struct PredictionOutput {
     }
 }
 
-/// A probability as JSON/CSV number (6 significant digits, shortest form).
+/// A probability as a JSON/CSV number, rounded to 6 decimal places (shortest form; no `String(format:)`, which
+/// dominated `predict --file` output time).
 func number(_ x: Float) -> String {
     guard x.isFinite else { return "0" }
-    var s = String(format: "%.6g", Double(x))
-    if s.contains("e") { s = String(Double(s) ?? 0) }
-    return s
+    let v = (Double(x) * 1e6).rounded() / 1e6
+    return v == v.rounded() ? String(Int(v)) : v.description
 }
 
 /// A JSON string literal with the escapes RFC 8259 requires.
