@@ -5,6 +5,7 @@
 //   tokens TEXT...                                  print the tokens of each TEXT (default tokenizer)
 //   suite [PART...] [options]                       the benchmark suite (features, train, predict, query, quality);
 //                                                   see Suite.swift and bench/run.sh; last stdout line is JSON
+//   store-insert [N] [DIR] [BATCH]                  bulk-insert N predictions into a fresh store, rows/s
 //   measure [--stdout F] [--stderr F] [--] CMD...   run CMD, print its wall time, peak RSS (wait4) and CPU as JSON
 import Foundation
 
@@ -15,6 +16,7 @@ let modes: [String: ([String]) -> Int32] = [
     "quality": qualityBenchmark,
     "suite": suiteBenchmark,
     "measure": measureMode,
+    "store-insert": storeInsertBenchmark,
 ]
 
 guard let mode = arguments.first, let run = modes[mode] else {
