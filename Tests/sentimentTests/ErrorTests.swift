@@ -88,19 +88,10 @@ final class ErrorTests: XCTestCase {
 
         // Another application's SQLite file.
         let foreign = box.path("foreign.sqlite")
-        let made = try box.run(["models", "list", "--db", foreign, "--no-default-model"])
-        XCTAssertEqual(made.code, 0)
-        try? FileManager.default.removeItem(atPath: foreign)
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(x)'); c.commit()", foreign]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        if sqlite.terminationStatus == 0 {
-            r = try box.run(["models", "list", "--db", foreign])
-            XCTAssertEqual(r.code, 74, r.stderr)
-            XCTAssertTrue(r.stderr.contains("not a sentiment store"), r.stderr)
-        }
+        try runSQL("CREATE TABLE t(x)", on: foreign)
+        r = try box.run(["models", "list", "--db", foreign])
+        XCTAssertEqual(r.code, 74, r.stderr)
+        XCTAssertTrue(r.stderr.contains("not a sentiment store"), r.stderr)
 
         // A truncated store.
         let whole = box.path("whole.sqlite")
@@ -115,20 +106,25 @@ final class ErrorTests: XCTestCase {
         // A store written by a newer version.
         let newer = box.path("newer.sqlite")
         XCTAssertEqual(try box.run(["models", "list", "--db", newer]).code, 0)
-        let bump = Process()
-        bump.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        bump.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()", newer]
-        try bump.run()
-        bump.waitUntilExit()
-        if bump.terminationStatus == 0 {
-            r = try box.run(["models", "list", "--db", newer])
-            XCTAssertEqual(r.code, 74, r.stderr)
-            XCTAssertTrue(r.stderr.contains("newer version"), r.stderr)
-        }
+        try runSQL("PRAGMA user_version = 99", on: newer)
+        r = try box.run(["models", "list", "--db", newer])
+        XCTAssertEqual(r.code, 74, r.stderr)
+        XCTAssertTrue(r.stderr.contains("newer version"), r.stderr)
 
         // A directory that does not exist.
         r = try box.run(["models", "list", "--db", box.path("no/such/dir/store.sqlite")])
         XCTAssertEqual(r.code, 74, r.stderr)
         XCTAssertTrue(r.stderr.contains("does not exist"), r.stderr)
+    }
+
+    /// Runs one SQL statement on a SQLite file with Python's sqlite3 module (another application's writer).
+    func runSQL(_ sql: String, on path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
+                       path, sql]
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "python3 could not run \(sql) on \(path)", file: file, line: line)
     }
 }
