@@ -41,7 +41,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Class weights: balanced, none, or LABEL=W,... (default: balanced).", valueName: "spec"))
     var classWeight: String?
 
-    @Option(help: ArgumentHelp("L2 strength λ when not tuning (default: 1e-4).", valueName: "x"))
+    @Option(help: ArgumentHelp("L2 strength λ (default: 1e-4 when not tuning); giving it turns tuning off unless --tune.", valueName: "x"))
     var l2: Double?
 
     @Option(help: ArgumentHelp("Largest word n-gram length (default: 2).", valueName: "n"))
@@ -114,7 +114,7 @@ struct Train: ParsableCommand {
 
             var options = parent?.0.options ?? ClassifierOptions.default
             if parent != nil { options.tuning = .automatic }
-            if let tune { options.tuning = tune ? .on : .off }
+            if let tune { options.tuning = tune ? .on : .off } else if l2 != nil { options.tuning = .off }
             if let classWeight { options.training.classWeighting = try ClassWeighting(parsing: classWeight) }
             if let l2 { options.training.l2 = l2 }
             if let ngrams { options.features.wordNgrams = ngrams }
@@ -132,7 +132,7 @@ struct Train: ParsableCommand {
             progress.finish()
             phase("fit")
 
-            // Store: corpora (deduplicated by content), then the model with its run in one transaction.
+            // Store: the corpora (deduplicated by content), then the model with its run (one transaction).
             var corpusIds = parent?.1.corpusIds ?? []
             var corpusInfos: [CorpusInfo] = []
             for c in stored {

@@ -144,6 +144,17 @@ final class WorkflowTests: XCTestCase {
         }
     }
 
+    func testExplicitL2TurnsTuningOffUnlessTuneIsGiven() throws {
+        let box = try Sandbox()
+        let train = try box.write("train.csv", smallCorpus(step: 5))
+        let fixed = try jsonObject(box.ok(["train", "--corpus", train, "--l2", "0.001", "--format", "json"]))
+        XCTAssertEqual(fixed["tuned"] as? Bool, false)
+        XCTAssertEqual(fixed["l2"] as? Double, 0.001)
+        let tuned = try jsonObject(box.ok(["train", "--corpus", train, "--l2", "0.001", "--tune", "--format", "json"]))
+        XCTAssertEqual(tuned["tuned"] as? Bool, true)
+        XCTAssertEqual(tuned["model"] as? String, "train@2", "named after the corpus file, next version")
+    }
+
     func testDefaultStoreLocationFollowsXDG() throws {
         let box = try Sandbox()
         let r = try box.run(["predict", "--no-store", "Record profit"], useEnvironmentStore: false)
