@@ -56,7 +56,9 @@ struct Predict: ParsableCommand {
             }
             let db = try store.open()
             let (classifier, info) = try loadClassifier(db, model)
-            var writer = PredictionOutput(format: format, labels: classifier.labels, model: info.reference, explain: explain)
+            let writer = PredictionOutput(format: format, labels: classifier.labels, model: info.reference, explain: explain)
+            // Storing and writing run on a background queue while the next batch is read and predicted.
+            let pipeline = OrderedPipeline()
             let batchSize = 10_000
             var batch: [String] = [], sources: [String] = []
             batch.reserveCapacity(batchSize)
@@ -71,18 +73,25 @@ struct Predict: ParsableCommand {
                     rows.append(PredictionRow(id: nil, text: batch[i], prediction: prediction,
                                               explanation: explain ? classifier.explain(batch[i]) : nil))
                 }
-                if !noStore {
-                    let ids = try db.insertPredictions(rows.indices.map { i in
-                        NewPrediction(modelId: info.id, text: rows[i].text, label: rows[i].prediction.label,
-                                      confidence: Double(rows[i].prediction.confidence),
-                                      probabilities: rows[i].prediction.probabilities.map(Double.init), source: sources[i])
-                    })
-                    for i in rows.indices { rows[i].id = ids[i] }
+                let batchSources = sources
+                let store = !noStore
+                try pipeline.submit {
+                    if store {
+                        // One transaction per batch: a batch is stored whole or not at all.
+                        let ids = try db.insertPredictions(rows.indices.map { i in
+                            NewPrediction(modelId: info.id, text: rows[i].text, label: rows[i].prediction.label,
+                                          confidence: Double(rows[i].prediction.confidence),
+                                          probabilities: rows[i].prediction.probabilities.map(Double.init),
+                                          source: batchSources[i])
+                        })
+                        for i in rows.indices { rows[i].id = ids[i] }
+                    }
+                    for r in rows { writer.write(r) }
                 }
-                for r in rows { writer.write(r) }
                 batch.removeAll(keepingCapacity: true)
                 sources.removeAll(keepingCapacity: true)
             }
+            defer { pipeline.drain() }
             if let reader {
                 let name = reader.path == "-" ? "stdin" : reader.path
                 // Progress by bytes (approximate: the record's text and label plus separators).
@@ -110,8 +119,44 @@ struct Predict: ParsableCommand {
                 }
             }
             try process()
+            try pipeline.finish()
             writer.finish()
         }
+    }
+}
+
+/// Runs submitted work on one background queue, in submission order, with at most two items in flight. The first
+/// error stops the rest; `finish()` waits for everything and rethrows it.
+final class OrderedPipeline: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "sentiment.predict.output")
+    private let slots = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var failure: Error?
+
+    private var currentFailure: Error? {
+        lock.lock(); defer { lock.unlock() }
+        return failure
+    }
+
+    func submit(_ work: @escaping () throws -> Void) throws {
+        if let failure = currentFailure { throw failure }
+        slots.wait()
+        queue.async {
+            defer { self.slots.signal() }
+            guard self.currentFailure == nil else { return }
+            do { try work() } catch {
+                self.lock.lock(); self.failure = error; self.lock.unlock()
+            }
+        }
+    }
+
+    /// Waits for all submitted work.
+    func drain() { queue.sync {} }
+
+    /// Waits for all submitted work and rethrows the first error.
+    func finish() throws {
+        drain()
+        if let failure = currentFailure { throw failure }
     }
 }
 
@@ -124,7 +169,8 @@ struct PredictionRow {
 }
 
 /// Streams predictions in one of the output formats (JSON keys: id, text, label, confidence, probabilities, model).
-struct PredictionOutput {
+/// Used from one thread at a time.
+final class PredictionOutput {
     let format: OutputFormat
     let labels: [String]
     let model: String
@@ -141,7 +187,7 @@ struct PredictionOutput {
         self.records = JSONRecords(lines: format == .jsonl)
     }
 
-    mutating func write(_ r: PredictionRow) {
+    func write(_ r: PredictionRow) {
         defer { count += 1 }
         switch format {
         case .table:
@@ -193,7 +239,7 @@ struct PredictionOutput {
         return s + "}"
     }
 
-    mutating func finish() {
+    func finish() {
         if format == .json || format == .jsonl { records.finish(&out) }
         out.flush()
     }
