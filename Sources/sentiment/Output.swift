@@ -17,6 +17,12 @@ struct StandardOutput {
     }
     mutating func line(_ s: String) { write(s); write("\n") }
 
+    /// Writes one CSV field, quoted when needed (RFC 4180), straight into the buffer.
+    mutating func writeCSVField(_ s: String) {
+        appendCSVField(s, to: &buffer)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     mutating func flush() {
         guard !buffer.isEmpty else { return }
         buffer.withUnsafeBytes { raw in
@@ -49,16 +55,26 @@ func renderTable(header: [String], rows: [[String]], rightAligned: Set<Int> = []
 
 /// One CSV field, quoted when needed (RFC 4180).
 func csvField(_ s: String) -> String {
-    // Byte scan (hot: one call per field of every output row).
-    guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
-    var out: [UInt8] = [0x22]
-    out.reserveCapacity(s.utf8.count + 8)
-    for b in s.utf8 {
-        if b == 0x22 { out.append(0x22) }
-        out.append(b)
+    var bytes: [UInt8] = []
+    appendCSVField(s, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Appends `s` as a CSV field: as is, or quoted with inner quotes doubled when it holds `,` `"` CR or LF.
+func appendCSVField(_ s: String, to buffer: inout [UInt8]) {
+    var s = s
+    s.withUTF8 { b in
+        if b.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+            buffer.append(0x22)
+            for c in b {
+                if c == 0x22 { buffer.append(0x22) }
+                buffer.append(c)
+            }
+            buffer.append(0x22)
+        } else {
+            buffer.append(contentsOf: b)
+        }
     }
-    out.append(0x22)
-    return String(decoding: out, as: UTF8.self)
 }
 
 /// JSON text of an encodable value (sorted keys, so output is stable).

@@ -215,11 +215,21 @@ final class PredictionOutput {
             if count == 0 {
                 out.line((["id", "text", "label", "confidence"] + labels.map { "p_\($0)" } + ["model"]).map(csvField).joined(separator: ","))
             }
-            var cells = [r.id.map(String.init) ?? "", csvField(r.text), csvField(r.prediction.label),
-                         number(r.prediction.confidence)]
-            cells += r.prediction.probabilities.map(number)
-            cells.append(csvField(model))
-            out.line(cells.joined(separator: ","))
+            // Written field by field into the output buffer (the hot path of `predict --file --format csv`).
+            if let id = r.id { out.write(String(id)) }
+            out.write(",")
+            out.writeCSVField(r.text)
+            out.write(",")
+            out.writeCSVField(r.prediction.label)
+            out.write(",")
+            out.write(number(r.prediction.confidence))
+            for p in r.prediction.probabilities {
+                out.write(",")
+                out.write(number(p))
+            }
+            out.write(",")
+            out.writeCSVField(model)
+            out.write("\n")
         }
     }
 
