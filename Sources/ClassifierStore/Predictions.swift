@@ -214,32 +214,43 @@ extension SentimentStore {
         let (whereSQL, args) = query.whereClause()
         return try searching(query) {
             try read { db in
-                let totals = try Row.fetchOne(db, sql: """
-                    SELECT COUNT(*), COUNT(correctedLabel) FROM prediction \(whereSQL)
-                    """, arguments: args)
-                let total: Int = totals?[0] ?? 0
-                let corrected: Int = totals?[1] ?? 0
-                var byLabel: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT label, COUNT(*) FROM prediction \(whereSQL) GROUP BY label",
-                                            arguments: args) {
-                    byLabel[row[0]] = row[1]
+                // One pass over the matching rows, counted here: a single table scan instead of one query per
+                // breakdown (the per-label GROUP BY scanned and sorted the whole table again).
+                struct Key: Hashable { var modelId: Int64; var label: String; var corrected: String? }
+                var counts: [Key: Int] = [:]
+                let statement = try db.makeStatement(sql: "SELECT modelId, label, correctedLabel FROM prediction \(whereSQL)")
+                try statement.setArguments(args)
+                let stmt = statement.sqliteStatement
+                defer { sqlite3_reset(stmt) }
+                func text(_ column: Int32) -> String? {
+                    guard let p = sqlite3_column_text(stmt, column) else { return nil }
+                    return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, column))),
+                                  as: UTF8.self)
                 }
-                var byModel: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT model.name, model.version, counts.n
-                    FROM (SELECT modelId, COUNT(*) AS n FROM prediction \(whereSQL) GROUP BY modelId) AS counts
-                    JOIN model ON model.id = counts.modelId
-                    """, arguments: args) {
-                    let name: String = row[0], version: Int = row[1]
-                    byModel["\(name)@\(version)"] = row[2]
+                while true {
+                    let rc = sqlite3_step(stmt)
+                    if rc == SQLITE_DONE { break }
+                    guard rc == SQLITE_ROW else {
+                        throw DatabaseError(resultCode: ResultCode(rawValue: rc),
+                                            message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    }
+                    counts[Key(modelId: sqlite3_column_int64(stmt, 0), label: text(1) ?? "", corrected: text(2)), default: 0] += 1
                 }
-                var byCorrected: [String: Int] = [:]
-                let correctedWhere = whereSQL.isEmpty ? "WHERE correctedLabel IS NOT NULL"
-                                                      : whereSQL + " AND correctedLabel IS NOT NULL"
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT correctedLabel, COUNT(*) FROM prediction \(correctedWhere) GROUP BY correctedLabel
-                    """, arguments: args) {
-                    byCorrected[row[0]] = row[1]
+                var names: [Int64: String] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT id, name, version FROM model") {
+                    let name: String = row[1], version: Int = row[2]
+                    names[row[0]] = "\(name)@\(version)"
+                }
+                var total = 0, corrected = 0
+                var byLabel: [String: Int] = [:], byModel: [String: Int] = [:], byCorrected: [String: Int] = [:]
+                for (key, n) in counts {
+                    total += n
+                    byLabel[key.label, default: 0] += n
+                    byModel[names[key.modelId] ?? "#\(key.modelId)", default: 0] += n
+                    if let c = key.corrected {
+                        corrected += n
+                        byCorrected[c, default: 0] += n
+                    }
                 }
                 return PredictionSummary(total: total, byLabel: byLabel, byModel: byModel, corrected: corrected,
                                          uncorrected: total - corrected, byCorrectedLabel: byCorrected)

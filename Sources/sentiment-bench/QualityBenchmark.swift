@@ -65,6 +65,7 @@ func qualityBenchmark(_ args: [String]) -> Int32 {
             "ece": eval.ece, "fit_seconds": best, "predict_seconds": predictSeconds, "train_rows": train.count,
             "test_rows": test.count, "n_features": report.featureCount, "l2": clf.options.training.l2,
             "cv_macro_f1": report.crossValidatedMacroF1 ?? NSNull(), "iterations": report.run.iterations,
+            "function_evaluations": report.run.functionEvaluations, "converged": report.run.converged,
         ]
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
