@@ -53,17 +53,20 @@ func readLabelledCorpus(_ path: String, _ options: CorpusReadingOptions) throws 
     return corpus
 }
 
-/// The store's form of a corpus. Its SHA-256 covers the documents (text and label, length-prefixed), so the same
-/// content read from another path or format is recognised and not imported twice.
+/// The store's form of a corpus. Its SHA-256 covers the documents (text and label, each prefixed by its UTF-8 length
+/// as a little-endian UInt64), so the same content read from another path or format is not imported twice.
 func newCorpus(_ corpus: Corpus) -> NewCorpus {
     var h = SHA256()
+    func field(_ s: String) {
+        var n = UInt64(s.utf8.count).littleEndian
+        withUnsafeBytes(of: &n) { h.update($0) }
+        h.update(s)
+    }
     var docs: [CorpusDocument] = []
     docs.reserveCapacity(corpus.count)
     for i in 0..<corpus.count {
-        for s in [corpus.texts[i], corpus.labels[i]] {
-            h.update("\(s.utf8.count):")
-            h.update(s)
-        }
+        field(corpus.texts[i])
+        field(corpus.labels[i])
         docs.append(CorpusDocument(text: corpus.texts[i], label: corpus.labels[i], line: corpus.lines[i]))
     }
     let path = corpus.path == "-" ? "<stdin>" : corpus.path

@@ -98,6 +98,7 @@ struct Train: ParsableCommand {
                 }
             }
             let stored = corpora.map(newCorpus)
+            phase("hash")
             for (c, s) in zip(corpora, stored) where known.insert(s.sha256).inserted {
                 texts += c.texts
                 labels += c.labels
