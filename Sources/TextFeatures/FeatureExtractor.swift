@@ -10,6 +10,8 @@ struct FeatureExtractor {
     private(set) var wordKeys = Buffer<UInt64>(capacity: 256)
     private(set) var charKeys = Buffer<UInt64>(capacity: 256)
     private var padded = Buffer<UInt32>(capacity: 64)
+    /// Scratch for `names(of:where:)`: token strings made so far, by token index.
+    private var tokenNames: [String?] = []
 
     /// FNV-1a state after the bytes `c:`.
     static let charPrefixHash: UInt64 = StableHash.step(StableHash.step(StableHash.fnvOffset, 0x63), 0x3A)
@@ -65,6 +67,14 @@ struct FeatureExtractor {
         }
     }
 
+    /// The string of token `i` of the last scanned text, made once per `names(of:where:)` call.
+    private mutating func token(_ i: Int) -> String {
+        if let s = tokenNames[i] { return s }
+        let s = scanner.tokenString(i)
+        tokenNames[i] = s
+        return s
+    }
+
     /// The readable path: every feature of `text` with its name and key computed from `String`s, in the same
     /// order as `extract` (word n-grams by position then length, then character n-grams). Group 0 = words, 1 = chars.
     mutating func namedFeatures(_ text: String) -> [(key: UInt64, name: String, group: Int)] {
@@ -99,20 +109,23 @@ struct FeatureExtractor {
         extract(text)
         var out: [(UInt64, String)] = []
         let t = scanner.tokenCount
-        var cache: [Int: String] = [:]
-        func token(_ i: Int) -> String {
-            if let s = cache[i] { return s }
-            let s = scanner.tokenString(i)
-            cache[i] = s
-            return s
-        }
+        // Token strings are made at most once per call, and only for tokens some wanted n-gram uses.
+        tokenNames.removeAll(keepingCapacity: true)
+        tokenNames.append(contentsOf: repeatElement(nil, count: t))
         var idx = 0
         for i in 0..<t {
             var m = 0
             while m < wordNgrams && i + m < t {
                 let key = wordKeys[idx]
                 idx += 1
-                if wanted(key, 0) { out.append((key, (i...(i + m)).map(token).joined(separator: " "))) }
+                if wanted(key, 0) {
+                    var name = token(i)
+                    for j in (i + 1)..<(i + m + 1) {
+                        name += " "
+                        name += token(j)
+                    }
+                    out.append((key, name))
+                }
                 m += 1
             }
         }
