@@ -78,6 +78,22 @@ func newCorpus(_ corpus: Corpus) -> NewCorpus {
                      sha256: SHA256.hexString(h.finalize()), documents: docs)
 }
 
+/// Imports a corpus (content already in the store is not imported again). A new corpus whose file name is already
+/// taken by other content gets the next free `NAME-2`, `NAME-3`…, so `corpora show NAME` stays unambiguous.
+func importCorpus(_ db: SentimentStore, _ corpus: NewCorpus) throws -> CorpusInfo {
+    var corpus = corpus
+    let existing = try db.corpora()
+    if !existing.contains(where: { $0.sha256 == corpus.sha256 }) {
+        let names = Set(existing.map(\.name))
+        if names.contains(corpus.name) {
+            var k = 2
+            while names.contains("\(corpus.name)-\(k)") { k += 1 }
+            corpus.name = "\(corpus.name)-\(k)"
+        }
+    }
+    return try db.importCorpus(corpus)
+}
+
 /// Loads the named model, or the active one when `reference` is nil.
 func loadClassifier(_ store: SentimentStore, _ reference: ModelReference?) throws -> (SentimentClassifier, ModelInfo) {
     let stored: StoredModel

@@ -38,7 +38,7 @@ struct Evaluate: ParsableCommand {
             let db = try store.open()
             let (classifier, info) = try loadClassifier(db, model)
             let report = try evaluate(classifier, on: data)
-            let corpusInfo = try db.importCorpus(newCorpus(data))
+            let corpusInfo = try importCorpus(db, newCorpus(data))
             _ = try db.saveEvaluation(NewEvaluation(modelId: info.id, corpusId: corpusInfo.id,
                                                     metrics: SentimentClassifierJSON.text(report),
                                                     confusionMatrix: SentimentClassifierJSON.text(report.confusion)))

@@ -148,7 +148,7 @@ struct Models: ParsableCommand {
                 let (ca, ia) = try loadClassifier(db, a)
                 let (cb, ib) = try loadClassifier(db, b)
                 let ra = try evaluate(ca, on: data), rb = try evaluate(cb, on: data)
-                let corpusInfo = try db.importCorpus(newCorpus(data))
+                let corpusInfo = try importCorpus(db, newCorpus(data))
                 for (r, i) in [(ra, ia), (rb, ib)] {
                     _ = try db.saveEvaluation(NewEvaluation(modelId: i.id, corpusId: corpusInfo.id,
                                                             metrics: SentimentClassifierJSON.text(r),

@@ -137,7 +137,7 @@ struct Train: ParsableCommand {
             var corpusIds = parent?.1.corpusIds ?? []
             var corpusInfos: [CorpusInfo] = []
             for c in stored {
-                let info = try db.importCorpus(c)
+                let info = try importCorpus(db, c)
                 corpusInfos.append(info)
                 corpusIds.append(info.id)
             }

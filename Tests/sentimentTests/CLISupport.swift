@@ -33,6 +33,8 @@ final class Sandbox {
 
     func write(_ name: String, _ content: String) throws -> String {
         let p = path(name)
+        try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
         try Data(content.utf8).write(to: URL(fileURLWithPath: p))
         return p
     }

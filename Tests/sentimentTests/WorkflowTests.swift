@@ -102,6 +102,12 @@ final class WorkflowTests: XCTestCase {
         XCTAssertEqual((shown["top_features"] as? [String: Any])?.count, 3)
         let corpora = try jsonArray(box.ok(["corpora", "list", "--format", "json"]))
         XCTAssertEqual(corpora.count, 3, "train, extra and test corpora, each imported once")
+        XCTAssertEqual(corpora.compactMap { $0["name"] as? String }, ["train", "extra", "test"])
+        // Other content from a file with a taken name gets the next free name.
+        let sameName = try box.write("sub/train.csv", smallCorpus(step: 9, offset: 3))
+        try box.ok(["evaluate", "--model", "news@1", "--corpus", sameName])
+        XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).last?["name"] as? String, "train-2")
+        XCTAssertTrue(try box.ok(["corpora", "show", "train-2"]).contains("train-2"))
 
         // Export, import into another store: the same predictions.
         let exported = box.path("news.sentiment-model")
