@@ -6,9 +6,9 @@ import SoftmaxRegression
 
 struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, inspect, compare, activate, delete, export and import models.",
+        abstract: "List, inspect, compare, activate, archive, delete, export and import models.",
         discussion: "Example:\n  sentiment models compare news@1 news@2 --corpus held-out.csv",
-        subcommands: [List.self, Show.self, Compare.self, Activate.self, Delete.self, Export.self, Import.self],
+        subcommands: [List.self, Show.self, Compare.self, Activate.self, Archive.self, Delete.self, Export.self, Import.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
@@ -190,6 +190,22 @@ struct Models: ParsableCommand {
             try reporting {
                 let info = try store.open().activate(name: model.name, version: model.version)
                 emit("active model: \(info.reference)")
+            }
+        }
+    }
+
+    struct Archive: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Archive a model: kept with its predictions and still loadable by name@version, but marked archived (no longer the active model).",
+            discussion: "Example:\n  sentiment models archive news@1")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The model (latest version when @VERSION is omitted).", valueName: "name[@version]"))
+        var model: ModelReference
+
+        func run() throws {
+            try reporting {
+                let info = try store.open().archive(name: model.name, version: model.version)
+                emit("archived \(info.reference)")
             }
         }
     }

@@ -122,6 +122,9 @@ final class WorkflowTests: XCTestCase {
         // Activate and delete.
         try box.ok(["models", "activate", "news@1"])
         XCTAssertEqual(try jsonArray(box.ok(["predict", "--no-store", "--format", "json", "x y"])).first?["model"] as? String, "news@1")
+        try box.ok(["models", "archive", "default"])
+        let archived = try jsonArray(box.ok(["models", "list", "--format", "json"])).first { $0["model"] as? String == "default@1" }
+        XCTAssertEqual(archived?["status"] as? String, "archived")
         try box.ok(["models", "delete", "news@2"])
         XCTAssertEqual(try jsonArray(box.ok(["models", "list", "--format", "json"])).count, 2)
         XCTAssertEqual(try jsonArray(box.ok(["predictions", "--format", "json"])).count, 5, "predictions survive model deletion")
@@ -143,7 +146,7 @@ final class WorkflowTests: XCTestCase {
         let piped = try box.ok(["predict", "-", "--format", "jsonl", "--no-store"], stdin: "first line\nsecond line\n")
         XCTAssertEqual(piped.split(separator: "\n").count, 2)
         // Help of every command carries an example.
-        for cmd in [["train"], ["evaluate"], ["predict"], ["predictions"], ["predictions", "summary"], ["correct"], ["models"], ["models", "list"], ["models", "show"], ["models", "compare"], ["models", "activate"], ["models", "delete"], ["models", "export"], ["models", "import"], ["corpora"], ["corpora", "list"], ["corpora", "show"]] {
+        for cmd in [["train"], ["evaluate"], ["predict"], ["predictions"], ["predictions", "summary"], ["correct"], ["models"], ["models", "list"], ["models", "show"], ["models", "compare"], ["models", "activate"], ["models", "archive"], ["models", "delete"], ["models", "export"], ["models", "import"], ["corpora"], ["corpora", "list"], ["corpora", "show"]] {
             let help = try box.run(cmd + ["--help"])
             XCTAssertEqual(help.code, 0)
             XCTAssertTrue(help.stdout.contains("Example"), "\(cmd) --help has no example")
