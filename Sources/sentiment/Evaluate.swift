@@ -39,9 +39,7 @@ struct Evaluate: ParsableCommand {
             let (classifier, info) = try loadClassifier(db, model)
             let report = try evaluate(classifier, on: data)
             let corpusInfo = try importCorpus(db, newCorpus(data))
-            _ = try db.saveEvaluation(NewEvaluation(modelId: info.id, corpusId: corpusInfo.id,
-                                                    metrics: SentimentClassifierJSON.text(report),
-                                                    confusionMatrix: SentimentClassifierJSON.text(report.confusion)))
+            try saveEvaluation(db, report, model: info, corpus: corpusInfo)
             switch format {
             case .json:
                 // The report's keys at the top level, with the model, corpus and row count beside them.
@@ -56,6 +54,13 @@ struct Evaluate: ParsableCommand {
             }
         }
     }
+}
+
+/// Stores an evaluation: the report and its confusion matrix as JSON.
+func saveEvaluation(_ db: SentimentStore, _ report: ClassificationReport, model: ModelInfo, corpus: CorpusInfo) throws {
+    _ = try db.saveEvaluation(NewEvaluation(modelId: model.id, corpusId: corpus.id,
+                                            metrics: jsonText(report, pretty: false),
+                                            confusionMatrix: jsonText(report.confusion, pretty: false)))
 }
 
 /// The report of `classifier` on a labelled corpus; an unknown label is reported with its file and line.

@@ -149,11 +149,8 @@ struct Models: ParsableCommand {
                 let (cb, ib) = try loadClassifier(db, b)
                 let ra = try evaluate(ca, on: data), rb = try evaluate(cb, on: data)
                 let corpusInfo = try importCorpus(db, newCorpus(data))
-                for (r, i) in [(ra, ia), (rb, ib)] {
-                    _ = try db.saveEvaluation(NewEvaluation(modelId: i.id, corpusId: corpusInfo.id,
-                                                            metrics: SentimentClassifierJSON.text(r),
-                                                            confusionMatrix: SentimentClassifierJSON.text(r.confusion)))
-                }
+                try saveEvaluation(db, ra, model: ia, corpus: corpusInfo)
+                try saveEvaluation(db, rb, model: ib, corpus: corpusInfo)
                 if format == .json || format == .jsonl {
                     struct Out: Encodable { var corpus: String; var rows: Int; var models: [String: ClassificationReport] }
                     emit(try jsonText(Out(corpus: corpusInfo.sourcePath, rows: data.count,

@@ -64,14 +64,9 @@ struct Predict: ParsableCommand {
             batch.reserveCapacity(batchSize)
             func process() throws {
                 guard !batch.isEmpty else { return }
-                let k = classifier.labels.count
-                let p = classifier.probabilities(batch)
-                var rows: [PredictionRow] = []
-                rows.reserveCapacity(batch.count)
-                for i in batch.indices {
-                    let prediction = Prediction(labels: classifier.labels, probabilities: Array(p[i * k..<(i + 1) * k]))
-                    rows.append(PredictionRow(id: nil, text: batch[i], prediction: prediction,
-                                              explanation: explain ? classifier.explain(batch[i]) : nil))
+                var rows = zip(batch, classifier.predict(batch)).map { text, prediction in
+                    PredictionRow(id: nil, text: text, prediction: prediction,
+                                  explanation: explain ? classifier.explain(text) : nil)
                 }
                 let batchSources = sources
                 let store = !noStore

@@ -33,3 +33,10 @@ final class ProgressBar {
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }
+
+/// A one-line status on stderr for a phase of work, shown only when stderr is a terminal.
+struct Phase {
+    let enabled = isatty(2) != 0
+    init(_ text: String) { if enabled { FileHandle.standardError.write(Data("\(text)…".utf8)) } }
+    func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}

@@ -144,7 +144,7 @@ struct Train: ParsableCommand {
             phase("corpora")
             let modelName = name ?? parent?.1.info.name ?? corpusInfos.first?.name ?? "model"
             let finished = Date()
-            let cv = report.tuning.map { SentimentClassifierJSON.text($0) }
+            let cv = try report.tuning.map { try jsonText($0, pretty: false) }
             let run = NewTrainingRun(startedAt: started, finishedAt: finished, iterations: report.run.iterations,
                                      finalLoss: report.run.finalLoss, crossValidation: cv)
             let info = try db.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.1.info.id,
@@ -196,16 +196,4 @@ struct Train: ParsableCommand {
                     .dropFirst(2).joined(separator: "\n"))
         }
     }
-}
-
-/// JSON for opaque store fields.
-enum SentimentClassifierJSON {
-    static func text<T: Encodable>(_ value: T) -> String { (try? jsonText(value, pretty: false)) ?? "null" }
-}
-
-/// A one-line status on stderr for a phase of work, shown only when stderr is a terminal.
-struct Phase {
-    let enabled = isatty(2) != 0
-    init(_ text: String) { if enabled { FileHandle.standardError.write(Data("\(text)…".utf8)) } }
-    func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }
