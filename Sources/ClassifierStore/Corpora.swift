@@ -43,44 +43,76 @@ public struct CorpusInfo: Equatable, Sendable {
     public var importedAt: Date
 }
 
+/// A corpus to import without its documents in memory (see `SentimentStore.importCorpus(_:documents:)`).
+public struct CorpusHeader: Sendable {
+    public var name: String
+    public var sourcePath: String
+    public var format: String
+    /// Hex SHA-256 identifying the content (the caller's definition; `NewCorpus` documents how the CLI hashes).
+    public var sha256: String
+    public init(name: String, sourcePath: String, format: String, sha256: String) {
+        self.name = name
+        self.sourcePath = sourcePath
+        self.format = format
+        self.sha256 = sha256
+    }
+}
+
 extension SentimentStore {
     /// Imports a corpus and its documents in one transaction. Content already imported (same `sha256`)
     /// is not duplicated: the existing corpus is returned.
     public func importCorpus(_ corpus: NewCorpus) throws -> CorpusInfo {
-        guard !corpus.name.isEmpty else { throw StoreError.invalidValue("corpus name is empty") }
+        var sent = false
+        return try importCorpus(CorpusHeader(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
+                                             sha256: corpus.sha256)) {
+            defer { sent = true }
+            return sent ? nil : corpus.documents
+        }
+    }
+
+    /// Imports a corpus whose documents arrive in batches: `documents` is called until it returns nil, inside one
+    /// transaction, so a corpus of any size lands whole or not at all (an error thrown by `documents` rolls it
+    /// back). When content with `header.sha256` is already stored, `documents` is not called and the stored
+    /// corpus is returned.
+    public func importCorpus(_ header: CorpusHeader, documents: () throws -> [CorpusDocument]?) throws -> CorpusInfo {
+        guard !header.name.isEmpty else { throw StoreError.invalidValue("corpus name is empty") }
         return try write { db in
             if let existing = try Row.fetchOne(db, sql: "SELECT * FROM corpus WHERE sha256 = ?",
-                                               arguments: [corpus.sha256]) {
+                                               arguments: [header.sha256]) {
                 return try Self.corpusInfo(existing)
             }
-            var counts: [String: Int] = [:]
-            for d in corpus.documents { counts[d.label, default: 0] += 1 }
             let now = Clock.now()
             try db.execute(sql: """
                 INSERT INTO corpus (name, sourcePath, format, sha256, rowCount, labelCounts, importedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [corpus.name, corpus.sourcePath, corpus.format, corpus.sha256,
-                                 corpus.documents.count, JSONText.encode(counts), Clock.seconds(now)])
+                VALUES (?, ?, ?, ?, 0, '{}', ?)
+                """, arguments: [header.name, header.sourcePath, header.format, header.sha256, Clock.seconds(now)])
             let id = db.lastInsertedRowID
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO document (corpusId, line, text, label) VALUES (?, ?, ?, ?)")
             let stmt = statement.sqliteStatement
             defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
             sqlite3_bind_int64(stmt, 1, id)
-            for d in corpus.documents {
-                var text = d.text, label = d.label
-                try text.withUTF8 { t in
-                    try label.withUTF8 { l in
-                        sqlite3_bind_int64(stmt, 2, Int64(d.line))
-                        SQLiteBinding.text(stmt, 3, t)
-                        SQLiteBinding.text(stmt, 4, l)
-                        try SQLiteBinding.step(stmt, db)
+            var counts: [String: Int] = [:]
+            var rows = 0
+            while let batch = try documents() {
+                for d in batch {
+                    counts[d.label, default: 0] += 1
+                    var text = d.text, label = d.label
+                    try text.withUTF8 { t in
+                        try label.withUTF8 { l in
+                            sqlite3_bind_int64(stmt, 2, Int64(d.line))
+                            SQLiteBinding.text(stmt, 3, t)
+                            SQLiteBinding.text(stmt, 4, l)
+                            try SQLiteBinding.step(stmt, db)
+                        }
                     }
                 }
+                rows += batch.count
             }
-            return CorpusInfo(id: id, name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
-                              sha256: corpus.sha256, rowCount: corpus.documents.count, labelCounts: counts,
-                              importedAt: now)
+            try db.execute(sql: "UPDATE corpus SET rowCount = ?, labelCounts = ? WHERE id = ?",
+                           arguments: [rows, JSONText.encode(counts), id])
+            return CorpusInfo(id: id, name: header.name, sourcePath: header.sourcePath, format: header.format,
+                              sha256: header.sha256, rowCount: rows, labelCounts: counts, importedAt: now)
         }
     }
 

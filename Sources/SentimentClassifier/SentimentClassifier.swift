@@ -165,6 +165,8 @@ public struct FitReport: Codable, Equatable, Sendable {
     public var calibration: CalibrationSummary?
     /// Whether the final fit started from a previous model's weights.
     public var warmStarted: Bool
+    /// Out-of-core training (`StreamingFit`): the rows held out for early stopping and calibration.
+    public var heldOutRows: Int? = nil
 
     /// Best mean cross-validated macro-F1 (when tuned).
     public var crossValidatedMacroF1: Double? {

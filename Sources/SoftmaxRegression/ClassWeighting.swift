@@ -88,6 +88,14 @@ public enum ClassWeighting: Codable, Equatable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// Per-class weights from per-class row counts (`counts[c]` rows of class `c`), as `resolve(labelNames:labels:)`
+    /// gives for labels with those counts.
+    public func resolve(labelNames: [String], counts: [Int]) throws -> [Double] {
+        guard case .balanced = self else { return try resolve(labelNames: labelNames, labels: []) }
+        let n = Double(counts.reduce(0, +)), k = Double(labelNames.count)
+        return counts.map { $0 > 0 ? n / (k * Double($0)) : 1 }
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)

@@ -116,4 +116,15 @@ public struct TrainingRun: Codable, Equatable, Sendable {
     public var converged: Bool
     /// Loss after each iteration when requested.
     public var lossHistory: [Double]?
+
+    public init(optimizer: Optimizer, iterations: Int, functionEvaluations: Int, finalLoss: Double,
+                gradientNorm: Double?, converged: Bool, lossHistory: [Double]?) {
+        self.optimizer = optimizer
+        self.iterations = iterations
+        self.functionEvaluations = functionEvaluations
+        self.finalLoss = finalLoss
+        self.gradientNorm = gradientNorm
+        self.converged = converged
+        self.lossHistory = lossHistory
+    }
 }

@@ -10,6 +10,14 @@ public struct CalibrationSummary: Codable, Equatable, Sendable {
     /// Log loss of the out-of-fold probabilities before / after temperature scaling.
     public var logLossBefore: Double
     public var logLossAfter: Double
+
+    public init(temperature: Float, eceBefore: Double, eceAfter: Double, logLossBefore: Double, logLossAfter: Double) {
+        self.temperature = temperature
+        self.eceBefore = eceBefore
+        self.eceAfter = eceAfter
+        self.logLossBefore = logLossBefore
+        self.logLossAfter = logLossAfter
+    }
 }
 
 /// Everything a tuned training produces.

@@ -53,44 +53,60 @@ func readLabelledCorpus(_ path: String, _ options: CorpusReadingOptions) throws 
     return corpus
 }
 
-/// The store's form of a corpus. Its SHA-256 covers the documents (text and label, each prefixed by its UTF-8 length
-/// as a little-endian UInt64), so the same content read from another path or format is not imported twice.
-func newCorpus(_ corpus: Corpus) -> NewCorpus {
-    var h = SHA256()
-    func field(_ s: String) {
+/// The corpus identity hash: SHA-256 over the documents (text and label, each prefixed by its UTF-8 length as a
+/// little-endian UInt64), so the same content read from another path or format is not imported twice.
+struct CorpusHasher {
+    private var h = SHA256()
+    mutating func add(text: String, label: String) {
+        field(text)
+        field(label)
+    }
+    private mutating func field(_ s: String) {
         var n = UInt64(s.utf8.count).littleEndian
         withUnsafeBytes(of: &n) { h.update($0) }
         h.update(s)
     }
+    mutating func hex() -> String { SHA256.hexString(h.finalize()) }
+}
+
+/// A corpus's store name (its file stem) and absolute source path.
+func corpusNameAndPath(_ path: String) -> (name: String, sourcePath: String) {
+    let shown = path == "-" ? "<stdin>" : path
+    let file = (shown as NSString).lastPathComponent
+    let name = (file as NSString).deletingPathExtension.isEmpty ? file : (file as NSString).deletingPathExtension
+    let absolute = path == "-" ? shown : URL(fileURLWithPath: path).standardizedFileURL.path
+    return (name, absolute)
+}
+
+/// The store's form of a corpus (see `CorpusHasher` for its identity).
+func newCorpus(_ corpus: Corpus) -> NewCorpus {
+    var h = CorpusHasher()
     var docs: [CorpusDocument] = []
     docs.reserveCapacity(corpus.count)
     for i in 0..<corpus.count {
-        field(corpus.texts[i])
-        field(corpus.labels[i])
+        h.add(text: corpus.texts[i], label: corpus.labels[i])
         docs.append(CorpusDocument(text: corpus.texts[i], label: corpus.labels[i], line: corpus.lines[i]))
     }
-    let path = corpus.path == "-" ? "<stdin>" : corpus.path
-    let file = (path as NSString).lastPathComponent
-    let name = (file as NSString).deletingPathExtension.isEmpty ? file : (file as NSString).deletingPathExtension
-    let absolute = corpus.path == "-" ? path
-        : URL(fileURLWithPath: corpus.path).standardizedFileURL.path
-    return NewCorpus(name: name, sourcePath: absolute, format: corpus.format.rawValue,
-                     sha256: SHA256.hexString(h.finalize()), documents: docs)
+    let (name, absolute) = corpusNameAndPath(corpus.path)
+    return NewCorpus(name: name, sourcePath: absolute, format: corpus.format.rawValue, sha256: h.hex(), documents: docs)
 }
 
-/// Imports a corpus (content already in the store is not imported again). A new corpus whose file name is already
-/// taken by other content gets the next free `NAME-2`, `NAME-3`…, so `corpora show NAME` stays unambiguous.
+/// The name a new corpus gets: its own, or when other content already has it the next free `NAME-2`, `NAME-3`…,
+/// so `corpora show NAME` stays unambiguous. Content already in the store keeps its stored name.
+func uniqueCorpusName(_ db: SentimentStore, _ name: String, sha256: String) throws -> String {
+    let existing = try db.corpora()
+    guard !existing.contains(where: { $0.sha256 == sha256 }) else { return name }
+    let names = Set(existing.map(\.name))
+    guard names.contains(name) else { return name }
+    var k = 2
+    while names.contains("\(name)-\(k)") { k += 1 }
+    return "\(name)-\(k)"
+}
+
+/// Imports a corpus (content already in the store is not imported again) under `uniqueCorpusName`.
 func importCorpus(_ db: SentimentStore, _ corpus: NewCorpus) throws -> CorpusInfo {
     var corpus = corpus
-    let existing = try db.corpora()
-    if !existing.contains(where: { $0.sha256 == corpus.sha256 }) {
-        let names = Set(existing.map(\.name))
-        if names.contains(corpus.name) {
-            var k = 2
-            while names.contains("\(corpus.name)-\(k)") { k += 1 }
-            corpus.name = "\(corpus.name)-\(k)"
-        }
-    }
+    corpus.name = try uniqueCorpusName(db, corpus.name, sha256: corpus.sha256)
     return try db.importCorpus(corpus)
 }
 

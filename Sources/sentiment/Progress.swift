@@ -40,3 +40,18 @@ struct Phase {
     init(_ text: String) { if enabled { FileHandle.standardError.write(Data("\(text)…".utf8)) } }
     func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }
+
+/// `train --timings`: how long each phase took, on stderr.
+struct PhaseClock {
+    let enabled: Bool
+    let started = Date()
+    private var lap = Date()
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func mark(_ name: String) {
+        guard enabled else { return }
+        printError(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.3f s", Date().timeIntervalSince(lap)))
+        lap = Date()
+    }
+}

@@ -53,6 +53,14 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Seed for folds and shuffling (default: 42).", valueName: "n"))
     var seed: UInt64?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Train out of core: stream the corpus, hash features, fit by SGD with early stopping on 2% held out (default: when the corpus files together exceed 32 MB).",
+        valueName: "streaming"))
+    var streaming: Bool?
+
+    @Option(help: ArgumentHelp("Hash features into this many buckets instead of learning a vocabulary (streaming default: 1048576).", valueName: "n"))
+    var buckets: Int?
+
     @Flag(help: "Add the store's corrected predictions (sentiment correct) to the training data.")
     var includeCorrections = false
 
@@ -68,37 +76,69 @@ struct Train: ParsableCommand {
         if let ngrams, !(1...5).contains(ngrams) { throw ValidationError("--ngrams must be in 1...5, got \(ngrams)") }
         if let minDf, minDf < 1 { throw ValidationError("--min-df must be ≥ 1, got \(minDf)") }
         if format == .jsonl || format == .csv { throw ValidationError("--format must be table or json for train") }
+        if let buckets, !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
+        if streaming == true {
+            if tune == true { throw ValidationError("--tune needs in-memory training; drop --streaming") }
+            if minDf != nil { throw ValidationError("--min-df applies to a learned vocabulary; --streaming hashes features (see --buckets)") }
+            if corpus.contains("-") { throw ValidationError("--streaming reads corpus files twice (training, then the store); standard input cannot be") }
+        }
         if let name, name.isEmpty || name.contains("@") || name.trimmingCharacters(in: .whitespaces) != name {
             throw ValidationError("--name must be non-empty, without '@' or surrounding spaces")
         }
     }
 
-    func run() throws {
-        try reporting {
-            let started = Date()
-            var lap = started
-            func phase(_ name: String) {
-                guard timings else { return }
-                printError(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.3f s", Date().timeIntervalSince(lap)))
-                lap = Date()
+    /// The parent's options (or the defaults) with this command's flags applied.
+    func resolvedOptions(parent: SentimentClassifier?) throws -> ClassifierOptions {
+        var options = parent?.options ?? ClassifierOptions.default
+        if parent != nil { options.tuning = .automatic }
+        if let tune { options.tuning = tune ? .on : .off } else if l2 != nil { options.tuning = .off }
+        if let classWeight { options.training.classWeighting = try ClassWeighting(parsing: classWeight) }
+        if let l2 { options.training.l2 = l2 }
+        if let ngrams { options.features.wordNgrams = ngrams }
+        if let minDf {
+            if case .vocabulary(_, let maxFeatures) = options.features.vocabulary {
+                options.features.vocabulary = .vocabulary(minDocumentFrequency: minDf, maxFeatures: maxFeatures)
+            } else {
+                options.features.vocabulary = .vocabulary(minDocumentFrequency: minDf, maxFeatures: nil)
             }
+        }
+        if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
+        if let seed { options.training.seed = seed }
+        return options
+    }
+
+    /// Corpus files larger than this together are trained out of core unless --no-streaming.
+    static let streamingThreshold = 32 << 20
+
+    /// Whether to train out of core: as asked, else by the corpus files' total size (standard input: never).
+    func streams() -> Bool {
+        if let streaming { return streaming }
+        if corpus.contains("-") { return false }
+        let bytes = corpus.reduce(0) { total, path in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
+        }
+        return bytes > Self.streamingThreshold
+    }
+
+    func run() throws {
+        if streams() { return try runStreaming() }
+        try reporting {
+            var clock = PhaseClock(enabled: timings)
             // Read and check everything before touching the store.
             let corpora = try corpus.map { try readLabelledCorpus($0, reading) }
-            phase("read")
+            clock.mark("read")
             let db = try store.open()
             var texts: [String] = [], labels: [String] = []
-            var parent: (SentimentClassifier, StoredModel)? = nil
+            let parent = try from.map { try loadParent(db, $0) }
             var known = Set<String>()  // SHA-256 of the corpora already in the training data
-            if let from {
-                let stored = try db.loadModel(name: from.name, version: from.version)
-                parent = (try SentimentClassifier(stored: stored), stored)
-                for id in stored.corpusIds {
+            if let parent {
+                for id in parent.1.corpusIds {
                     known.insert(try db.corpus(id: id).sha256)
                     for d in try db.documents(corpusId: id) { texts.append(d.text); labels.append(d.label) }
                 }
             }
             let stored = corpora.map(newCorpus)
-            phase("hash")
+            clock.mark("hash")
             for (c, s) in zip(corpora, stored) where known.insert(s.sha256).inserted {
                 texts += c.texts
                 labels += c.labels
@@ -107,53 +147,52 @@ struct Train: ParsableCommand {
             if includeCorrections {
                 for c in try db.corrections() { texts.append(c.text); labels.append(c.label); corrections += 1 }
             }
-            let distinct = Set(labels).sorted()
-            if distinct.count < 2 {
-                let what = corpus.isEmpty ? "the training data" : corpus.joined(separator: ", ")
-                throw CLIFailure.badInput("\(what): \(distinct.isEmpty ? "no labels" : "only one distinct label (\"\(distinct[0])\")") found; training needs at least 2 distinct labels")
-            }
-
-            var options = parent?.0.options ?? ClassifierOptions.default
-            if parent != nil { options.tuning = .automatic }
-            if let tune { options.tuning = tune ? .on : .off } else if l2 != nil { options.tuning = .off }
-            if let classWeight { options.training.classWeighting = try ClassWeighting(parsing: classWeight) }
-            if let l2 { options.training.l2 = l2 }
-            if let ngrams { options.features.wordNgrams = ngrams }
-            if let minDf {
-                if case .vocabulary(_, let maxFeatures) = options.features.vocabulary {
-                    options.features.vocabulary = .vocabulary(minDocumentFrequency: minDf, maxFeatures: maxFeatures)
-                }
-            }
-            if let seed { options.training.seed = seed }
-            _ = try options.training.classWeighting.resolve(labelNames: distinct, labels: [])
+            let options = try resolvedOptions(parent: parent?.0)
+            try checkLabels(Set(labels).sorted(), options)
 
             let progress = Phase("training on \(texts.count) texts")
             let (classifier, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
                                                                    warmStart: parent?.0)
             progress.finish()
-            phase("fit")
+            clock.mark("fit")
 
             // Store: the corpora (deduplicated by content), then the model with its run (one transaction).
-            var corpusIds = parent?.1.corpusIds ?? []
-            var corpusInfos: [CorpusInfo] = []
-            for c in stored {
-                let info = try importCorpus(db, c)
-                corpusInfos.append(info)
-                corpusIds.append(info.id)
-            }
-            phase("corpora")
-            let modelName = name ?? parent?.1.info.name ?? corpusInfos.first?.name ?? "model"
-            let finished = Date()
-            let cv = try report.tuning.map { try jsonText($0, pretty: false) }
-            let run = NewTrainingRun(startedAt: started, finishedAt: finished, iterations: report.run.iterations,
-                                     finalLoss: report.run.finalLoss, crossValidation: cv)
-            let info = try db.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.1.info.id,
-                                                            corpusIds: corpusIds, run: run))
-            let seconds = Date().timeIntervalSince(started)
-            phase("model")
-            try output(info: info, classifier: classifier, report: report, corpora: corpusInfos,
-                       corrections: corrections, seconds: seconds, parent: parent?.1.info)
+            let corpusInfos = try stored.map { try importCorpus(db, $0) }
+            clock.mark("corpora")
+            try save(db, classifier, report, parent: parent, corpora: corpusInfos, corrections: corrections, clock: &clock)
         }
+    }
+
+    func loadParent(_ db: SentimentStore, _ reference: ModelReference) throws -> (SentimentClassifier, StoredModel) {
+        let stored = try db.loadModel(name: reference.name, version: reference.version)
+        return (try SentimentClassifier(stored: stored), stored)
+    }
+
+    /// Training needs two distinct labels, and explicit class weights must name known labels.
+    func checkLabels(_ distinct: [String], _ options: ClassifierOptions) throws {
+        if distinct.count < 2 {
+            let what = corpus.isEmpty ? "the training data" : corpus.joined(separator: ", ")
+            throw CLIFailure.badInput("\(what): \(distinct.isEmpty ? "no labels" : "only one distinct label (\"\(distinct[0])\")") found; training needs at least 2 distinct labels")
+        }
+        _ = try options.training.classWeighting.resolve(labelNames: distinct, labels: [])
+    }
+
+    /// Saves the model with its run (one transaction) and prints the summary.
+    func save(_ db: SentimentStore, _ classifier: SentimentClassifier, _ report: FitReport,
+              parent: (SentimentClassifier, StoredModel)?, corpora corpusInfos: [CorpusInfo], corrections: Int,
+              clock: inout PhaseClock) throws {
+        let corpusIds = (parent?.1.corpusIds ?? []) + corpusInfos.map(\.id)
+        let modelName = name ?? parent?.1.info.name ?? corpusInfos.first?.name ?? "model"
+        let finished = Date()
+        let cv = try report.tuning.map { try jsonText($0, pretty: false) }
+        let run = NewTrainingRun(startedAt: clock.started, finishedAt: finished, iterations: report.run.iterations,
+                                 finalLoss: report.run.finalLoss, crossValidation: cv)
+        let info = try db.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.1.info.id,
+                                                        corpusIds: corpusIds, run: run))
+        let seconds = Date().timeIntervalSince(clock.started)
+        clock.mark("model")
+        try output(info: info, classifier: classifier, report: report, corpora: corpusInfos,
+                   corrections: corrections, seconds: seconds, parent: parent?.1.info)
     }
 
     func output(info: ModelInfo, classifier: SentimentClassifier, report: FitReport, corpora: [CorpusInfo],
@@ -165,7 +204,7 @@ struct Train: ParsableCommand {
                 var model: String, status: String, parent: String?
                 var rows: Int, labels: [String], label_counts: [String: Int], corpora: [String], corrections: Int
                 var features: Int, tuned: Bool, l2: Double, cv_macro_f1: Double?, temperature: Float
-                var iterations: Int, final_loss: Double, converged: Bool, duration_seconds: Double
+                var iterations: Int, final_loss: Double, converged: Bool, streaming: Bool, duration_seconds: Double
             }
             emit(try jsonText(Out(
                 model: info.reference, status: info.status.rawValue, parent: parent?.reference, rows: report.rows,
@@ -173,7 +212,8 @@ struct Train: ParsableCommand {
                 corrections: corrections, features: report.featureCount, tuned: report.tuned,
                 l2: classifier.options.training.l2, cv_macro_f1: report.crossValidatedMacroF1,
                 temperature: classifier.model.temperature, iterations: report.run.iterations,
-                final_loss: report.run.finalLoss, converged: report.run.converged, duration_seconds: seconds)))
+                final_loss: report.run.finalLoss, converged: report.run.converged,
+                streaming: report.heldOutRows != nil, duration_seconds: seconds)))
         default:
             var rows: [[String]] = []
             rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
@@ -188,9 +228,14 @@ struct Train: ParsableCommand {
                 rows.append(["tuning", "off: λ = \(String(format: "%.3g", classifier.options.training.l2))" + (report.warmStarted ? ", warm start" : "")])
             }
             if let c = report.calibration {
-                rows.append(["calibration", "temperature \(fixed(Double(c.temperature))) (out-of-fold ECE \(fixed(c.eceBefore)) → \(fixed(c.eceAfter)))"])
+                let on = report.heldOutRows.map { "\($0) held-out rows" } ?? "out-of-fold"
+                rows.append(["calibration", "temperature \(fixed(Double(c.temperature))) (\(on): ECE \(fixed(c.eceBefore)) → \(fixed(c.eceAfter)))"])
             }
-            rows.append(["optimizer", "\(report.run.optimizer.rawValue), \(report.run.iterations) iterations, loss \(fixed(report.run.finalLoss, 4))"])
+            if report.heldOutRows != nil {
+                rows.append(["optimizer", "out of core: adagrad sgd, \(report.run.iterations) epochs, loss \(fixed(report.run.finalLoss, 4))"])
+            } else {
+                rows.append(["optimizer", "\(report.run.optimizer.rawValue), \(report.run.iterations) iterations, loss \(fixed(report.run.finalLoss, 4))"])
+            }
             rows.append(["duration", String(format: "%.2f s", seconds)])
             emit(renderTable(header: ["", ""], rows: rows).split(separator: "\n", omittingEmptySubsequences: false)
                     .dropFirst(2).joined(separator: "\n"))

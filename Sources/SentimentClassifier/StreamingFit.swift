@@ -1,0 +1,259 @@
+import Sparse
+import SoftmaxRegression
+import TextFeatures
+
+/// Fits a classifier on a corpus streamed in chunks, in memory that does not grow with the corpus: for corpora
+/// too large to hold as texts plus a weighted matrix (see `train --streaming`).
+///
+///     let fit = try StreamingFit(options: .default, scratchDirectory: "/tmp")
+///     while let chunk = next() { try fit.add(texts: chunk.texts, labels: chunk.labels) }
+///     let (classifier, report) = try fit.finish()
+///
+/// - Pass 1 (`add`): hashed word n-gram counts of each chunk (all cores), document frequencies, label counts.
+///   Each row goes to one of 32 stripes picked by a seeded hash of its position, and stripes are kept in an
+///   unlinked scratch file; 2% of the rows (the same hash) are held out for early stopping and calibration.
+/// - Passes 2… (`finish`): per-row AdaGrad SGD (``OnlineSoftmaxTrainer``) over the stripes in a seeded random
+///   order, rows shuffled inside each stripe, TF-IDF weights applied on the fly; at most
+///   `options.training.maxEpochs` epochs, stopping after the first epoch that improves the held-out loss by
+///   less than 0.1%. The temperature is then fitted on the held-out rows.
+///
+/// Features are always hashed (`buckets` columns): a vocabulary would need the corpus's n-grams in memory.
+/// The result depends only on the rows, their order, the options and the seed, not on how rows were chunked.
+public final class StreamingFit {
+    public static let defaultBuckets = 1 << 20
+    static let stripeCount = 32
+    /// One row in `validationModulus` is held out (when at least `minimumValidationRows` are).
+    static let validationModulus: UInt64 = 50
+    static let minimumValidationRows = 200
+    static let flushWords = 1 << 16
+
+    /// The options the result is fitted with (features switched to hashing).
+    public let options: ClassifierOptions
+    private let counter: Vectorizer
+    private let spill: SpillFile
+    private let warmStart: SentimentClassifier?
+    private var pending: [[UInt32]]
+    private var blocks: [[(offset: Int, count: Int)]]
+    private var df: [UInt32]
+    private var labelIds: [String: UInt32] = [:]
+    private var labelOrder: [String] = []
+    private var labelCounts: [Int] = []
+    /// Held-out raw counts and first-appearance label ids.
+    private var heldOut: CSRMatrix
+    private var heldOutLabels: [UInt32] = []
+    /// Rows added so far.
+    public private(set) var rows = 0
+    /// Distinct labels seen so far, sorted.
+    public var labels: [String] { labelOrder.sorted() }
+    private var nonZeros = 0
+
+    /// - Parameters:
+    ///   - options: tokenizer, n-grams and weighting from `options.features` (its vocabulary mode is replaced by
+    ///     hashing into `buckets` columns); class weighting, λ, learning rate, epochs and seed from `options.training`.
+    ///   - scratchDirectory: where the (immediately unlinked) scratch file is created.
+    ///   - warmStart: start from this classifier's weights when its labels and hashing configuration match.
+    public init(options: ClassifierOptions, buckets: Int = defaultBuckets, scratchDirectory: String,
+                warmStart: SentimentClassifier? = nil) throws {
+        var opts = options
+        opts.features.vocabulary = .hashing(buckets: buckets)
+        opts.tuning = .off
+        try opts.features.validate()
+        self.options = opts
+        counter = Vectorizer(config: opts.features, featureNames: [], idf: [])
+        spill = try SpillFile(directory: scratchDirectory)
+        self.warmStart = warmStart
+        pending = Array(repeating: [], count: Self.stripeCount)
+        blocks = Array(repeating: [], count: Self.stripeCount)
+        df = [UInt32](repeating: 0, count: counter.featureCount)
+        heldOut = CSRMatrix(columnCount: counter.featureCount)
+    }
+
+    /// Stripe (or held-out) of the row at `position`: a seeded SplitMix64 hash of the position.
+    private func slot(_ position: Int) -> (heldOut: Bool, stripe: Int) {
+        var h = SplitMix64(seed: options.training.seed ^ (UInt64(position) &* 0x9E37_79B9_7F4A_7C15))
+        let x = h.next()
+        return (x % Self.validationModulus == 0, Int((x >> 32) % UInt64(Self.stripeCount)))
+    }
+
+    /// Pass 1 over one chunk (texts with their labels, in corpus order).
+    public func add(texts: [String], labels: [String]) throws {
+        guard texts.count == labels.count else {
+            throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
+        }
+        let counts = counter.termCounts(texts)
+        Vectorizer.addDocumentFrequencies(of: counts, to: &df)
+        nonZeros += counts.nonZeroCount
+        for (i, label) in labels.enumerated() {
+            let id: UInt32
+            if let known = labelIds[label] { id = known } else {
+                id = UInt32(labelOrder.count)
+                labelIds[label] = id
+                labelOrder.append(label)
+                labelCounts.append(0)
+            }
+            labelCounts[Int(id)] += 1
+            let r = counts.entryRange(ofRow: i)
+            let where_ = slot(rows + i)
+            if where_.heldOut {
+                heldOut.appendRow(indices: counts.columnIndices[r], values: counts.values[r])
+                heldOutLabels.append(id)
+                continue
+            }
+            let s = where_.stripe
+            pending[s].append(UInt32(r.count))
+            pending[s].append(id)
+            for p in r { pending[s].append(UInt32(bitPattern: counts.columnIndices[p])) }
+            for p in r { pending[s].append(counts.values[p].bitPattern) }
+            if pending[s].count >= Self.flushWords { try flush(s) }
+        }
+        rows += texts.count
+    }
+
+    private func flush(_ s: Int) throws {
+        guard !pending[s].isEmpty else { return }
+        let offset = try pending[s].withUnsafeBufferPointer { try spill.append($0) }
+        blocks[s].append((offset, pending[s].count))
+        pending[s].removeAll(keepingCapacity: true)
+    }
+
+    /// Trains on everything added; the classifier predicts with the same hashed TF-IDF features.
+    /// - Throws: `ClassifierError.invalidInput` with fewer than 2 distinct labels.
+    public func finish() throws -> (SentimentClassifier, FitReport) {
+        for s in 0..<Self.stripeCount { try flush(s) }
+        pending = []
+        let labelNames = labelOrder.sorted()
+        guard labelNames.count >= 2 else {
+            throw ClassifierError.invalidInput("training needs at least 2 distinct labels, found \(labelNames.count)"
+                                               + (labelNames.first.map { " (\"\($0)\")" } ?? ""))
+        }
+        let k = labelNames.count
+        // First-appearance id → sorted class index.
+        let classOf: [Int32] = labelOrder.map { Int32(labelNames.firstIndex(of: $0)!) }
+        var countsByClass = [Int](repeating: 0, count: k)
+        for (id, n) in labelCounts.enumerated() { countsByClass[Int(classOf[id])] += n }
+        let weights = try options.training.classWeighting.resolve(labelNames: labelNames, counts: countsByClass)
+        let vectorizer = counter.withSmoothIDF(documentFrequencies: df, rows: rows)
+        var start: SoftmaxModel? = nil
+        if let w = warmStart, w.labels == labelNames, w.vectorizer.config == vectorizer.config,
+           w.model.featureCount == vectorizer.featureCount {
+            start = w.model
+        }
+        let trainer = try OnlineSoftmaxTrainer(labels: labelNames, featureCount: vectorizer.featureCount,
+                                               classWeights: weights, l2: options.training.l2,
+                                               learningRate: options.training.learningRate, warmStart: start)
+        let validation = heldOutLabels.count >= Self.minimumValidationRows
+            ? (weighted(heldOut, vectorizer), heldOutLabels.map { classOf[Int($0)] }) : nil
+        var rng = Xoshiro256StarStar(seed: options.training.seed)
+        var words: [UInt32] = []
+        var epochs = 0, converged = false
+        var history: [Double] = []
+        var bestLoss = Double.infinity
+        var lastTrainingLoss = 0.0
+        while epochs < options.training.maxEpochs {
+            var stripeOrder = Array(0..<Self.stripeCount)
+            rng.shuffle(&stripeOrder)
+            var total = 0.0, trained = 0
+            for s in stripeOrder where !blocks[s].isEmpty {
+                words.removeAll(keepingCapacity: true)
+                for b in blocks[s] { try spill.read(offset: b.offset, count: b.count, into: &words) }
+                let (X, y) = stripe(&words, weigh: epochs == 0, vectorizer, classOf)
+                if epochs == 0 {
+                    // Keep the weights: later epochs read them as they are.
+                    var at = 0
+                    try words.withUnsafeBufferPointer { w in
+                        for b in blocks[s] {
+                            try spill.write(UnsafeBufferPointer(rebasing: w[at..<(at + b.count)]), at: b.offset)
+                            at += b.count
+                        }
+                    }
+                }
+                var order = Array(0..<X.rowCount)
+                rng.shuffle(&order)
+                total += trainer.train(X, labels: y, order: order)
+                trained += X.rowCount
+            }
+            epochs += 1
+            lastTrainingLoss = trained > 0 ? total / Double(trained) : 0
+            history.append(lastTrainingLoss)
+            if let (V, vy) = validation {
+                let loss = trainer.weightedLoss(logits: trainer.logits(V), labels: vy)
+                let improved = loss < bestLoss * (1 - 1e-3)
+                bestLoss = min(bestLoss, loss)
+                if !improved { converged = true; break }
+            }
+        }
+        var model = trainer.model()
+        var calibration: CalibrationSummary? = nil
+        if let (V, vy) = validation {
+            let logits = trainer.logits(V)
+            let t = TemperatureScaling.fit(logits: logits, labels: vy, classCount: k)
+            model.temperature = t
+            let truth = vy.map { Int($0) }
+            let before = SoftmaxTrainer.probabilities(logits, classCount: k, temperature: 1)
+            let after = SoftmaxTrainer.probabilities(logits, classCount: k, temperature: t)
+            calibration = CalibrationSummary(
+                temperature: t,
+                eceBefore: Metrics.expectedCalibrationError(probabilities: before, labels: truth),
+                eceAfter: Metrics.expectedCalibrationError(probabilities: after, labels: truth),
+                logLossBefore: Metrics.logLoss(probabilities: before, labels: truth),
+                logLossAfter: Metrics.logLoss(probabilities: after, labels: truth))
+        }
+        var byName: [String: Int] = [:]
+        for (id, n) in labelCounts.enumerated() { byName[labelOrder[id]] = n }
+        let run = TrainingRun(optimizer: .adagrad, iterations: epochs, functionEvaluations: epochs,
+                              finalLoss: lastTrainingLoss, gradientNorm: nil, converged: converged,
+                              lossHistory: options.training.recordLossHistory ? history : nil)
+        let report = FitReport(rows: rows, featureCount: vectorizer.featureCount, nonZeros: nonZeros,
+                               labelCounts: byName, tuned: false, run: run, tuning: nil, calibration: calibration,
+                               warmStarted: start != nil, heldOutRows: heldOutLabels.count)
+        return (SentimentClassifier(vectorizer: vectorizer, model: model, options: options), report)
+    }
+
+    /// Raw counts → TF-IDF rows.
+    private func weighted(_ counts: CSRMatrix, _ v: Vectorizer) -> CSRMatrix {
+        var values = counts.values
+        counts.columnIndices.withUnsafeBufferPointer { c in
+            values.withUnsafeMutableBufferPointer { vals in
+                for i in 0..<counts.rowCount {
+                    let r = counts.entryRange(ofRow: i)
+                    v.weigh(columns: UnsafeBufferPointer(rebasing: c[r]), values: UnsafeMutableBufferPointer(rebasing: vals[r]))
+                }
+            }
+        }
+        return CSRMatrix(columnCount: counts.columnCount, rowOffsets: counts.rowOffsets,
+                         columnIndices: counts.columnIndices, values: values)
+    }
+
+    /// Decodes a stripe's spilled rows (`[n, labelId, n columns, n value bit patterns]`…). With `weigh`, the raw
+    /// counts are first replaced in `words` by TF-IDF weights (the caller writes them back, so later epochs skip it).
+    private func stripe(_ words: inout [UInt32], weigh: Bool, _ v: Vectorizer, _ classOf: [Int32]) -> (CSRMatrix, [Int32]) {
+        var offsets = [0], cols: [Int32] = [], vals: [Float] = [], y: [Int32] = []
+        cols.reserveCapacity(words.count / 2)
+        vals.reserveCapacity(words.count / 2)
+        var row = [Float]()
+        words.withUnsafeMutableBufferPointer { w in
+            var p = 0
+            while p < w.count {
+                let n = Int(w[p])
+                y.append(classOf[Int(w[p + 1])])
+                let c0 = p + 2, v0 = p + 2 + n
+                let start = cols.count
+                for e in 0..<n { cols.append(Int32(bitPattern: w[c0 + e])) }
+                if weigh {
+                    row.removeAll(keepingCapacity: true)
+                    for e in 0..<n { row.append(Float(bitPattern: w[v0 + e])) }
+                    cols.withUnsafeBufferPointer { c in
+                        row.withUnsafeMutableBufferPointer { r in
+                            v.weigh(columns: UnsafeBufferPointer(rebasing: c[start..<(start + n)]), values: r)
+                        }
+                    }
+                    for e in 0..<n { w[v0 + e] = row[e].bitPattern }
+                }
+                for e in 0..<n { vals.append(Float(bitPattern: w[v0 + e])) }
+                offsets.append(cols.count)
+                p = v0 + n
+            }
+        }
+        return (CSRMatrix(columnCount: v.featureCount, rowOffsets: offsets, columnIndices: cols, values: vals), y)
+    }
+}
