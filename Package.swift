@@ -30,8 +30,11 @@ let package = Package(
         .target(name: "TextFeatures", dependencies: ["Sparse"], swiftSettings: optimize),
         // Softmax regression: loss, optimizer, tuning, calibration, metrics, explanations. Pure.
         .target(name: "SoftmaxRegression", dependencies: ["Sparse"], swiftSettings: optimize),
+        // SHA-256 compression in C: x86 SHA extensions when the CPU has them, portable C otherwise.
+        .target(name: "CSHA256"),
         // SQLite store (GRDB): knows nothing about training; stores and loads values.
-        .target(name: "ClassifierStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: optimize),
+        .target(name: "ClassifierStore", dependencies: ["CSHA256", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: optimize),
         // Glue: features + model = one classifier; conversion to and from the store's payloads.
         .target(name: "SentimentClassifier",
                 dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore"],

@@ -17,6 +17,7 @@ let modes: [String: ([String]) -> Int32] = [
     "suite": suiteBenchmark,
     "measure": measureMode,
     "store-insert": storeInsertBenchmark,
+    "hash": hashBenchmark,
 ]
 
 guard let mode = arguments.first, let run = modes[mode] else {

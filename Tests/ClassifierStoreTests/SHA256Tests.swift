@@ -1,4 +1,4 @@
-import ClassifierStore
+@_spi(SHA256Implementation) import ClassifierStore
 import XCTest
 
 final class SHA256Tests: XCTestCase {
@@ -39,5 +39,116 @@ final class SHA256Tests: XCTestCase {
         assertStoreError(try SHA256.hex(contentsOfFile: dir.path("missing"))) {
             if case .cannotOpen = $0 { return true } else { return false }
         }
+    }
+
+    // MARK: - Compression back ends (SHA extensions vs portable C)
+
+    private static let vectors: [(message: [UInt8], hex: String)] = [
+        ([], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (Array("abc".utf8), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8),
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        (Array("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu".utf8),
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
+        ([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000),
+         "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+    ]
+
+    private func digest(_ bytes: [UInt8], portableOnly: Bool) -> [UInt8] {
+        var h = SHA256(portableOnly: portableOnly)
+        h.update(bytes)
+        return h.finalize()
+    }
+
+    func testNISTVectorsOnBothBackEnds() {
+        for portableOnly in [false, true] {
+            for (message, hex) in Self.vectors {
+                XCTAssertEqual(SHA256.hexString(digest(message, portableOnly: portableOnly)), hex,
+                               "\(message.count) bytes, portableOnly \(portableOnly)")
+            }
+        }
+        XCTAssertEqual(SHA256.hex(Self.vectors[4].message), Self.vectors[4].hex)
+    }
+
+    func testUsesSHAExtensionsWhenTheCPUHasThem() throws {
+        #if os(Linux) && arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+        let words = Set(flags.split(separator: " "))
+        XCTAssertEqual(SHA256.hardwareAccelerated, words.contains("sha_ni") && words.contains("sse4_1") && words.contains("ssse3"))
+        #else
+        throw XCTSkip("CPU flags are read from /proc/cpuinfo on x86-64 Linux only")
+        #endif
+    }
+
+    func testTwoUpdatesSplitAtEveryOffsetEqualOneUpdate() {
+        let bytes = (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 167 &+ 13) }
+        for portableOnly in [false, true] {
+            let whole = digest(bytes, portableOnly: portableOnly)
+            for split in 0...130 {
+                var h = SHA256(portableOnly: portableOnly)
+                h.update(Array(bytes[0..<split]))
+                bytes[split...].withUnsafeBytes { h.update($0) }
+                XCTAssertEqual(h.finalize(), whole, "split at \(split), portableOnly \(portableOnly)")
+            }
+        }
+    }
+
+    func testByteAtATimeAndStringUpdatesEqualOneUpdate() {
+        let text = String(repeating: "Operating profit rose to EUR 13.1 mn — ünïcödé 📈 ", count: 9)
+        let bytes = Array(text.utf8)
+        var one = SHA256()
+        for b in bytes { one.update([b]) }
+        XCTAssertEqual(one.finalize(), SHA256.hash(bytes))
+        var strings = SHA256()
+        strings.update(text)
+        strings.update("")
+        strings.update("short")           // small (inline) string
+        XCTAssertEqual(strings.finalize(), SHA256.hash(bytes + Array("short".utf8)))
+    }
+
+    func testCopiedHasherIsIndependent() {
+        let bytes = (0..<150).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        var h = SHA256()
+        h.update(Array(bytes[0..<70]))      // one block compressed, 6 bytes buffered
+        var copy = h
+        copy.update(Array(bytes[70...]))
+        h.update([1, 2, 3])
+        XCTAssertEqual(copy.finalize(), SHA256.hash(bytes))
+        XCTAssertEqual(h.finalize(), SHA256.hash(Array(bytes[0..<70]) + [1, 2, 3]))
+    }
+
+    func testSHAExtensionsEqualPortableOnRandomInputs() {
+        var rng = SplitMix64(seed: 0x5EED_5AA2_56)
+        var lengths = Array(0...300)
+        lengths += [447, 448, 511, 512, 513, 1000, 4096, 4096 + 55, 65_536 + 9, 100_003]
+        for _ in 0..<40 { lengths.append(Int(rng.next() % 20_000)) }
+        for length in lengths {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let reference = digest(bytes, portableOnly: true)
+            XCTAssertEqual(digest(bytes, portableOnly: false), reference, "length \(length)")
+            // The same bytes in random-sized pieces, through the default back end.
+            var h = SHA256()
+            var offset = 0
+            while offset < length {
+                let n = min(length - offset, Int(rng.next() % 200))
+                bytes[offset..<(offset + n)].withUnsafeBytes { h.update($0) }
+                offset += n
+            }
+            XCTAssertEqual(h.finalize(), reference, "length \(length) in pieces")
+        }
+    }
+}
+
+/// Deterministic generator for the random-input tests.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }
