@@ -43,50 +43,57 @@ public struct CorpusInfo: Equatable, Sendable {
     public var importedAt: Date
 }
 
-/// A corpus to import without its documents in memory (see `SentimentStore.importCorpus(_:documents:)`).
-public struct CorpusHeader: Sendable {
-    public var name: String
-    public var sourcePath: String
-    public var format: String
-    /// Hex SHA-256 identifying the content (the caller's definition; `NewCorpus` documents how the CLI hashes).
-    public var sha256: String
-    public init(name: String, sourcePath: String, format: String, sha256: String) {
-        self.name = name
-        self.sourcePath = sourcePath
-        self.format = format
-        self.sha256 = sha256
-    }
-}
-
 extension SentimentStore {
     /// Imports a corpus and its documents in one transaction. Content already imported (same `sha256`)
     /// is not duplicated: the existing corpus is returned.
-    public func importCorpus(_ corpus: NewCorpus) throws -> CorpusInfo {
-        var sent = false
-        return try importCorpus(CorpusHeader(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
-                                             sha256: corpus.sha256)) {
-            defer { sent = true }
-            return sent ? nil : corpus.documents
+    /// With `renamingIfTaken`, a new corpus whose name another corpus has gets `NAME-2`, `NAME-3`…
+    public func importCorpus(_ corpus: NewCorpus, renamingIfTaken: Bool = false) throws -> CorpusInfo {
+        try importCorpora { session in
+            if let existing = try session.corpus(sha256: corpus.sha256) { return existing }
+            var sent = false
+            return try session.importCorpus(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
+                                            renamingIfTaken: renamingIfTaken, sha256: { corpus.sha256 }) {
+                defer { sent = true }
+                return sent ? nil : corpus.documents
+            }
         }
     }
 
-    /// Imports a corpus whose documents arrive in batches: `documents` is called until it returns nil, inside one
-    /// transaction, so a corpus of any size lands whole or not at all (an error thrown by `documents` rolls it
-    /// back). When content with `header.sha256` is already stored, `documents` is not called and the stored
-    /// corpus is returned.
-    public func importCorpus(_ header: CorpusHeader, documents: () throws -> [CorpusDocument]?) throws -> CorpusInfo {
-        guard !header.name.isEmpty else { throw StoreError.invalidValue("corpus name is empty") }
-        return try write { db in
-            if let existing = try Row.fetchOne(db, sql: "SELECT * FROM corpus WHERE sha256 = ?",
-                                               arguments: [header.sha256]) {
-                return try Self.corpusInfo(existing)
-            }
+    /// Runs `body` in one write transaction in which it imports corpora whose documents arrive in batches, so
+    /// corpora of any size land together or not at all: an error thrown by `body` rolls every one back.
+    public func importCorpora<T>(_ body: (CorpusImportSession) throws -> T) throws -> T {
+        try write { db in try Self.withSmallPageCache(db) { try body(CorpusImportSession(db: db)) } }
+    }
+}
+
+/// Imports corpora inside `SentimentStore.importCorpora(_:)`'s transaction.
+public final class CorpusImportSession {
+    private let db: Database
+
+    init(db: Database) { self.db = db }
+
+    /// The stored corpus with this content, if any (including those imported earlier in this transaction).
+    public func corpus(sha256: String) throws -> CorpusInfo? {
+        try Row.fetchOne(db, sql: "SELECT * FROM corpus WHERE sha256 = ?", arguments: [sha256]).map(SentimentStore.corpusInfo)
+    }
+
+    /// Imports one corpus: `documents` is called until it returns nil, then `sha256` gives the content's identity
+    /// (so it can be computed while the documents stream). Content already stored, or imported earlier in this
+    /// transaction, is not duplicated: its documents are deleted again and the stored corpus returned.
+    /// With `renamingIfTaken`, a new corpus whose name another corpus has gets `NAME-2`, `NAME-3`…
+    public func importCorpus(name: String, sourcePath: String, format: String, renamingIfTaken: Bool,
+                             sha256: () throws -> String,
+                             documents: () throws -> [CorpusDocument]?) throws -> CorpusInfo {
+        guard !name.isEmpty else { throw StoreError.invalidValue("corpus name is empty") }
+        do {
             let now = Clock.now()
+            // A unique placeholder until the content's hash is known.
             try db.execute(sql: """
                 INSERT INTO corpus (name, sourcePath, format, sha256, rowCount, labelCounts, importedAt)
-                VALUES (?, ?, ?, ?, 0, '{}', ?)
-                """, arguments: [header.name, header.sourcePath, header.format, header.sha256, Clock.seconds(now)])
+                VALUES (?, ?, ?, 'pending:' || hex(randomblob(16)), 0, '{}', ?)
+                """, arguments: [name, sourcePath, format, Clock.seconds(now)])
             let id = db.lastInsertedRowID
+            // Documents are appended in rowid order.
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO document (corpusId, line, text, label) VALUES (?, ?, ?, ?)")
             let stmt = statement.sqliteStatement
@@ -109,13 +116,28 @@ extension SentimentStore {
                 }
                 rows += batch.count
             }
-            try db.execute(sql: "UPDATE corpus SET rowCount = ?, labelCounts = ? WHERE id = ?",
-                           arguments: [rows, JSONText.encode(counts), id])
-            return CorpusInfo(id: id, name: header.name, sourcePath: header.sourcePath, format: header.format,
-                              sha256: header.sha256, rowCount: rows, labelCounts: counts, importedAt: now)
+            let hash = try sha256()
+            if let existing = try corpus(sha256: hash) {
+                // Not a savepoint rollback: a savepoint keeps every page it touches in the sub-journal (memory).
+                try db.execute(sql: "DELETE FROM document WHERE corpusId = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM corpus WHERE id = ?", arguments: [id])
+                return existing
+            }
+            var stored = name
+            if renamingIfTaken {
+                let names = Set(try String.fetchAll(db, sql: "SELECT name FROM corpus WHERE id != ?", arguments: [id]))
+                var k = 2
+                while names.contains(stored) { stored = "\(name)-\(k)"; k += 1 }
+            }
+            try db.execute(sql: "UPDATE corpus SET name = ?, sha256 = ?, rowCount = ?, labelCounts = ? WHERE id = ?",
+                           arguments: [stored, hash, rows, JSONText.encode(counts), id])
+            return CorpusInfo(id: id, name: stored, sourcePath: sourcePath, format: format, sha256: hash,
+                              rowCount: rows, labelCounts: counts, importedAt: now)
         }
     }
+}
 
+extension SentimentStore {
     /// All corpora, oldest first.
     public func corpora() throws -> [CorpusInfo] {
         try read { db in

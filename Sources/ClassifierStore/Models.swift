@@ -118,7 +118,7 @@ extension SentimentStore {
         let content = ModelContent(labels: model.labels, featureConfig: model.featureConfig,
                                    hyperparameters: model.hyperparameters, temperature: model.temperature,
                                    payloads: payloads)
-        return try write { db in
+        return try write { db in try Self.withSmallPageCache(db) {
             let version = try Self.nextVersion(db, name: model.name, requested: nil)
             let info = try Self.insertModel(db, name: model.name, version: version, content: content,
                                             tuning: model.tuning, metrics: model.metrics, parentId: model.parentId,
@@ -135,7 +135,7 @@ extension SentimentStore {
                 _ = try Self.insertRun(db, modelId: info.id, run: run)
             }
             return info
-        }
+        }}
     }
 
     static func validate(name: String, labels: [String], temperature: Double) throws {

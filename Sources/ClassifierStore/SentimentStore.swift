@@ -94,6 +94,16 @@ public final class SentimentStore: Sendable {
         return config
     }
 
+    /// Runs `body` with a 4 MB page cache instead of the writer's 64 MB: for writes of large sequential content
+    /// (a corpus's documents, a model's payloads) that gain nothing from caching, so a big corpus or model does not
+    /// grow the process by the whole cache (dirty pages spill to the WAL instead).
+    static func withSmallPageCache<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+        try db.execute(sql: "PRAGMA cache_size = -4096")
+        defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
+        return try body()
+    }
+
     /// Fails early, with clear messages, for paths SQLite would reject with vague ones.
     private static func precheck(path: String) throws {
         let fm = FileManager.default

@@ -10,10 +10,11 @@ import TextFeatures
 ///     let (classifier, report) = try fit.finish()
 ///
 /// - Pass 1 (`add`): hashed word n-gram counts of each chunk (all cores), document frequencies, label counts.
-///   Each row goes to one of 32 stripes picked by a seeded hash of its position, and stripes are kept in an
+///   Each row goes to one of 64 stripes picked by a seeded hash of its position, and stripes are kept in an
 ///   unlinked scratch file; 2% of the rows (the same hash) are held out for early stopping and calibration.
 /// - Passes 2… (`finish`): per-row AdaGrad SGD (``OnlineSoftmaxTrainer``) over the stripes in a seeded random
-///   order, rows shuffled inside each stripe, TF-IDF weights applied on the fly; at most
+///   order, rows shuffled inside each stripe (and laid out in that order), TF-IDF weights applied in the first
+///   epoch and written back; at most
 ///   `options.training.maxEpochs` epochs, stopping after the first epoch that improves the held-out loss by
 ///   less than 0.1%. The temperature is then fitted on the held-out rows.
 ///
@@ -21,11 +22,11 @@ import TextFeatures
 /// The result depends only on the rows, their order, the options and the seed, not on how rows were chunked.
 public final class StreamingFit {
     public static let defaultBuckets = 1 << 20
-    static let stripeCount = 32
+    static let stripeCount = 64
     /// One row in `validationModulus` is held out (when at least `minimumValidationRows` are).
     static let validationModulus: UInt64 = 50
     static let minimumValidationRows = 200
-    static let flushWords = 1 << 16
+    static let flushWords = 1 << 15
 
     /// The options the result is fitted with (features switched to hashing).
     public let options: ClassifierOptions
@@ -133,6 +134,7 @@ public final class StreamingFit {
         for (id, n) in labelCounts.enumerated() { countsByClass[Int(classOf[id])] += n }
         let weights = try options.training.classWeighting.resolve(labelNames: labelNames, counts: countsByClass)
         let vectorizer = counter.withSmoothIDF(documentFrequencies: df, rows: rows)
+        df = []
         var start: SoftmaxModel? = nil
         if let w = warmStart, w.labels == labelNames, w.vectorizer.config == vectorizer.config,
            w.model.featureCount == vectorizer.featureCount {
@@ -143,6 +145,7 @@ public final class StreamingFit {
                                                learningRate: options.training.learningRate, warmStart: start)
         let validation = heldOutLabels.count >= Self.minimumValidationRows
             ? (weighted(heldOut, vectorizer), heldOutLabels.map { classOf[Int($0)] }) : nil
+        heldOut = CSRMatrix(columnCount: 0)
         var rng = Xoshiro256StarStar(seed: options.training.seed)
         var words: [UInt32] = []
         var epochs = 0, converged = false
@@ -156,7 +159,7 @@ public final class StreamingFit {
             for s in stripeOrder where !blocks[s].isEmpty {
                 words.removeAll(keepingCapacity: true)
                 for b in blocks[s] { try spill.read(offset: b.offset, count: b.count, into: &words) }
-                let (X, y) = stripe(&words, weigh: epochs == 0, vectorizer, classOf)
+                let (X, y) = stripe(&words, weigh: epochs == 0, vectorizer, classOf, &rng)
                 if epochs == 0 {
                     // Keep the weights: later epochs read them as they are.
                     var at = 0
@@ -167,9 +170,7 @@ public final class StreamingFit {
                         }
                     }
                 }
-                var order = Array(0..<X.rowCount)
-                rng.shuffle(&order)
-                total += trainer.train(X, labels: y, order: order)
+                total += trainer.train(X, labels: y, order: Array(0..<X.rowCount))
                 trained += X.rowCount
             }
             epochs += 1
@@ -224,34 +225,45 @@ public final class StreamingFit {
                          columnIndices: counts.columnIndices, values: values)
     }
 
-    /// Decodes a stripe's spilled rows (`[n, labelId, n columns, n value bit patterns]`…). With `weigh`, the raw
-    /// counts are first replaced in `words` by TF-IDF weights (the caller writes them back, so later epochs skip it).
-    private func stripe(_ words: inout [UInt32], weigh: Bool, _ v: Vectorizer, _ classOf: [Int32]) -> (CSRMatrix, [Int32]) {
-        var offsets = [0], cols: [Int32] = [], vals: [Float] = [], y: [Int32] = []
-        cols.reserveCapacity(words.count / 2)
-        vals.reserveCapacity(words.count / 2)
-        var row = [Float]()
-        words.withUnsafeMutableBufferPointer { w in
+    /// Decodes a stripe's spilled rows (`[n, labelId, n columns, n value bit patterns]`…) in a random order
+    /// drawn from `rng`, laid out in that order so training reads them sequentially. With `weigh`, the raw counts
+    /// are first replaced in `words` by TF-IDF weights (the caller writes them back, so later epochs skip it).
+    private func stripe(_ words: inout [UInt32], weigh: Bool, _ v: Vectorizer, _ classOf: [Int32],
+                        _ rng: inout Xoshiro256StarStar) -> (CSRMatrix, [Int32]) {
+        var starts: [Int] = []
+        words.withUnsafeBufferPointer { w in
             var p = 0
-            while p < w.count {
-                let n = Int(w[p])
-                y.append(classOf[Int(w[p + 1])])
-                let c0 = p + 2, v0 = p + 2 + n
-                let start = cols.count
-                for e in 0..<n { cols.append(Int32(bitPattern: w[c0 + e])) }
-                if weigh {
-                    row.removeAll(keepingCapacity: true)
-                    for e in 0..<n { row.append(Float(bitPattern: w[v0 + e])) }
-                    cols.withUnsafeBufferPointer { c in
-                        row.withUnsafeMutableBufferPointer { r in
-                            v.weigh(columns: UnsafeBufferPointer(rebasing: c[start..<(start + n)]), values: r)
+            while p < w.count { starts.append(p); p += 2 + 2 * Int(w[p]) }
+        }
+        rng.shuffle(&starts)
+        let rows = starts.count
+        let nnz = (words.count - 2 * rows) / 2
+        var offsets = [Int](repeating: 0, count: rows + 1)
+        var y = [Int32](repeating: 0, count: rows)
+        var cols = [Int32](repeating: 0, count: nnz)
+        var vals = [Float](repeating: 0, count: nnz)
+        words.withUnsafeMutableBufferPointer { wb in
+            let w = wb.baseAddress!
+            cols.withUnsafeMutableBufferPointer { cb in
+                vals.withUnsafeMutableBufferPointer { vb in
+                    var at = 0
+                    for (r, p) in starts.enumerated() {
+                        let n = Int(w[p])
+                        y[r] = classOf[Int(w[p + 1])]
+                        (w + p + 2).withMemoryRebound(to: Int32.self, capacity: n) { c in
+                            (w + p + 2 + n).withMemoryRebound(to: Float.self, capacity: n) { x in
+                                if weigh {
+                                    v.weigh(columns: UnsafeBufferPointer(start: c, count: n),
+                                            values: UnsafeMutableBufferPointer(start: x, count: n))
+                                }
+                                (cb.baseAddress! + at).update(from: c, count: n)
+                                (vb.baseAddress! + at).update(from: x, count: n)
+                            }
                         }
+                        at += n
+                        offsets[r + 1] = at
                     }
-                    for e in 0..<n { w[v0 + e] = row[e].bitPattern }
                 }
-                for e in 0..<n { vals.append(Float(bitPattern: w[v0 + e])) }
-                offsets.append(cols.count)
-                p = v0 + n
             }
         }
         return (CSRMatrix(columnCount: v.featureCount, rowOffsets: offsets, columnIndices: cols, values: vals), y)

@@ -26,6 +26,8 @@ public final class OnlineSoftmaxTrainer {
     let records: HugePageBuffer
     var bias: [Double]
     var biasAccumulator: [Double]
+    /// Keeps `touch`'s reads from being optimized away.
+    private var sink: Float = 0
 
     /// - Parameters:
     ///   - classWeights: per-class row weights (``ClassWeighting/resolve(labelNames:labels:)`` or `counts` form).
@@ -59,22 +61,47 @@ public final class OnlineSoftmaxTrainer {
     @discardableResult
     public func train(_ X: CSRMatrix, labels: [Int32], order: [Int]) -> Double {
         precondition(X.columnCount <= featureCount && labels.count == X.rowCount)
+        steps += order.count
+        return X.rowOffsets.withUnsafeBufferPointer { ro in
+            X.columnIndices.withUnsafeBufferPointer { ci in
+                X.values.withUnsafeBufferPointer { xv in
+                    labels.withUnsafeBufferPointer { ys in
+                        order.withUnsafeBufferPointer { rows in
+                            k == 3 ? trainThree(ro, ci, xv, ys, rows) : trainAny(ro, ci, xv, ys, rows)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the first weight of each feature of row `i`, so their records are in cache when the row is trained
+    /// (the loop is bound by these random reads; issuing them a row ahead overlaps their latency).
+    @inline(__always)
+    private func touch(_ rec: UnsafeMutablePointer<Float>, _ ro: UnsafeBufferPointer<Int>, _ ci: UnsafeBufferPointer<Int32>,
+                       _ i: Int, _ stride: Int) -> Float {
+        var sink: Float = 0
+        for p in ro[i]..<ro[i + 1] { sink += rec[Int(ci[p]) * stride] }
+        return sink
+    }
+
+    /// The general loop (any number of classes).
+    private func trainAny(_ ro: UnsafeBufferPointer<Int>, _ ci: UnsafeBufferPointer<Int32>, _ xv: UnsafeBufferPointer<Float>,
+                          _ ys: UnsafeBufferPointer<Int32>, _ rows: UnsafeBufferPointer<Int>) -> Double {
         let k = self.k, stride = k + 1
         let eta = Float(learningRate), lambda = Float(l2)
+        let rec = records.base
         var loss = 0.0
         var z = [Double](repeating: 0, count: k)
         var g = [Float](repeating: 0, count: k)
-        let rec = records.base
+        var sink: Float = 0
         bias.withUnsafeMutableBufferPointer { b in
         biasAccumulator.withUnsafeMutableBufferPointer { bAcc in
-        X.rowOffsets.withUnsafeBufferPointer { ro in
-        X.columnIndices.withUnsafeBufferPointer { ci in
-        X.values.withUnsafeBufferPointer { xv in
-        labels.withUnsafeBufferPointer { ys in
         classWeights.withUnsafeBufferPointer { cw in
         z.withUnsafeMutableBufferPointer { zb in
         g.withUnsafeMutableBufferPointer { gb in
-            for i in order {
+            for (n, i) in rows.enumerated() {
+                if n + 1 < rows.count { sink += touch(rec, ro, ci, rows[n + 1], stride) }
                 let y = Int(ys[i]), s = cw[y]
                 let lo = ro[i], hi = ro[i + 1]
                 for c in 0..<k { zb[c] = b[c] }
@@ -104,8 +131,61 @@ public final class OnlineSoftmaxTrainer {
                     for c in 0..<k { r[c] -= rate * (gb[c] * x + lambda * r[c]) }
                 }
             }
-        }}}}}}}}}
-        steps += order.count
+        }}}}}
+        self.sink = sink
+        return loss
+    }
+
+    /// The same loop for 3 classes (negative / neutral / positive), with the scores in registers.
+    private func trainThree(_ ro: UnsafeBufferPointer<Int>, _ ci: UnsafeBufferPointer<Int32>, _ xv: UnsafeBufferPointer<Float>,
+                            _ ys: UnsafeBufferPointer<Int32>, _ rows: UnsafeBufferPointer<Int>) -> Double {
+        let eta = Float(learningRate), lambda = Float(l2), lr = learningRate
+        let rec = records.base
+        var loss = 0.0
+        var sink: Float = 0
+        var b0 = bias[0], b1 = bias[1], b2 = bias[2]
+        var a0 = biasAccumulator[0], a1 = biasAccumulator[1], a2 = biasAccumulator[2]
+        let w0 = classWeights[0], w1 = classWeights[1], w2 = classWeights[2]
+        for (n, i) in rows.enumerated() {
+            if n + 1 < rows.count { sink += touch(rec, ro, ci, rows[n + 1], 4) }
+            let y = Int(ys[i])
+            let s = y == 0 ? w0 : (y == 1 ? w1 : w2)
+            let lo = ro[i], hi = ro[i + 1]
+            var z0: Float = 0, z1: Float = 0, z2: Float = 0
+            for p in lo..<hi {
+                let r = rec + Int(ci[p]) &* 4
+                let x = xv[p]
+                z0 += x * r[0]; z1 += x * r[1]; z2 += x * r[2]
+            }
+            let d0 = Double(z0) + b0, d1 = Double(z1) + b1, d2 = Double(z2) + b2
+            let m = Swift.max(d0, Swift.max(d1, d2))
+            let e0 = exp(d0 - m), e1 = exp(d1 - m), e2 = exp(d2 - m)
+            let sum = e0 + e1 + e2
+            let lse = m + log(sum)
+            loss += s * (lse - (y == 0 ? d0 : (y == 1 ? d1 : d2)))
+            let inv = s / sum
+            let g0 = e0 * inv - (y == 0 ? s : 0), g1 = e1 * inv - (y == 1 ? s : 0), g2 = e2 * inv - (y == 2 ? s : 0)
+            a0 += g0 * g0; a1 += g1 * g1; a2 += g2 * g2
+            if a0 > 0 { b0 -= lr / a0.squareRoot() * g0 }
+            if a1 > 0 { b1 -= lr / a1.squareRoot() * g1 }
+            if a2 > 0 { b2 -= lr / a2.squareRoot() * g2 }
+            let f0 = Float(g0), f1 = Float(g1), f2 = Float(g2)
+            let gg = f0 * f0 + f1 * f1 + f2 * f2
+            for p in lo..<hi {
+                let x = xv[p]
+                let r = rec + Int(ci[p]) &* 4
+                let acc = r[3] + gg * x * x
+                r[3] = acc
+                guard acc > 0 else { continue }
+                let rate = eta / acc.squareRoot()
+                r[0] -= rate * (f0 * x + lambda * r[0])
+                r[1] -= rate * (f1 * x + lambda * r[1])
+                r[2] -= rate * (f2 * x + lambda * r[2])
+            }
+        }
+        bias = [b0, b1, b2]
+        biasAccumulator = [a0, a1, a2]
+        self.sink = sink
         return loss
     }
 

@@ -91,23 +91,10 @@ func newCorpus(_ corpus: Corpus) -> NewCorpus {
     return NewCorpus(name: name, sourcePath: absolute, format: corpus.format.rawValue, sha256: h.hex(), documents: docs)
 }
 
-/// The name a new corpus gets: its own, or when other content already has it the next free `NAME-2`, `NAME-3`…,
-/// so `corpora show NAME` stays unambiguous. Content already in the store keeps its stored name.
-func uniqueCorpusName(_ db: SentimentStore, _ name: String, sha256: String) throws -> String {
-    let existing = try db.corpora()
-    guard !existing.contains(where: { $0.sha256 == sha256 }) else { return name }
-    let names = Set(existing.map(\.name))
-    guard names.contains(name) else { return name }
-    var k = 2
-    while names.contains("\(name)-\(k)") { k += 1 }
-    return "\(name)-\(k)"
-}
-
-/// Imports a corpus (content already in the store is not imported again) under `uniqueCorpusName`.
+/// Imports a corpus (content already in the store is not imported again). A new corpus whose file name is already
+/// taken by other content gets the next free `NAME-2`, `NAME-3`…, so `corpora show NAME` stays unambiguous.
 func importCorpus(_ db: SentimentStore, _ corpus: NewCorpus) throws -> CorpusInfo {
-    var corpus = corpus
-    corpus.name = try uniqueCorpusName(db, corpus.name, sha256: corpus.sha256)
-    return try db.importCorpus(corpus)
+    try db.importCorpus(corpus, renamingIfTaken: true)
 }
 
 /// Loads the named model, or the active one when `reference` is nil.

@@ -51,7 +51,17 @@ struct PhaseClock {
 
     mutating func mark(_ name: String) {
         guard enabled else { return }
-        printError(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.3f s", Date().timeIntervalSince(lap)))
+        var line = name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.3f s", Date().timeIntervalSince(lap))
+        if let peak = Self.peakResidentMB() { line += String(format: "   peak RSS so far %.0f MB", peak) }
+        printError(line)
         lap = Date()
+    }
+
+    /// VmHWM from /proc/self/status (Linux), in MB.
+    static func peakResidentMB() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kb / 1024
     }
 }
