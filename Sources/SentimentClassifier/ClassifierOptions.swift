@@ -14,6 +14,9 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
     public var grid: [Double]
     /// Cross-validation folds (tuning and temperature fitting).
     public var folds: Int
+    /// Factor on the TF-IDF column weights learned from the labels. Options stored without it (models trained
+    /// before it existed) decode as `.none`, which is how they were trained.
+    public var supervisedWeighting: SupervisedWeighting
 
     public enum TuningMode: String, Codable, Equatable, Sendable {
         case automatic, on, off
@@ -24,16 +27,30 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
     public static let tuneRowLimit = 50_000
 
     public init(features: FeatureConfig = ClassifierOptions.defaultFeatures, training: TrainingConfig = .default,
-                tuning: TuningMode = .automatic, grid: [Double] = CrossValidation.defaultGrid, folds: Int = 5) {
+                tuning: TuningMode = .automatic, grid: [Double] = CrossValidation.defaultGrid, folds: Int = 5,
+                supervisedWeighting: SupervisedWeighting = .naiveBayes) {
         self.features = features
         self.training = training
         self.tuning = tuning
         self.grid = grid
         self.folds = folds
+        self.supervisedWeighting = supervisedWeighting
+    }
+
+    private enum CodingKeys: String, CodingKey { case features, training, tuning, grid, folds, supervisedWeighting }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(features: try c.decode(FeatureConfig.self, forKey: .features),
+                  training: try c.decode(TrainingConfig.self, forKey: .training),
+                  tuning: try c.decode(TuningMode.self, forKey: .tuning),
+                  grid: try c.decode([Double].self, forKey: .grid),
+                  folds: try c.decode(Int.self, forKey: .folds),
+                  supervisedWeighting: try c.decodeIfPresent(SupervisedWeighting.self, forKey: .supervisedWeighting) ?? .none)
     }
 
     /// Word 1–2-grams over a learned vocabulary (features seen in at least 2 texts), sublinear TF-IDF,
-    /// L2-normalized, negation marking on. A vocabulary (rather than hashing) keeps models small and
+    /// L2-normalized, negation marking on (and, by the `supervisedWeighting` default, TF-IDF × naive Bayes ratios). A vocabulary (rather than hashing) keeps models small and
     /// explanations readable; see the README for the measurements behind it.
     public static let defaultFeatures = FeatureConfig(
         wordNgrams: 2, vocabulary: .vocabulary(minDocumentFrequency: 2, maxFeatures: nil),

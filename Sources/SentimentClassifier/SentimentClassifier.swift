@@ -26,6 +26,8 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     /// Fits a classifier on `texts` with their `labels` (parallel arrays; at least two distinct labels).
     ///
+    /// Features: TF-IDF n-grams, by default times a supervised factor (`options.supervisedWeighting`) learned from
+    /// the labels (in cross-validation from each fold's training rows only).
     /// Tuning (per `options.tuning`): λ is chosen by stratified k-fold CV on macro-F1 and the temperature is fitted
     /// on the out-of-fold logits. Without tuning the model is trained once at `options.training.l2`, warm-started
     /// from `warmStart` when its labels match (its features are carried over by name; new ones start at zero), and
@@ -45,16 +47,18 @@ public struct SentimentClassifier: Equatable, Sendable {
         let ids = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($0.element, Int32($0.offset)) })
         let y = labels.map { ids[$0]! }
 
-        let (vectorizer, X) = Vectorizer.fitTransform(texts, config: options.features)
-        var opts = options
         let tuned = options.tunes(rows: texts.count) && options.folds >= 2 && texts.count >= options.folds
+        let (vectorizer, X, foldFeatures) = try features(texts, labels: y, classCount: labelNames.count,
+                                                         options: options, folds: tuned)
+        var opts = options
         let model: SoftmaxModel
         let run: TrainingRun
         var tuning: TuningResult? = nil
         var calibration: CalibrationSummary? = nil
         if tuned {
             let result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, grid: options.grid,
-                                                     folds: options.folds, config: options.training)
+                                                     folds: options.folds, config: options.training,
+                                                     foldFeatures: foldFeatures)
             model = result.model
             run = result.run
             tuning = result.tuning

@@ -4,7 +4,8 @@ import SoftmaxRegression
 import TextFeatures
 
 /// Conversion between a `SentimentClassifier` and the store's values. The store sees tensors
-/// (`weights` [features, labels], `bias` [labels], `idf` [features] with TF-IDF), the vocabulary and JSON texts
+/// (`weights` [features, labels], `bias` [labels], `idf` [features] with TF-IDF: the vectorizer's column weights,
+/// including any supervised factor such as the naive Bayes ratios), the vocabulary and JSON texts
 /// (feature configuration, hyper-parameters, tuning, metrics); it knows nothing about training.
 extension SentimentClassifier {
     /// The model as the store saves it. JSON is written with sorted keys, so the same classifier always gives

@@ -58,6 +58,7 @@ public final class StreamingFit {
         var opts = options
         opts.features.vocabulary = .hashing(buckets: buckets)
         opts.tuning = .off
+        opts.supervisedWeighting = .none  // plain TF-IDF: the naive Bayes factors are learned in memory only
         try opts.features.validate()
         self.options = opts
         counter = Vectorizer(config: opts.features, featureNames: [], idf: [])

@@ -24,6 +24,12 @@ public struct TuningResult: Codable, Equatable, Sendable {
     public var iterations: [Int]
 }
 
+/// How a cross-validation fold gets its matrices from the rows it trains on and the rows it validates on
+/// (indices into the training data, ascending). Feature weightings learned from labels must be learned here, from
+/// the training rows only, so the validation score is honest. Called concurrently for different folds; both
+/// matrices must have the full matrix's column count.
+public typealias FoldFeatures = @Sendable (_ trainRows: [Int], _ validationRows: [Int]) -> (train: CSRMatrix, validation: CSRMatrix)
+
 /// Stratified k-fold cross-validation and L2 tuning.
 public enum CrossValidation {
     /// 8 λ values log-spaced from 1e-2 down to 1e-6 (strong → weak regularization).
@@ -52,11 +58,12 @@ public enum CrossValidation {
 
     /// Tunes λ over `grid` by stratified `folds`-fold CV, selecting the best mean macro-F1
     /// (ties within 1e-12 → stronger regularization, i.e. larger λ). See
-    /// ``tuneWithOutOfFoldLogits(_:labels:labelNames:grid:folds:config:pathPatience:)``.
+    /// ``tuneWithOutOfFoldLogits(_:labels:labelNames:grid:folds:config:pathPatience:foldFeatures:)``.
     public static func tune(_ X: CSRMatrix, labels: [Int32], labelNames: [String], grid: [Double] = defaultGrid,
-                            folds: Int = 5, config: TrainingConfig = .default, pathPatience: Int = 2) throws -> TuningResult {
+                            folds: Int = 5, config: TrainingConfig = .default, pathPatience: Int = 2,
+                            foldFeatures: FoldFeatures? = nil) throws -> TuningResult {
         try tuneWithOutOfFoldLogits(X, labels: labels, labelNames: labelNames, grid: grid, folds: folds, config: config,
-                                    pathPatience: pathPatience).result
+                                    pathPatience: pathPatience, foldFeatures: foldFeatures).result
     }
 
     /// Everything tuning produces: the Codable summary, the out-of-fold raw logits of the
@@ -74,10 +81,12 @@ public enum CrossValidation {
     /// previous solution; fixed partitioning, so the result is deterministic). The walk stops
     /// after `pathPatience` consecutive values whose mean score does not beat the best so far
     /// (0 = evaluate the whole grid): weaker regularization is the expensive end of the path.
-    /// Class weights are resolved on each training fold.
+    /// Class weights are resolved on each training fold. With `foldFeatures` each fold's matrices come from it
+    /// (`X` is then only validated and sized); without, they are rows of `X`.
     public static func tuneWithOutOfFoldLogits(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
                                                grid: [Double] = defaultGrid, folds: Int = 5,
-                                               config: TrainingConfig = .default, pathPatience: Int = 2) throws -> Outcome {
+                                               config: TrainingConfig = .default, pathPatience: Int = 2,
+                                               foldFeatures: FoldFeatures? = nil) throws -> Outcome {
         try SoftmaxTrainer.validate(X, labels: labels, labelNames: labelNames, config: config)
         guard !grid.isEmpty, grid.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw SoftmaxError.invalidParameter("tuning grid must be non-empty with finite λ ≥ 0")
@@ -113,9 +122,15 @@ public enum CrossValidation {
             var isValid = [Bool](repeating: false, count: n)
             for i in valid { isValid[i] = true }
             let trainIdx = (0..<n).filter { !isValid[$0] }
-            st.Xtr = X.rows(trainIdx)
+            if let foldFeatures {
+                (st.Xtr, st.Xva) = foldFeatures(trainIdx, valid)
+                precondition(st.Xtr.columnCount == d && st.Xva.columnCount == d && st.Xtr.rowCount == trainIdx.count
+                             && st.Xva.rowCount == valid.count, "foldFeatures returned matrices of the wrong shape")
+            } else {
+                st.Xtr = X.rows(trainIdx)
+                st.Xva = X.rows(valid)
+            }
             st.ytr = trainIdx.map { labels[$0] }
-            st.Xva = X.rows(valid)
             st.yva = valid.map { Int(labels[$0]) }
         }
         for st in states {

@@ -34,15 +34,17 @@ public struct TrainingResult: Codable, Equatable, Sendable {
 }
 
 extension SoftmaxTrainer {
-    /// Tunes λ by stratified CV (``CrossValidation/tuneWithOutOfFoldLogits(_:labels:labelNames:grid:folds:config:pathPatience:)``),
+    /// Tunes λ by stratified CV (``CrossValidation/tuneWithOutOfFoldLogits(_:labels:labelNames:grid:folds:config:pathPatience:foldFeatures:)``),
     /// fits the final model on all rows at the chosen λ (warm-started from the fold-averaged
-    /// model) and fits the temperature on the out-of-fold logits.
+    /// model) and fits the temperature on the out-of-fold logits. `foldFeatures` makes each fold's matrices (see
+    /// ``FoldFeatures``); `X` is the matrix of all rows the final model is fitted on.
     public static func fitTuned(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
                                 grid: [Double] = CrossValidation.defaultGrid, folds: Int = 5,
-                                config: TrainingConfig = .default, pathPatience: Int = 2) throws -> TrainingResult {
+                                config: TrainingConfig = .default, pathPatience: Int = 2,
+                                foldFeatures: FoldFeatures? = nil) throws -> TrainingResult {
         let outcome = try CrossValidation.tuneWithOutOfFoldLogits(X, labels: labels, labelNames: labelNames,
                                                                   grid: grid, folds: folds, config: config,
-                                                                  pathPatience: pathPatience)
+                                                                  pathPatience: pathPatience, foldFeatures: foldFeatures)
         var cfg = config
         cfg.l2 = outcome.result.chosenL2
         var (model, run) = try fit(X, labels: labels, labelNames: labelNames, config: cfg, warmStart: outcome.averagedModel)

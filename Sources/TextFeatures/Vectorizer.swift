@@ -11,8 +11,9 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     public let config: FeatureConfig
     /// Column id → feature name (vocabulary mode); empty in hashing mode.
     public private(set) var featureNames: [String]
-    /// Smooth idf per column (empty unless `weighting == .tfidf`).
-    public private(set) var idf: [Float]
+    /// Column weights of TF-IDF (empty unless `weighting == .tfidf`): the smooth idf, times any supervised factor
+    /// applied with ``scalingColumns(by:)``.
+    public internal(set) var idf: [Float]
     /// Number of columns of the produced matrices.
     public let featureCount: Int
     /// Columns `0..<wordColumnCount` hold word n-grams, the rest character n-grams.
@@ -377,9 +378,16 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     /// Replaces raw counts by weights and normalizes, in place.
     @inline(__always)
     func weigh(_ cols: UnsafeBufferPointer<Int32>, _ vals: UnsafeMutableBufferPointer<Float>) {
+        idf.withUnsafeBufferPointer { weigh(cols, vals, columnWeights: $0) }
+    }
+
+    /// `weigh(_:_:)` with `columnWeights` in place of `idf` (used with TF-IDF only).
+    @inline(__always)
+    func weigh(_ cols: UnsafeBufferPointer<Int32>, _ vals: UnsafeMutableBufferPointer<Float>,
+               columnWeights idf: UnsafeBufferPointer<Float>) {
         let n = cols.count
         if n == 0 { return }
-        idf.withUnsafeBufferPointer { idf in
+        do {
             for e in 0..<n {
                 var w: Double
                 if binary { w = 1 } else {

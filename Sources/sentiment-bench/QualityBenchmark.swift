@@ -9,7 +9,7 @@ import TextFeatures
 func qualityBenchmark(_ args: [String]) -> Int32 {
     guard args.count >= 2 else {
         print("usage: sentiment-bench quality TRAIN TEST [--min-df N] [--hashing BUCKETS] [--char MIN MAX] [--ngrams N] "
-              + "[--no-tune] [--l2 X] [--class-weight SPEC] [--no-negation] [--no-sublinear] [--repeat K]")
+              + "[--no-tune] [--l2 X] [--class-weight SPEC] [--no-negation] [--no-sublinear] [--supervised none|naive-bayes] [--seed N] [--repeat K]")
         return 2
     }
     var options = ClassifierOptions.default
@@ -36,6 +36,11 @@ func qualityBenchmark(_ args: [String]) -> Int32 {
             case "--class-weight": options.training.classWeighting = try ClassWeighting(parsing: try next())
             case "--no-negation": options.features.tokenizer.markNegation = false
             case "--no-sublinear": options.features.sublinearTF = false
+            case "--supervised":
+                let v = try next()
+                guard let w = SupervisedWeighting(rawValue: v) else { throw BenchError(description: "--supervised: none or naive-bayes, not \(v)") }
+                options.supervisedWeighting = w
+            case "--seed": options.training.seed = UInt64(try next()) ?? 42
             case "--repeat": repeats = max(1, Int(try next()) ?? 1)
             case "--streaming": streaming = true
             case "--buckets": buckets = Int(try next()) ?? buckets

@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
         abstract: "Train a new model version on one or more labelled corpora.",
         discussion: """
             Imports the corpora into the store, fits a class-weighted softmax regression on word n-gram TF-IDF \
-            features (λ tuned by 5-fold cross-validation for corpora up to 50,000 rows, probabilities calibrated by \
+            features scaled by naive Bayes log-count ratios (λ tuned by 5-fold cross-validation for corpora up to 50,000 rows, probabilities calibrated by \
             temperature scaling) and saves it as the next version of NAME, which becomes the active model.
 
             With --from, the new model continues a stored one: it inherits its settings and its training corpora \
@@ -50,6 +50,10 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Keep features seen in at least this many texts (default: 2).", valueName: "n"))
     var minDf: Int?
 
+    @Option(help: ArgumentHelp("Factor on the TF-IDF weights learned from the labels: naive-bayes or none (default: naive-bayes).",
+                               valueName: "kind"))
+    var supervisedWeighting: String?
+
     @Option(help: ArgumentHelp("Seed for folds and shuffling (default: 42).", valueName: "n"))
     var seed: UInt64?
 
@@ -75,6 +79,9 @@ struct Train: ParsableCommand {
         if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be a finite number ≥ 0, got \(l2)") }
         if let ngrams, !(1...5).contains(ngrams) { throw ValidationError("--ngrams must be in 1...5, got \(ngrams)") }
         if let minDf, minDf < 1 { throw ValidationError("--min-df must be ≥ 1, got \(minDf)") }
+        if let supervisedWeighting, SupervisedWeighting(rawValue: supervisedWeighting) == nil {
+            throw ValidationError("--supervised-weighting must be naive-bayes or none, got \(supervisedWeighting)")
+        }
         if format == .jsonl || format == .csv { throw ValidationError("--format must be table or json for train") }
         if let buckets, !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
         if streaming == true {
@@ -104,6 +111,7 @@ struct Train: ParsableCommand {
         }
         if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
         if let seed { options.training.seed = seed }
+        if let w = supervisedWeighting.flatMap(SupervisedWeighting.init(rawValue:)) { options.supervisedWeighting = w }
         return options
     }
 

@@ -85,6 +85,42 @@ final class ClassifierTests: XCTestCase {
         for (a, b) in zip(pw, pc) { XCTAssertEqual(a, b, accuracy: 0.05) }
     }
 
+    func testNaiveBayesWeightingIsTheDefaultAndScalesTheIDF() throws {
+        let (texts, labels) = small
+        XCTAssertEqual(ClassifierOptions.default.supervisedWeighting, .naiveBayes)
+        var options = ClassifierOptions.default
+        options.tuning = .off
+        let (clf, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options)
+        // Column weights = smooth idf × naive Bayes ratios learned from all rows (labels sorted: ids 0, 1, 2).
+        let plain = Vectorizer.fit(texts, config: options.features)
+        let ids = Dictionary(uniqueKeysWithValues: clf.labels.enumerated().map { ($0.element, Int32($0.offset)) })
+        let r = NaiveBayesWeights.ratios(plain.counts(texts), labels: labels.map { ids[$0]! }, classCount: 3)
+        XCTAssertEqual(clf.vectorizer.featureNames, plain.featureNames)
+        XCTAssertEqual(clf.vectorizer.idf, zip(plain.idf, r).map { $0 * $1 })
+        // The most discriminative features outweigh the stop words.
+        let weight = Dictionary(uniqueKeysWithValues: zip(clf.vectorizer.featureNames, clf.vectorizer.idf))
+        XCTAssertGreaterThan(weight["loss"]!, weight["the"]!)
+        // Without it the vectorizer is plain TF-IDF.
+        options.supervisedWeighting = .none
+        let (idfOnly, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options)
+        XCTAssertEqual(idfOnly.vectorizer, plain)
+        // It needs TF-IDF weighting to scale.
+        options.supervisedWeighting = .naiveBayes
+        options.features.weighting = .binary
+        XCTAssertThrowsError(try SentimentClassifier.fit(texts: texts, labels: labels, options: options))
+    }
+
+    func testOptionsStoredBeforeSupervisedWeightingDecodeAsNone() throws {
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ClassifierOptions.default)) as! [String: Any]
+        XCTAssertEqual(json["supervisedWeighting"] as? String, "naive-bayes")
+        json["supervisedWeighting"] = nil
+        let old = try JSONDecoder().decode(ClassifierOptions.self, from: JSONSerialization.data(withJSONObject: json))
+        XCTAssertEqual(old.supervisedWeighting, SupervisedWeighting.none)
+        var expected = ClassifierOptions.default
+        expected.supervisedWeighting = .none
+        XCTAssertEqual(old, expected)
+    }
+
     func testExplanationSplitsContributions() throws {
         let (texts, labels) = small
         let (clf, _) = try SentimentClassifier.fit(texts: texts, labels: labels)

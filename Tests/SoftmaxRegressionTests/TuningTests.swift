@@ -1,3 +1,4 @@
+import Foundation
 import Sparse
 import XCTest
 @testable import SoftmaxRegression
@@ -96,6 +97,44 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(res, again)
         XCTAssertThrowsError(try CrossValidation.tune(data.X, labels: data.labels, labelNames: data.labelNames, grid: [], folds: 3))
         XCTAssertThrowsError(try CrossValidation.tune(data.X, labels: data.labels, labelNames: data.labelNames, grid: [1e-3], folds: 1))
+    }
+
+    func testFoldFeaturesMakeEveryFoldsMatrices() throws {
+        let data = SyntheticData(rows: 600, features: 150, nnzPerRow: 10, classes: 3, noise: 1, seed: 34)
+        let grid = [1e-2, 1e-3]
+        // Rows of X: the same result as without the hook.
+        final class Calls: @unchecked Sendable {
+            let lock = NSLock()
+            var seen: [(train: [Int], validation: [Int])] = []
+        }
+        let calls = Calls()
+        let X = data.X
+        let rowsOfX: FoldFeatures = { train, validation in
+            calls.lock.lock(); calls.seen.append((train, validation)); calls.lock.unlock()
+            return (X.rows(train), X.rows(validation))
+        }
+        let plain = try CrossValidation.tuneWithOutOfFoldLogits(X, labels: data.labels, labelNames: data.labelNames,
+                                                                grid: grid, folds: 4)
+        let hooked = try CrossValidation.tuneWithOutOfFoldLogits(X, labels: data.labels, labelNames: data.labelNames,
+                                                                 grid: grid, folds: 4, foldFeatures: rowsOfX)
+        XCTAssertEqual(plain.result, hooked.result)
+        XCTAssertEqual(plain.outOfFoldLogits, hooked.outOfFoldLogits)
+        // Called once per fold with disjoint training and validation rows; the validation rows partition the data.
+        XCTAssertEqual(calls.seen.count, 4)
+        let folds = CrossValidation.stratifiedFolds(labels: data.labels, k: 4, seed: TrainingConfig.default.seed)
+        XCTAssertEqual(Set(calls.seen.map(\.validation)), Set(folds))
+        for call in calls.seen {
+            XCTAssertTrue(Set(call.train).isDisjoint(with: call.validation))
+            XCTAssertEqual((call.train + call.validation).sorted(), Array(0..<600))
+        }
+        // The fold matrices are what is trained and scored: all-zero features leave only the class priors.
+        let blank: FoldFeatures = { train, validation in
+            (CSRMatrix(columnCount: X.columnCount, rowOffsets: [Int](repeating: 0, count: train.count + 1), columnIndices: [], values: []),
+             CSRMatrix(columnCount: X.columnCount, rowOffsets: [Int](repeating: 0, count: validation.count + 1), columnIndices: [], values: []))
+        }
+        let prior = try CrossValidation.tuneWithOutOfFoldLogits(X, labels: data.labels, labelNames: data.labelNames,
+                                                                grid: grid, folds: 4, foldFeatures: blank)
+        XCTAssertLessThan(prior.result.meanScores[prior.result.chosenIndex]!, plain.result.meanScores[plain.result.chosenIndex]! - 0.1)
     }
 
     func testTemperatureRecoversAKnownTemperature() {
