@@ -1,3 +1,4 @@
+import Dispatch
 import Sparse
 import SoftmaxRegression
 import TextFeatures
@@ -21,7 +22,9 @@ import TextFeatures
 /// Features are always hashed (`buckets` columns): a vocabulary would need the corpus's n-grams in memory.
 /// The result depends only on the rows, their order, the options and the seed, not on how rows were chunked.
 public final class StreamingFit {
-    public static let defaultBuckets = 1 << 20
+    /// 2^19 hashed columns. On the 1M-row scale corpus 2^20 gave the same held-out macro-F1 (0.932 vs 0.9315)
+    /// for 25 MB more memory (trainer state, weights, stored model).
+    public static let defaultBuckets = 1 << 19
     static let stripeCount = 64
     /// One row in `validationModulus` is held out (when at least `minimumValidationRows` are).
     static let validationModulus: UInt64 = 50
@@ -148,7 +151,6 @@ public final class StreamingFit {
             ? (weighted(heldOut, vectorizer), heldOutLabels.map { classOf[Int($0)] }) : nil
         heldOut = CSRMatrix(columnCount: 0)
         var rng = Xoshiro256StarStar(seed: options.training.seed)
-        var words: [UInt32] = []
         var epochs = 0, converged = false
         var history: [Double] = []
         var bestLoss = Double.infinity
@@ -156,21 +158,17 @@ public final class StreamingFit {
         while epochs < options.training.maxEpochs {
             var stripeOrder = Array(0..<Self.stripeCount)
             rng.shuffle(&stripeOrder)
+            stripeOrder.removeAll { blocks[$0].isEmpty }
+            // Each stripe's row order comes from its own seed, drawn here in a fixed order, so the next stripe
+            // can be read and decoded on another core while this one trains, with the same result.
+            let seeds = stripeOrder.map { _ in rng.next() }
+            let weigh = epochs == 0
             var total = 0.0, trained = 0
-            for s in stripeOrder where !blocks[s].isEmpty {
-                words.removeAll(keepingCapacity: true)
-                for b in blocks[s] { try spill.read(offset: b.offset, count: b.count, into: &words) }
-                let (X, y) = stripe(&words, weigh: epochs == 0, vectorizer, classOf, &rng)
-                if epochs == 0 {
-                    // Keep the weights: later epochs read them as they are.
-                    var at = 0
-                    try words.withUnsafeBufferPointer { w in
-                        for b in blocks[s] {
-                            try spill.write(UnsafeBufferPointer(rebasing: w[at..<(at + b.count)]), at: b.offset)
-                            at += b.count
-                        }
-                    }
-                }
+            let ahead = StripeLoader(self, vectorizer: vectorizer, classOf: classOf, weigh: weigh)
+            if !stripeOrder.isEmpty { ahead.start(stripeOrder[0], seed: seeds[0]) }
+            for (n, _) in stripeOrder.enumerated() {
+                let (X, y) = try ahead.wait()
+                if n + 1 < stripeOrder.count { ahead.start(stripeOrder[n + 1], seed: seeds[n + 1]) }
                 total += trainer.train(X, labels: y, order: Array(0..<X.rowCount))
                 trained += X.rowCount
             }
@@ -209,6 +207,25 @@ public final class StreamingFit {
                                labelCounts: byName, tuned: false, run: run, tuning: nil, calibration: calibration,
                                warmStarted: start != nil, heldOutRows: heldOutLabels.count)
         return (SentimentClassifier(vectorizer: vectorizer, model: model, options: options), report)
+    }
+
+    /// Reads stripe `s` and decodes it in the order drawn from `seed`; in the first epoch (`weigh`) also writes
+    /// the TF-IDF weights back so later epochs read them as they are.
+    fileprivate func load(_ s: Int, seed: UInt64, weigh: Bool, _ v: Vectorizer, _ classOf: [Int32]) throws -> (CSRMatrix, [Int32]) {
+        var words: [UInt32] = []
+        for b in blocks[s] { try spill.read(offset: b.offset, count: b.count, into: &words) }
+        var rng = Xoshiro256StarStar(seed: seed)
+        let decoded = stripe(&words, weigh: weigh, v, classOf, &rng)
+        if weigh {
+            var at = 0
+            try words.withUnsafeBufferPointer { w in
+                for b in blocks[s] {
+                    try spill.write(UnsafeBufferPointer(rebasing: w[at..<(at + b.count)]), at: b.offset)
+                    at += b.count
+                }
+            }
+        }
+        return decoded
     }
 
     /// Raw counts → TF-IDF rows.
@@ -268,5 +285,34 @@ public final class StreamingFit {
             }
         }
         return (CSRMatrix(columnCount: v.featureCount, rowOffsets: offsets, columnIndices: cols, values: vals), y)
+    }
+}
+
+/// Loads one stripe at a time on a background queue while the caller trains on the previous one.
+private final class StripeLoader: @unchecked Sendable {
+    private let fit: StreamingFit
+    private let vectorizer: Vectorizer
+    private let classOf: [Int32]
+    private let weigh: Bool
+    private let group = DispatchGroup()
+    private var result: Result<(CSRMatrix, [Int32]), Error>?
+
+    init(_ fit: StreamingFit, vectorizer: Vectorizer, classOf: [Int32], weigh: Bool) {
+        self.fit = fit
+        self.vectorizer = vectorizer
+        self.classOf = classOf
+        self.weigh = weigh
+    }
+
+    func start(_ stripe: Int, seed: UInt64) {
+        DispatchQueue.global().async(group: group) { [self] in
+            result = Result { try fit.load(stripe, seed: seed, weigh: weigh, vectorizer, classOf) }
+        }
+    }
+
+    func wait() throws -> (CSRMatrix, [Int32]) {
+        group.wait()
+        defer { result = nil }
+        return try result!.get()
     }
 }

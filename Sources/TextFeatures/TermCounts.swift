@@ -10,7 +10,9 @@ extension Vectorizer {
     /// One row of raw term counts per text: columns strictly increasing, values the counts (no weighting, no
     /// normalization). Parallel over fixed row blocks; identical to a serial run.
     public func termCounts(_ texts: [String]) -> CSRMatrix {
-        let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 2, minimumRows: 256)
+        // Many small blocks: the caller's other threads (reading, storing) share the cores, and idle cores take
+        // the next block.
+        let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 8, minimumRows: 256)
         let parts = Parallel.map(blocks) { r -> Part in
             var rb = RowBuilder(config)
             var part = Part(rows: r.count)

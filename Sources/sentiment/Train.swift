@@ -62,7 +62,7 @@ struct Train: ParsableCommand {
         valueName: "streaming"))
     var streaming: Bool?
 
-    @Option(help: ArgumentHelp("Hash features into this many buckets instead of learning a vocabulary (streaming default: 1048576).", valueName: "n"))
+    @Option(help: ArgumentHelp("Hash features into this many buckets instead of learning a vocabulary (streaming default: 524288).", valueName: "n"))
     var buckets: Int?
 
     @Flag(help: "Add the store's corrected predictions (sentiment correct) to the training data.")

@@ -29,6 +29,31 @@ final class LabelledChunks {
     func sha256() -> String { hasher.hex() }
 }
 
+/// `LabelledChunks` read on a background thread, up to two chunks ahead of the consumer.
+final class ReadAhead: @unchecked Sendable {
+    private let queue = BlockingQueue<Result<[CorpusDocument]?, Error>>(capacity: 2)
+    private var done = false
+
+    init(_ chunks: LabelledChunks, rows: Int) {
+        DispatchQueue.global().async { [queue] in
+            while true {
+                let r = Result { try chunks.next(rows) }
+                queue.push(r)
+                if case .success(.some) = r { continue }
+                return
+            }
+        }
+    }
+
+    /// The next chunk, nil at the end; rethrows the reader's error. Call until it returns nil or throws.
+    func next() throws -> [CorpusDocument]? {
+        guard !done else { return nil }
+        let r = queue.pop()
+        if case .success(.some) = r {} else { done = true }
+        return try r.get()
+    }
+}
+
 /// A bounded first-in first-out queue between two threads: `push` waits while it is full, `pop` while empty.
 final class BlockingQueue<T>: @unchecked Sendable {
     private var items: [T?] = []
@@ -128,7 +153,7 @@ final class CorpusImportThread: @unchecked Sendable {
 
 extension Train {
     /// Documents per batch when streaming.
-    static let chunkRows = 16_384
+    static let chunkRows = 8_192
 
     /// Out-of-core training (`StreamingFit`): one pass reads each corpus file, hashes and featurizes it while a
     /// second thread imports its documents into the store (one transaction, committed once the data is known
@@ -206,7 +231,9 @@ extension Train {
             }
             let chunks = try LabelledChunks(path: path, options: reading)
             importer.send(.begin(name: name, sourcePath: absolute, format: chunks.reader.format.rawValue))
-            while let docs = try chunks.next(Self.chunkRows) {
+            // Reading and hashing run a chunk ahead on their own thread.
+            let ahead = ReadAhead(chunks, rows: Self.chunkRows)
+            while let docs = try ahead.next() {
                 importer.send(.documents(docs))
                 try fit.add(texts: docs.map(\.text), labels: docs.map(\.label))
             }

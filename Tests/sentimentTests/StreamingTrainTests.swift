@@ -13,7 +13,7 @@ final class StreamingTrainTests: XCTestCase {
         let out = try json(box.ok(["train", "--streaming", "--corpus", corpus, "--name", "big", "--format", "json"]))
         XCTAssertEqual(out["streaming"] as? Bool, true)
         XCTAssertEqual(out["rows"] as? Int, 2400)
-        XCTAssertEqual(out["features"] as? Int, 1 << 20)
+        XCTAssertEqual(out["features"] as? Int, 1 << 19)
         XCTAssertEqual(out["tuned"] as? Bool, false)
         // The corpus went into the store whole, with the same identity as an in-memory import of the file.
         try box.ok(["train", "--corpus", corpus, "--name", "small", "--no-tune", "--l2", "1e-4"])
