@@ -37,6 +37,233 @@ struct StandardOutput {
     }
 }
 
+/// A large output buffer written straight to standard output: the hot path of `predict --file`, which appends
+/// bytes with no per-row `String`s. Used from one thread at a time.
+final class OutputBuffer {
+    private let capacity: Int
+    private let base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+
+    init(capacity: Int = 1 << 20) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for `n` more bytes (flushing when full); returns false when `n` exceeds the whole buffer.
+    @inline(__always)
+    private func room(_ n: Int) -> Bool {
+        if count + n > capacity { flush() }
+        return n <= capacity
+    }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        if count == capacity { flush() }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        if room(bytes.count) {
+            UnsafeMutableRawPointer(base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            count += bytes.count
+        } else {
+            writeAll(bytes)
+        }
+    }
+
+    @inline(__always)
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) { append(UnsafeRawBufferPointer(bytes)) }
+
+    func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
+
+    func append(_ s: String) {
+        var s = s
+        s.withUTF8 { append($0) }
+    }
+
+    /// A non-negative integer in decimal.
+    @inline(__always)
+    func append(decimal value: Int64) {
+        _ = room(20)
+        var v = value.magnitude
+        if value < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { d in
+            var n = 0
+            repeat {
+                d[23 - n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+                n += 1
+            } while v > 0
+            UnsafeMutableRawPointer(base + count).copyMemory(from: d.baseAddress! + 24 - n, byteCount: n)
+            count += n
+        }
+    }
+
+    /// `number(x)`: a probability rounded to 6 decimals in its shortest form, written without a `String` for
+    /// values in [0.0001, 1] (every such value is `0.` and up to 6 digits without trailing zeros, or `1`).
+    @inline(__always)
+    func append(number x: Float) {
+        let scaled = (Double(x) * 1e6).rounded()
+        guard scaled >= 100, scaled <= 1e6 else { return append(number(x)) }
+        var k = Int(scaled)
+        if k == 1_000_000 { return append(UInt8(ascii: "1")) }
+        _ = room(8)
+        var digits = 6
+        while k % 10 == 0 { k /= 10; digits -= 1 }
+        base[count] = UInt8(ascii: "0")
+        base[count + 1] = UInt8(ascii: ".")
+        var i = count + 1 + digits
+        while i > count + 1 {
+            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: k % 10)
+            k /= 10
+            i -= 1
+        }
+        count += 2 + digits
+    }
+
+    /// A CSV field, quoted when it holds `,` `"` CR or LF (inner quotes doubled), as `appendCSVField`.
+    @inline(__always)
+    func append(csvField b: UnsafeBufferPointer<UInt8>) {
+        guard ByteScan.needsCSVQuotes(b) else { return append(b) }
+        append(0x22)
+        var start = 0, from = 0
+        while let q = ByteScan.firstQuote(b, from: from) {
+            append(UnsafeBufferPointer(rebasing: b[start...q]))  // up to and including the quote
+            start = q  // the quote again: doubled
+            from = q + 1
+        }
+        append(UnsafeBufferPointer(rebasing: b[start...]))
+        append(0x22)
+    }
+
+    /// A JSON string literal, as `jsonString`: `"` `\\` and control characters escaped, everything else as is.
+    @inline(__always)
+    func append(jsonString b: UnsafeBufferPointer<UInt8>) {
+        append(0x22)
+        guard ByteScan.needsJSONEscapes(b) else {
+            append(b)
+            return append(0x22)
+        }
+        var start = 0
+        for i in 0..<b.count {
+            let c = b[i]
+            guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
+            append(UnsafeBufferPointer(rebasing: b[start..<i]))
+            start = i + 1
+            append(0x5C)
+            switch c {
+            case 0x22: append(0x22)
+            case 0x5C: append(0x5C)
+            case 0x0A: append(UInt8(ascii: "n"))
+            case 0x0D: append(UInt8(ascii: "r"))
+            case 0x09: append(UInt8(ascii: "t"))
+            default:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                append(UInt8(ascii: "u")); append(UInt8(ascii: "0")); append(UInt8(ascii: "0"))
+                append(hex[Int(c >> 4)]); append(hex[Int(c & 15)])
+            }
+        }
+        append(UnsafeBufferPointer(rebasing: b[start...]))
+        append(0x22)
+    }
+
+    /// Writes the buffered bytes to standard output.
+    func flush() {
+        guard count > 0 else { return }
+        writeAll(UnsafeRawBufferPointer(start: base, count: count))
+        count = 0
+    }
+
+    private func writeAll(_ raw: UnsafeRawBufferPointer) {
+        if count > 0 && raw.baseAddress != UnsafeRawPointer(base) { flush() }
+        var off = 0
+        while off < raw.count {
+            let n = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
+            if n <= 0 { break }
+            off += n
+        }
+    }
+}
+
+/// Word-at-a-time scans (8 bytes per step) for the output's escaping rules.
+enum ByteScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Non-zero when some byte of `w` equals `c`.
+    @inline(__always)
+    private static func has(_ w: UInt64, _ c: UInt8) -> UInt64 {
+        let x = w ^ (ones &* UInt64(c))
+        return (x &- ones) & ~x & highs
+    }
+
+    /// Non-zero when some byte of `w` is below 0x20 (every byte of `w` below 0x80 is checked exactly; a byte
+    /// of 0x80 or more never reports).
+    @inline(__always)
+    private static func hasControl(_ w: UInt64) -> UInt64 {
+        (w &- ones &* 0x20) & ~w & highs
+    }
+
+    /// Whether the field holds `,` `"` LF or CR.
+    @inline(__always)
+    static func needsCSVQuotes(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= b.count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if has(w, 0x2C) | has(w, 0x22) | has(w, 0x0A) | has(w, 0x0D) != 0 { return true }
+            i += 8
+        }
+        while i < b.count {
+            let c = b[i]
+            if c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Whether the text holds `"` `\\` or a control character (below 0x20).
+    @inline(__always)
+    static func needsJSONEscapes(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= b.count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if hasControl(w) | has(w, 0x22) | has(w, 0x5C) != 0 { return true }
+            i += 8
+        }
+        while i < b.count {
+            let c = b[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Index of the first `"` at or after `start`.
+    @inline(__always)
+    static func firstQuote(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < b.count, let base = b.baseAddress else { return nil }
+        guard let p = memchr(base + start, 0x22, b.count - start) else { return nil }
+        return UnsafeRawPointer(p) - UnsafeRawPointer(base)
+    }
+}
+
+/// UTF-8 bytes of `s` for the duration of `body`, without a copy for native strings.
+@inline(__always)
+func withUTF8Bytes<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    var s = s
+    return try s.withUTF8(body)
+}
+
 /// Renders rows as an aligned text table with a header and a rule.
 func renderTable(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
     var widths = header.map { $0.count }

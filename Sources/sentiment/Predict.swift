@@ -57,51 +57,51 @@ struct Predict: ParsableCommand {
             let db = try store.open()
             let (classifier, info) = try loadClassifier(db, model)
             let writer = PredictionOutput(format: format, labels: classifier.labels, model: info.reference, explain: explain)
-            // Storing and writing run on a background queue while the next batch is read and predicted.
-            let pipeline = OrderedPipeline()
-            let batchSize = 10_000
-            var batch: [String] = [], sources: [String] = []
-            batch.reserveCapacity(batchSize)
-            func process() throws {
-                guard !batch.isEmpty else { return }
-                var rows = zip(batch, classifier.predict(batch)).map { text, prediction in
-                    PredictionRow(id: nil, text: text, prediction: prediction,
-                                  explanation: explain ? classifier.explain(text) : nil)
+            // Three threads overlap: a reader parses the next batches, this thread predicts (on all cores), and
+            // the predictions of earlier batches are stored and then written, in order, on background queues.
+            let failure = PipelineFailure()
+            let output = OrderedPipeline(label: "sentiment.predict.output", failure: failure)
+            let storing = noStore ? nil : OrderedPipeline(label: "sentiment.predict.store", failure: failure)
+            func process(_ batch: PredictionBatch) throws {
+                guard batch.count > 0 else { return }
+                batch.probabilities = classifier.probabilities(batch.texts)
+                batch.labelIndices = PredictionBatch.argmax(batch.probabilities, labels: classifier.labels.count)
+                if explain { batch.explanations = batch.texts.map { classifier.explain($0) } }
+                guard let storing else {
+                    try output.submit { writer.write(batch) }
+                    return
                 }
-                let batchSources = sources
-                let store = !noStore
-                try pipeline.submit {
-                    if store {
-                        // One transaction per batch: a batch is stored whole or not at all.
-                        let ids = try db.insertPredictions(rows.indices.map { i in
-                            NewPrediction(modelId: info.id, text: rows[i].text, label: rows[i].prediction.label,
-                                          confidence: Double(rows[i].prediction.confidence),
-                                          probabilities: rows[i].prediction.probabilities.map(Double.init),
-                                          source: batchSources[i])
-                        })
-                        for i in rows.indices { rows[i].id = ids[i] }
-                    }
-                    for r in rows { writer.write(r) }
+                try storing.submit {
+                    // One transaction per batch: a batch is stored whole or not at all.
+                    batch.ids = try db.insertPredictions(PredictionColumns(
+                        modelId: info.id, texts: batch.texts, labelIndices: batch.labelIndices,
+                        probabilities: batch.probabilities, sources: batch.sources))
+                    try output.submit { writer.write(batch) }
                 }
-                batch.removeAll(keepingCapacity: true)
-                sources.removeAll(keepingCapacity: true)
             }
-            defer { pipeline.drain() }
+            func finish() throws {
+                storing?.drain()
+                output.drain()
+                if let error = failure.current { throw error }
+            }
             if let reader {
                 let name = reader.path == "-" ? "stdin" : reader.path
                 // Progress by bytes (approximate: the record's text and label plus separators).
                 let size = reader.path == "-" ? 0
                     : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)??.intValue ?? 0)
                 let bar = size > 0 ? ProgressBar("predicting", total: size) : nil
-                var bytes = 0
-                while let record = try reader.next() {
-                    batch.append(record.text)
-                    sources.append("\(name):\(record.line)")
-                    bytes += record.text.utf8.count + (record.label?.utf8.count ?? 0) + 2
-                    if batch.count == batchSize {
-                        try process()
-                        bar?.update(bytes)
+                let batches = BatchReader(reader, sourcePrefix: name + ":", batchSize: 10_000)
+                defer { batches.cancel() }
+                do {
+                    while let batch = try batches.next() {
+                        try process(batch)
+                        bar?.update(batch.bytesRead)
                     }
+                } catch {
+                    // Batches before a bad record are stored and written, as when they were read in line.
+                    try? finish()
+                    writer.finish(complete: false)
+                    throw error
                 }
                 bar?.finish()
             } else {
@@ -109,39 +109,158 @@ struct Predict: ParsableCommand {
                     guard !t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                         throw CLIFailure.badInput("argument \(i + 1): empty text")
                     }
-                    batch.append(t)
-                    sources.append("argv")
                 }
+                try process(PredictionBatch(texts: texts, sources: .constant("argv")))
             }
-            try process()
-            try pipeline.finish()
+            try finish()
             writer.finish()
         }
     }
 }
 
-/// Runs submitted work on one background queue, in submission order, with at most two items in flight. The first
-/// error stops the rest; `finish()` waits for everything and rethrows it.
-final class OrderedPipeline: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "sentiment.predict.output")
-    private let slots = DispatchSemaphore(value: 2)
-    private let lock = NSLock()
-    private var failure: Error?
+/// Texts on their way through `predict`: read, predicted, stored, written. Each stage owns the batch in turn.
+final class PredictionBatch: @unchecked Sendable {
+    let texts: [String]
+    let sources: PredictionColumns.Sources
+    /// Bytes read up to the end of this batch (for the progress bar).
+    var bytesRead = 0
+    /// `count × labels`, row-major.
+    var probabilities: [Float] = []
+    var labelIndices: [Int] = []
+    var explanations: [Explanation]? = nil
+    /// Set once stored.
+    var ids: [Int64]? = nil
 
-    private var currentFailure: Error? {
+    init(texts: [String], sources: PredictionColumns.Sources, bytesRead: Int = 0) {
+        self.texts = texts
+        self.sources = sources
+        self.bytesRead = bytesRead
+    }
+
+    var count: Int { texts.count }
+
+    /// The most probable label of each row (ties → the first label), as `Prediction` picks it.
+    static func argmax(_ p: [Float], labels k: Int) -> [Int] {
+        guard k > 0 else { return [] }
+        let n = p.count / k
+        var out = [Int](repeating: 0, count: n)
+        p.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                var best = 0
+                for c in 1..<max(k, 1) where p[i * k + c] > p[i * k + best] { best = c }
+                out[i] = best
+            }
+        }
+        return out
+    }
+}
+
+/// Reads batches of records on a thread of its own, up to two batches ahead of the consumer.
+final class BatchReader: @unchecked Sendable {
+    private enum Item { case batch(PredictionBatch), end, failure(Error) }
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var cancelled = false
+    private let capacity = 2
+
+    init(_ reader: CorpusReader, sourcePrefix: String, batchSize: Int) {
+        let thread = Thread { [self] in
+            var bytes = 0
+            do {
+                while true {
+                    var texts: [String] = [], lines: [Int] = []
+                    texts.reserveCapacity(batchSize)
+                    lines.reserveCapacity(batchSize)
+                    while texts.count < batchSize, let record = try reader.next() {
+                        texts.append(record.text)
+                        lines.append(record.line)
+                        bytes += record.text.utf8.count + (record.label?.utf8.count ?? 0) + 2
+                    }
+                    if texts.isEmpty { break }
+                    let batch = PredictionBatch(texts: texts, sources: .numbered(prefix: sourcePrefix, numbers: lines),
+                                                bytesRead: bytes)
+                    guard put(.batch(batch)) else { return }
+                    if texts.count < batchSize { break }
+                }
+                _ = put(.end)
+            } catch {
+                // The records read before the error are dropped, as they were when reading in line.
+                _ = put(.failure(error))
+            }
+        }
+        thread.name = "sentiment.predict.read"
+        thread.start()
+    }
+
+    private func put(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next full batch (the last one may be shorter), nil at the end; rethrows the reader's error in order.
+    func next() throws -> PredictionBatch? {
+        condition.lock()
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        switch item {
+        case .batch(let b): return b
+        case .end: return nil
+        case .failure(let e): throw e
+        }
+    }
+
+    /// Stops the reader thread (it exits at its next batch).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// The first error of a pipeline's stages.
+final class PipelineFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+
+    var current: Error? {
         lock.lock(); defer { lock.unlock() }
-        return failure
+        return error
+    }
+
+    func record(_ e: Error) {
+        lock.lock(); defer { lock.unlock() }
+        if error == nil { error = e }
+    }
+}
+
+/// Runs submitted work on one background queue, in submission order, with at most two items in flight. The first
+/// error (shared by the stages of one pipeline) stops the rest; `finish()` waits for everything and rethrows it.
+final class OrderedPipeline: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let slots = DispatchSemaphore(value: 2)
+    let failure: PipelineFailure
+
+    init(label: String = "sentiment.predict.output", failure: PipelineFailure = PipelineFailure()) {
+        queue = DispatchQueue(label: label)
+        self.failure = failure
     }
 
     func submit(_ work: @escaping () throws -> Void) throws {
-        if let failure = currentFailure { throw failure }
+        if let failure = failure.current { throw failure }
         slots.wait()
         queue.async {
             defer { self.slots.signal() }
-            guard self.currentFailure == nil else { return }
-            do { try work() } catch {
-                self.lock.lock(); self.failure = error; self.lock.unlock()
-            }
+            guard self.failure.current == nil else { return }
+            do { try work() } catch { self.failure.record(error) }
         }
     }
 
@@ -151,101 +270,143 @@ final class OrderedPipeline: @unchecked Sendable {
     /// Waits for all submitted work and rethrows the first error.
     func finish() throws {
         drain()
-        if let failure = currentFailure { throw failure }
+        if let failure = failure.current { throw failure }
     }
 }
 
-/// One labelled text on its way to the output.
-struct PredictionRow {
-    var id: Int64?
-    var text: String
-    var prediction: Prediction
-    var explanation: Explanation?
-}
-
 /// Streams predictions in one of the output formats (JSON keys: id, text, label, confidence, probabilities, model).
-/// Used from one thread at a time.
+/// Used from one thread at a time. CSV and JSON rows are written byte by byte into a large buffer.
 final class PredictionOutput {
     let format: OutputFormat
     let labels: [String]
     let model: String
     let explain: Bool
-    private var out = StandardOutput()
+    private let out = OutputBuffer()
     private var count = 0
-    private var records: JSONRecords
+    // Encoded once: the model and labels as CSV fields and JSON strings, and the probabilities' JSON keys.
+    private let csvModel: [UInt8]
+    private let csvLabels: [[UInt8]]
+    private let jsonModel: [UInt8]
+    private let jsonLabels: [[UInt8]]
+    private let jsonKeys: [[UInt8]]
 
     init(format: OutputFormat, labels: [String], model: String, explain: Bool) {
         self.format = format
         self.labels = labels
         self.model = model
         self.explain = explain
-        self.records = JSONRecords(lines: format == .jsonl)
+        csvModel = Array(csvField(model).utf8)
+        csvLabels = labels.map { Array(csvField($0).utf8) }
+        jsonModel = Array(jsonString(model).utf8)
+        jsonLabels = labels.map { Array(jsonString($0).utf8) }
+        jsonKeys = labels.map { Array((jsonString($0) + ":").utf8) }
     }
 
-    func write(_ r: PredictionRow) {
+    func write(_ batch: PredictionBatch) {
+        for i in 0..<batch.count { write(batch, i) }
+    }
+
+    private func write(_ b: PredictionBatch, _ i: Int) {
         defer { count += 1 }
+        let k = labels.count
+        let label = b.labelIndices[i]
+        let id = b.ids?[i]
         switch format {
         case .table:
+            let probabilities = b.probabilities
             if count == 0 {
-                out.line(["id", "label", "conf"].joined(separator: "  ") + "  " + labels.map { "p(\($0))" }.joined(separator: "  ") + "  text")
+                out.append(["id", "label", "conf"].joined(separator: "  ") + "  " + labels.map { "p(\($0))" }.joined(separator: "  ") + "  text\n")
             }
-            var cells = [r.id.map(String.init) ?? "-", r.prediction.label, fixed(Double(r.prediction.confidence))]
-            for (c, label) in labels.enumerated() {
-                let v = fixed(Double(r.prediction.probabilities[c]))
-                cells.append(String(repeating: " ", count: max(0, label.count + 3 - v.count)) + v)
+            var cells = [id.map(String.init) ?? "-", labels[label], fixed(Double(probabilities[i * k + label]))]
+            for (c, name) in labels.enumerated() {
+                let v = fixed(Double(probabilities[i * k + c]))
+                cells.append(String(repeating: " ", count: max(0, name.count + 3 - v.count)) + v)
             }
-            cells.append(preview(r.text))
-            out.line(cells.joined(separator: "  "))
-            if let e = r.explanation {
+            cells.append(preview(b.texts[i]))
+            out.append(cells.joined(separator: "  ") + "\n")
+            if let e = b.explanations?[i] {
                 if !e.toward.isEmpty {
-                    out.line("    toward \(r.prediction.label): " + e.toward.map { "\($0.feature) (+\(fixed(Double($0.contribution))))" }.joined(separator: ", "))
+                    out.append("    toward \(labels[label]): " + e.toward.map { "\($0.feature) (+\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
                 }
                 if !e.against.isEmpty {
-                    out.line("    against: " + e.against.map { "\($0.feature) (\(fixed(Double($0.contribution))))" }.joined(separator: ", "))
+                    out.append("    against: " + e.against.map { "\($0.feature) (\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
                 }
             }
         case .json, .jsonl:
-            records.write(jsonObject(r), to: &out)
+            if format == .jsonl {
+                writeJSON(b, i)
+                out.append(UInt8(ascii: "\n"))
+            } else {
+                out.append(count == 0 ? "[\n  " : ",\n  ")
+                writeJSON(b, i)
+            }
         case .csv:
             if count == 0 {
-                out.line((["id", "text", "label", "confidence"] + labels.map { "p_\($0)" } + ["model"]).map(csvField).joined(separator: ","))
+                out.append((["id", "text", "label", "confidence"] + labels.map { "p_\($0)" } + ["model"]).map(csvField).joined(separator: ",") + "\n")
             }
-            // Written field by field into the output buffer (the hot path of `predict --file --format csv`).
-            if let id = r.id { out.write(String(id)) }
-            out.write(",")
-            out.writeCSVField(r.text)
-            out.write(",")
-            out.writeCSVField(r.prediction.label)
-            out.write(",")
-            out.write(number(r.prediction.confidence))
-            for p in r.prediction.probabilities {
-                out.write(",")
-                out.write(number(p))
+            if let id { out.append(decimal: id) }
+            out.append(UInt8(ascii: ","))
+            withUTF8Bytes(b.texts[i]) { out.append(csvField: $0) }
+            out.append(UInt8(ascii: ","))
+            out.append(csvLabels[label])
+            b.probabilities.withUnsafeBufferPointer { p in
+                out.append(UInt8(ascii: ","))
+                out.append(number: p[i * k + label])
+                for c in 0..<k {
+                    out.append(UInt8(ascii: ","))
+                    out.append(number: p[i * k + c])
+                }
             }
-            out.write(",")
-            out.writeCSVField(model)
-            out.write("\n")
+            out.append(UInt8(ascii: ","))
+            out.append(csvModel)
+            out.append(UInt8(ascii: "\n"))
         }
     }
 
-    private func jsonObject(_ r: PredictionRow) -> String {
-        var s = "{\"id\":" + (r.id.map(String.init) ?? "null")
-        s += ",\"text\":" + jsonString(r.text)
-        s += ",\"label\":" + jsonString(r.prediction.label)
-        s += ",\"confidence\":" + number(r.prediction.confidence)
-        s += ",\"probabilities\":{" + zip(labels, r.prediction.probabilities).map { jsonString($0) + ":" + number($1) }.joined(separator: ",") + "}"
-        s += ",\"model\":" + jsonString(model)
-        if let e = r.explanation {
+    /// One JSON object: `{"id":…,"text":…,"label":…,"confidence":…,"probabilities":{…},"model":…}` plus the
+    /// explanation when there is one.
+    private func writeJSON(_ b: PredictionBatch, _ i: Int) {
+        let k = labels.count
+        let label = b.labelIndices[i]
+        out.append(Self.idKey)
+        if let id = b.ids?[i] { out.append(decimal: id) } else { out.append(Self.null) }
+        out.append(Self.textKey)
+        withUTF8Bytes(b.texts[i]) { out.append(jsonString: $0) }
+        out.append(Self.labelKey)
+        out.append(jsonLabels[label])
+        b.probabilities.withUnsafeBufferPointer { p in
+            out.append(Self.confidenceKey)
+            out.append(number: p[i * k + label])
+            out.append(Self.probabilitiesKey)
+            for c in 0..<k {
+                if c > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(jsonKeys[c])
+                out.append(number: p[i * k + c])
+            }
+        }
+        out.append(Self.modelKey)
+        out.append(jsonModel)
+        if let e = b.explanations?[i] {
             func list(_ items: [Explanation.Contribution]) -> String {
                 "[" + items.map { "{\"feature\":\(jsonString($0.feature)),\"contribution\":\(number($0.contribution))}" }.joined(separator: ",") + "]"
             }
-            s += ",\"explanation\":{\"toward\":\(list(e.toward)),\"against\":\(list(e.against))}"
+            out.append(",\"explanation\":{\"toward\":\(list(e.toward)),\"against\":\(list(e.against))}")
         }
-        return s + "}"
+        out.append(UInt8(ascii: "}"))
     }
 
-    func finish() {
-        if format == .json || format == .jsonl { records.finish(&out) }
+    private static let idKey = Array("{\"id\":".utf8)
+    private static let null = Array("null".utf8)
+    private static let textKey = Array(",\"text\":".utf8)
+    private static let labelKey = Array(",\"label\":".utf8)
+    private static let confidenceKey = Array(",\"confidence\":".utf8)
+    private static let probabilitiesKey = Array(",\"probabilities\":{".utf8)
+    private static let modelKey = Array("},\"model\":".utf8)
+
+    /// Ends the output (closing a JSON array) and writes what is buffered. `complete: false` (the input failed
+    /// part-way) writes what was produced without closing it.
+    func finish(complete: Bool = true) {
+        if complete && format == .json { out.append(count == 0 ? "[]\n" : "\n]\n") }
         out.flush()
     }
 }
