@@ -64,7 +64,8 @@ struct Predict: ParsableCommand {
             let storing = noStore ? nil : OrderedPipeline(label: "sentiment.predict.store", failure: failure)
             func process(_ batch: PredictionBatch) throws {
                 guard batch.count > 0 else { return }
-                batch.probabilities = classifier.probabilities(batch.texts)
+                batch.probabilities = storing == nil ? classifier.probabilities(batch.texts)
+                    : PredictionBatch.serialProbabilities(classifier, batch.texts)
                 batch.labelIndices = PredictionBatch.argmax(batch.probabilities, labels: classifier.labels.count)
                 if explain { batch.explanations = batch.texts.map { classifier.explain($0) } }
                 guard let storing else {
@@ -138,6 +139,23 @@ final class PredictionBatch: @unchecked Sendable {
     }
 
     var count: Int { texts.count }
+
+    /// `classifier.probabilities(texts)` on this thread only, in slices too small for the classifier to spread
+    /// over the cores (identical results: every row is computed on its own). When storing, the store's writer is
+    /// the slowest stage and needs a core of its own; predicting on both cores in bursts took turns with it.
+    static func serialProbabilities(_ classifier: SentimentClassifier, _ texts: [String]) -> [Float] {
+        let slice = 255
+        guard texts.count > slice else { return classifier.probabilities(texts) }
+        var out: [Float] = []
+        out.reserveCapacity(texts.count * classifier.labels.count)
+        var start = 0
+        while start < texts.count {
+            let end = min(texts.count, start + slice)
+            out += classifier.probabilities(Array(texts[start..<end]))
+            start = end
+        }
+        return out
+    }
 
     /// The most probable label of each row (ties → the first label), as `Prediction` picks it.
     static func argmax(_ p: [Float], labels k: Int) -> [Int] {
