@@ -50,6 +50,7 @@ public final class StreamingFit {
     /// Distinct labels seen so far, sorted.
     public var labels: [String] { labelOrder.sorted() }
     private var nonZeros = 0
+    private var finished = false
 
     /// - Parameters:
     ///   - options: tokenizer, n-grams and weighting from `options.features` (its vocabulary mode is replaced by
@@ -82,6 +83,7 @@ public final class StreamingFit {
 
     /// Pass 1 over one chunk (texts with their labels, in corpus order).
     public func add(texts: [String], labels: [String]) throws {
+        guard !finished else { throw ClassifierError.invalidInput("StreamingFit: add after finish") }
         guard texts.count == labels.count else {
             throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
         }
@@ -124,6 +126,8 @@ public final class StreamingFit {
     /// Trains on everything added; the classifier predicts with the same hashed TF-IDF features.
     /// - Throws: `ClassifierError.invalidInput` with fewer than 2 distinct labels.
     public func finish() throws -> (SentimentClassifier, FitReport) {
+        guard !finished else { throw ClassifierError.invalidInput("StreamingFit: finish called twice") }
+        finished = true
         for s in 0..<Self.stripeCount { try flush(s) }
         pending = []
         let labelNames = labelOrder.sorted()
