@@ -87,7 +87,7 @@ public final class StreamingFit {
         guard texts.count == labels.count else {
             throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
         }
-        let counts = counter.termCounts(texts)
+        let counts = counter.counts(texts)
         Vectorizer.addDocumentFrequencies(of: counts, to: &df)
         nonZeros += counts.nonZeroCount
         for (i, label) in labels.enumerated() {
@@ -152,7 +152,7 @@ public final class StreamingFit {
                                                classWeights: weights, l2: options.training.l2,
                                                learningRate: options.training.learningRate, warmStart: start)
         let validation = heldOutLabels.count >= Self.minimumValidationRows
-            ? (weighted(heldOut, vectorizer), heldOutLabels.map { classOf[Int($0)] }) : nil
+            ? (vectorizer.weigh(counts: heldOut), heldOutLabels.map { classOf[Int($0)] }) : nil
         heldOut = CSRMatrix(columnCount: 0)
         var rng = Xoshiro256StarStar(seed: options.training.seed)
         var epochs = 0, converged = false
@@ -230,21 +230,6 @@ public final class StreamingFit {
             }
         }
         return decoded
-    }
-
-    /// Raw counts → TF-IDF rows.
-    private func weighted(_ counts: CSRMatrix, _ v: Vectorizer) -> CSRMatrix {
-        var values = counts.values
-        counts.columnIndices.withUnsafeBufferPointer { c in
-            values.withUnsafeMutableBufferPointer { vals in
-                for i in 0..<counts.rowCount {
-                    let r = counts.entryRange(ofRow: i)
-                    v.weigh(columns: UnsafeBufferPointer(rebasing: c[r]), values: UnsafeMutableBufferPointer(rebasing: vals[r]))
-                }
-            }
-        }
-        return CSRMatrix(columnCount: counts.columnCount, rowOffsets: counts.rowOffsets,
-                         columnIndices: counts.columnIndices, values: values)
     }
 
     /// Decodes a stripe's spilled rows (`[n, labelId, n columns, n value bit patterns]`…) in a random order

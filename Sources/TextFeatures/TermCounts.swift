@@ -2,36 +2,18 @@ import Sparse
 
 /// Out-of-core support: raw term counts now, weights later.
 ///
-/// A corpus too large to hold as a weighted matrix is featurized in one pass (`termCounts` per chunk, summing
+/// A corpus too large to hold as a weighted matrix is featurized in one pass (`counts(_:)` per chunk, summing
 /// `documentFrequencies`), its counts kept compactly elsewhere, and each row weighed with `weigh(columns:values:)`
 /// once the idf is known (`withSmoothIDF`). The weights are bit for bit those `transform` gives the same text
 /// (`transform` is `countRow` then `weigh`).
 extension Vectorizer {
-    /// One row of raw term counts per text: columns strictly increasing, values the counts (no weighting, no
-    /// normalization). Parallel over fixed row blocks; identical to a serial run.
-    public func termCounts(_ texts: [String]) -> CSRMatrix {
-        // Many small blocks: the caller's other threads (reading, storing) share the cores, and idle cores take
-        // the next block.
-        let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 8, minimumRows: 256)
-        let parts = Parallel.map(blocks) { r -> Part in
-            var rb = RowBuilder(config)
-            var part = Part(rows: r.count)
-            for i in r {
-                countRow(texts[i], &rb)
-                part.append(rb.cols, rb.vals)
-            }
-            return part
-        }
-        return assemble(parts, weigh: false)
-    }
-
-    /// Replaces one row's raw counts (from `termCounts`) by this vectorizer's weights, normalized, in place.
+    /// Replaces one row's raw counts (from `counts(_:)`) by this vectorizer's weights, normalized, in place.
     @inline(__always)
     public func weigh(columns: UnsafeBufferPointer<Int32>, values: UnsafeMutableBufferPointer<Float>) {
         weigh(columns, values)
     }
 
-    /// Adds each column's document frequency in `counts` (rows of `termCounts`) to `df` (`featureCount` long).
+    /// Adds each column's document frequency in `counts` (rows of `counts(_:)`) to `df` (`featureCount` long).
     public static func addDocumentFrequencies(of counts: CSRMatrix, to df: inout [UInt32]) {
         df.withUnsafeMutableBufferPointer { d in
             for c in counts.columnIndices { d[Int(c)] &+= 1 }

@@ -75,10 +75,10 @@ final class StreamingFitTests: XCTestCase {
     }
 
     func testPredictsWithTheFeaturesItTrainedOn() throws {
-        // termCounts + weigh (training) must equal transform (prediction) bit for bit.
+        // counts + row-wise weigh (training) must equal transform (prediction) bit for bit.
         let texts = englishCorpus.texts
         let v = Vectorizer(config: FeatureConfig(vocabulary: .hashing(buckets: 1 << 18)), featureNames: [], idf: [])
-        let counts = v.termCounts(texts)
+        let counts = v.counts(texts)
         var df = [UInt32](repeating: 0, count: v.featureCount)
         Vectorizer.addDocumentFrequencies(of: counts, to: &df)
         let fitted = v.withSmoothIDF(documentFrequencies: df, rows: texts.count)
