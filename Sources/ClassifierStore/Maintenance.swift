@@ -40,6 +40,7 @@ extension SentimentStore {
             } catch let e as DatabaseError {
                 problems.append("\(path): full-text index out of sync with predictions (\(e.message ?? "\(e.resultCode)"))")
             }
+            problems += try PredictionBlocks.problems(db).map { "\(path): \($0)" }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM model WHERE status <> 'deleted' ORDER BY name, version") {
                 let info = try Self.modelInfo(row)
                 do {

@@ -145,6 +145,10 @@ extension SentimentStore {
         guard !labels.isEmpty, Set(labels).count == labels.count, !labels.contains("") else {
             throw StoreError.invalidValue("model labels must be non-empty and unique: \(labels)")
         }
+        // Stored predictions keep their label as a 16-bit index (`PredictionBlocks`).
+        guard labels.count <= Int(UInt16.max) else {
+            throw StoreError.invalidValue("a model has at most \(UInt16.max) labels, got \(labels.count)")
+        }
         guard temperature.isFinite, temperature > 0 else {
             throw StoreError.invalidValue("temperature must be a positive number, got \(temperature)")
         }
@@ -312,6 +316,8 @@ extension SentimentStore {
             if deletePredictions {
                 try db.execute(sql: "DELETE FROM prediction WHERE modelId = ?", arguments: [info.id])
                 deleted = db.changesCount
+                // Blocks hold one model's rows each.
+                try db.execute(sql: "DELETE FROM prediction_block WHERE modelId = ?", arguments: [info.id])
             }
             for table in ["model_payload", "model_corpus", "training_run", "evaluation"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE modelId = ?", arguments: [info.id])

@@ -53,6 +53,8 @@ public struct PredictionInfo: Equatable, Sendable {
 public struct PredictionQuery: Sendable {
     public enum Order: String, Sendable, CaseIterable {
         case newest, oldest, confidenceDescending, confidenceAscending
+
+        var byConfidence: Bool { self == .confidenceDescending || self == .confidenceAscending }
     }
     public var modelName: String?
     /// Only with `modelName`.
@@ -73,6 +75,8 @@ public struct PredictionQuery: Sendable {
     public var order: Order
     public var limit: Int?
     public var offset: Int
+    /// false: answer from the prediction table even where `PredictionBlocks` could (tests compare the two).
+    var allowsBlocks = true
 
     public init(modelName: String? = nil, modelVersion: Int? = nil, label: String? = nil,
                 minConfidence: Double? = nil, maxConfidence: Double? = nil, createdFrom: Date? = nil,
@@ -114,6 +118,16 @@ public struct PredictionQuery: Sendable {
         }
         if let corrected { clauses.append(corrected ? "correctedLabel IS NOT NULL" : "correctedLabel IS NULL") }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), args)
+    }
+
+    /// Filters on what `PredictionBlocks` hold (model, label, confidence, correction status) and nothing else.
+    var filtersOnBlockColumns: Bool {
+        modelName != nil || label != nil || minConfidence != nil || maxConfidence != nil || corrected != nil
+    }
+
+    /// A full-text search and no other filter.
+    var isOnlySearch: Bool {
+        search != nil && !filtersOnBlockColumns && createdFrom == nil && createdBefore == nil
     }
 
     /// ORDER BY over columns of `table`. "Newest" is insertion order (ids grow with each insert).
@@ -178,6 +192,10 @@ extension SentimentStore {
         let (sql, arguments) = Self.selectSQL(query)
         return try searching(query) {
             try read { db in
+                if query.allowsBlocks, let limit = query.limit, query.filtersOnBlockColumns || query.order.byConfidence,
+                   let blocks = try BlockQuery(db, query) {
+                    return try Self.predictions(db, ids: try blocks.page(db, order: query.order, limit: limit, offset: query.offset))
+                }
                 var out: [PredictionInfo] = []
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() { out.append(try Self.predictionInfo(row)) }
@@ -195,6 +213,29 @@ extension SentimentStore {
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() { try body(try Self.predictionInfo(row)) }
             }
+        }
+    }
+
+    /// The given predictions, in the order of `ids`.
+    static func predictions(_ db: Database, ids: [Int64]) throws -> [PredictionInfo] {
+        var byId: [Int64: PredictionInfo] = [:]
+        var start = 0
+        while start < ids.count {
+            let chunk = ids[start..<min(ids.count, start + 500)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT prediction.*, model.name AS modelName, model.version AS modelVersion
+                FROM prediction JOIN model ON model.id = prediction.modelId WHERE prediction.id IN (\(marks))
+                """, arguments: StatementArguments(Array(chunk)))
+            while let row = try rows.next() {
+                let info = try predictionInfo(row)
+                byId[info.id] = info
+            }
+            start = chunk.endIndex
+        }
+        return try ids.map { id in
+            guard let info = byId[id] else { throw StoreError.invalidValue("prediction blocks name prediction \(id), which does not exist") }
+            return info
         }
     }
 
@@ -219,7 +260,15 @@ extension SentimentStore {
     public func countPredictions(_ query: PredictionQuery = PredictionQuery()) throws -> Int {
         let (whereSQL, args) = query.whereClause()
         return try searching(query) {
-            try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prediction \(whereSQL)", arguments: args) ?? 0 }
+            try read { db in
+                if query.allowsBlocks, let blocks = try BlockQuery(db, query) { return try blocks.count(db) }
+                if let search = query.search, query.isOnlySearch {
+                    // The full-text index alone: its entries are the predictions' rows.
+                    return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prediction_fts WHERE prediction_fts MATCH ?",
+                                            arguments: [search]) ?? 0
+                }
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prediction \(whereSQL)", arguments: args) ?? 0
+            }
         }
     }
 
@@ -228,6 +277,7 @@ extension SentimentStore {
         let (whereSQL, args) = query.whereClause()
         return try searching(query) {
             try read { db in
+                if query.allowsBlocks, let blocks = try BlockQuery(db, query) { return try blocks.summary(db) }
                 // One pass over the matching rows, counted here: a single table scan instead of one query per
                 // breakdown (the per-label GROUP BY scanned and sorted the whole table again).
                 struct Key: Hashable { var modelId: Int64; var label: String; var corrected: String? }
@@ -332,8 +382,9 @@ extension SentimentStore {
         let (whereSQL, args) = query.whereClause()
         return try searching(query) {
             try write { db in
-                try db.execute(sql: "DELETE FROM prediction \(whereSQL)", arguments: args)
-                return db.changesCount
+                let ids = try Int64.fetchAll(db, sql: "DELETE FROM prediction \(whereSQL) RETURNING id", arguments: args)
+                try PredictionBlocks.remove(db, ids: ids)
+                return ids.count
             }
         }
     }
@@ -467,13 +518,17 @@ struct PredictionInserter {
         let json = ByteScratch()
         var currentId: Int64? = nil
         var m = ModelEntry(name: "", version: 0, labels: [], keyPrefixes: [])
+        // Rows for `PredictionBlocks`, one block per run of one model.
+        var block = PredictionBlocks.Rows()
+        var blockModel: Int64? = nil
+        var blockLabels: [String] = []
         defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         for p in predictions {
             if p.modelId != currentId {
                 m = try entry(p.modelId)
                 currentId = p.modelId
             }
-            guard m.labels.contains(p.label) else {
+            guard m.labels.contains(where: { $0.utf8.elementsEqual(p.label.utf8) }) else {
                 throw StoreError.invalidValue("label \"\(p.label)\" is not one of \(m.name)@\(m.version)'s labels")
             }
             guard p.probabilities.count == m.labels.count else {
@@ -493,8 +548,18 @@ struct PredictionInserter {
             SQLiteBinding.text(stmt, 5, json.buffer)
             sqlite3_bind_double(stmt, 7, p.createdAt.map(Clock.seconds) ?? now)
             try Self.bindText(stmt, p.text, p.label, p.source) { try SQLiteBinding.step(stmt, db) }
-            ids.append(sqlite3_last_insert_rowid(db.sqliteConnection))
+            let id = sqlite3_last_insert_rowid(db.sqliteConnection)
+            ids.append(id)
+            if blockModel != p.modelId {
+                if let b = blockModel { try PredictionBlocks.append(db, modelId: b, labels: blockLabels, rows: block) }
+                block = PredictionBlocks.Rows()
+                blockModel = p.modelId
+                blockLabels = m.labels
+            }
+            block.append(id: id, confidence: p.confidence,
+                         code: UInt16(m.labels.firstIndex { $0.utf8.elementsEqual(p.label.utf8) }!))
         }
+        if let b = blockModel { try PredictionBlocks.append(db, modelId: b, labels: blockLabels, rows: block) }
         try index(ids)
         return ids
     }
@@ -544,6 +609,10 @@ struct PredictionInserter {
         case .each: break
         }
         var labels = m.labels
+        var block = PredictionBlocks.Rows()
+        block.ids.reserveCapacity(n)
+        block.confidences.reserveCapacity(n)
+        block.codes.reserveCapacity(n)
         var ids: [Int64] = []
         ids.reserveCapacity(n)
         try constant.withUTF8 { constantSource in
@@ -584,10 +653,13 @@ struct PredictionInserter {
                             }
                         }
                     }
-                    ids.append(sqlite3_last_insert_rowid(db.sqliteConnection))
+                    let id = sqlite3_last_insert_rowid(db.sqliteConnection)
+                    ids.append(id)
+                    block.append(id: id, confidence: Double(probabilities[row + label]), code: UInt16(label))
                 }
             }
         }
+        try PredictionBlocks.append(db, modelId: columns.modelId, labels: m.labels, rows: block)
         try index(ids)
         return ids
     }

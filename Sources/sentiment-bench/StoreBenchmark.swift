@@ -40,17 +40,28 @@ func storeInsertBenchmark(_ args: [String]) -> Int32 {
             }
             try writer.flush()
         } else {
+            // Probabilities as a model gives them: a softmax of seeded random logits (confidences spread over
+            // [1/3, 1), as indexes on confidence see them in real use), the label being the most probable.
+            var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+            func uniform() -> Float {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                return Float(seed >> 40) / Float(1 << 24)
+            }
             var start = 0
             while start < n {
                 let rows = start..<min(n, start + batch)
                 var probabilities: [Float] = []
+                var labelIndices: [Int] = []
                 probabilities.reserveCapacity(rows.count * 3)
-                for i in rows {
-                    let p = Float(i % 100) / 100
-                    probabilities += [p / 2, p / 2, 1 - p]
+                labelIndices.reserveCapacity(rows.count)
+                for _ in rows {
+                    let e = (0..<3).map { _ in exp(4 * uniform()) }
+                    let sum = e.reduce(0, +)
+                    probabilities += e.map { $0 / sum }
+                    labelIndices.append(e.indices.max { e[$0] < e[$1] }!)
                 }
                 try store.insertPredictions(PredictionColumns(
-                    modelId: model.id, texts: rows.map { texts[$0 % texts.count] }, labelIndices: rows.map { $0 % 3 },
+                    modelId: model.id, texts: rows.map { texts[$0 % texts.count] }, labelIndices: labelIndices,
                     probabilities: probabilities, sources: .numbered(prefix: "bench:", numbers: Array(rows))))
                 start = rows.upperBound
             }

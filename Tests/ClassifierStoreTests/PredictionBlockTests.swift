@@ -1,0 +1,188 @@
+@testable import ClassifierStore
+import Foundation
+import GRDB
+import XCTest
+
+/// `PredictionBlocks` answer label/confidence/model/correction queries, counts and summaries: they must give exactly
+/// what the SQL over the prediction table gives, through inserts of every kind, corrections and deletes.
+final class PredictionBlockTests: XCTestCase {
+    private struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 11
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        mutating func unit() -> Double { Double(next() % 1_000_000) / 1_000_000 }
+    }
+
+    /// Two models (one with different labels), rows inserted as columns, as values, one at a time, in a batch
+    /// that mixes models, with repeated confidences (ties) and some corrections.
+    private func populatedStore(_ path: String? = nil) throws -> (SentimentStore, ModelInfo, ModelInfo) {
+        let store = try path.map { try SentimentStore(path: $0) } ?? SentimentStore.inMemory()
+        let a = try store.saveModel(sampleModel(name: "a"))
+        var bModel = sampleModel(name: "b", activate: false)
+        bModel.labels = ["bad", "good"]
+        bModel.tensors["weights"] = Tensor(shape: [5, 2], values: (0..<10).map { Float($0) })
+        bModel.tensors["bias"] = Tensor(shape: [2], values: [0, 0])
+        let b = try store.saveModel(bModel)
+        var g = Generator(state: 7)
+        // Columns: 3 batches of 700 rows of model a; confidences on a 1/64 grid, so ties are common.
+        for batch in 0..<3 {
+            var probabilities: [Float] = [], labels: [Int] = [], texts: [String] = []
+            for i in 0..<700 {
+                let label = g.below(3)
+                let top = Float(22 + g.below(43)) / 64
+                var p = [Float](repeating: (1 - top) / 2, count: 3)
+                p[label] = top
+                probabilities += p
+                labels.append(label)
+                texts.append("columns \(batch) \(i)")
+            }
+            try store.insertPredictions(PredictionColumns(modelId: a.id, texts: texts, labelIndices: labels,
+                                                          probabilities: probabilities, sources: .constant("t")))
+        }
+        // Values mixing both models in one batch.
+        var mixed: [NewPrediction] = []
+        for i in 0..<400 {
+            if g.below(2) == 0 {
+                mixed.append(prediction(a, "mixed \(i)", testLabels[g.below(3)], 0.34 + 0.66 * g.unit()))
+            } else {
+                mixed.append(prediction(b, "mixed \(i)", ["bad", "good"][g.below(2)], 0.5 + 0.5 * g.unit()))
+            }
+        }
+        try store.insertPredictions(mixed)
+        // One at a time (appended to the newest block).
+        for i in 0..<30 {
+            try store.insertPredictions([prediction(b, "single \(i)", i % 3 == 0 ? "bad" : "good", Double(i % 5) / 10 + 0.5)])
+        }
+        for id in stride(from: Int64(5), to: 2530, by: 37) {
+            let info = try store.prediction(id: id)
+            try store.correct(predictionId: id, label: info.modelName == "a" ? testLabels[Int(id) % 3] : "good")
+        }
+        return (store, a, b)
+    }
+
+    private func queries() -> [PredictionQuery] {
+        var g = Generator(state: 11)
+        var out: [PredictionQuery] = []
+        let labels: [String?] = [nil, "negative", "neutral", "positive", "bad", "good", "none", "NEGATIVE"]
+        let bounds: [Double?] = [nil, 0.34375, 0.5, 0.6, 0.75, 0.9, 1.0]
+        for _ in 0..<300 {
+            var q = PredictionQuery()
+            switch g.below(4) {
+            case 0: q.modelName = "a"
+            case 1: q.modelName = "b"; if g.below(2) == 0 { q.modelVersion = 1 }
+            case 2: q.modelName = "missing"
+            default: break
+            }
+            q.label = labels[g.below(labels.count)]
+            q.minConfidence = bounds[g.below(bounds.count)]
+            q.maxConfidence = bounds[g.below(bounds.count)]
+            q.corrected = [nil, true, false][g.below(3)]
+            q.order = PredictionQuery.Order.allCases[g.below(4)]
+            q.limit = [1, 7, 50, 500][g.below(4)]
+            q.offset = [0, 0, 3, 60][g.below(4)]
+            out.append(q)
+        }
+        return out
+    }
+
+    private func assertSameAnswers(_ store: SentimentStore, file: StaticString = #filePath, line: UInt = #line) throws {
+        var compared = 0
+        for var q in queries() {
+            let blocks = try store.predictions(q), counted = try store.countPredictions(q), summary = try store.summary(q)
+            q.allowsBlocks = false
+            XCTAssertEqual(blocks, try store.predictions(q), "\(q)", file: file, line: line)
+            XCTAssertEqual(counted, try store.countPredictions(q), "\(q)", file: file, line: line)
+            XCTAssertEqual(summary, try store.summary(q), "\(q)", file: file, line: line)
+            compared += blocks.count
+        }
+        XCTAssertGreaterThan(compared, 1_000, "the queries should return rows", file: file, line: line)
+    }
+
+    func testBlocksAnswerExactlyLikeTheTable() throws {
+        let (store, _, _) = try populatedStore()
+        XCTAssertEqual(try store.verify(), [])
+        try assertSameAnswers(store)
+        // Unfiltered summary and count.
+        var all = PredictionQuery()
+        let total = try store.countPredictions(all)
+        XCTAssertEqual(total, 2_100 + 400 + 30)
+        all.allowsBlocks = false
+        XCTAssertEqual(try store.countPredictions(all), total)
+        XCTAssertEqual(try store.summary(), try store.summary(all))
+    }
+
+    func testBlocksFollowDeletes() throws {
+        let (store, _, _) = try populatedStore()
+        // Delete by a filter spanning blocks of both models, then one model with its predictions.
+        XCTAssertGreaterThan(try store.deletePredictions(PredictionQuery(label: "neutral", maxConfidence: 0.6)), 50)
+        XCTAssertEqual(try store.verify(), [])
+        try assertSameAnswers(store)
+        XCTAssertGreaterThan(try store.delete(name: "b", version: 1, deletePredictions: true), 200)
+        XCTAssertEqual(try store.verify(), [])
+        try assertSameAnswers(store)
+        XCTAssertEqual(try store.countPredictions(PredictionQuery(modelName: "b")), 0)
+    }
+
+    func testSmallInsertsShareBlocks() throws {
+        let (store, _, _) = try populatedStore()
+        let blocks = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prediction_block") ?? 0 }
+        // 3 column batches merge into one block; the mixed batch makes one per run of a model; the 30 single rows
+        // join the newest block of their model instead of making 30.
+        XCTAssertLessThan(blocks, 400)
+        let last = try store.read { db in
+            try Int.fetchOne(db, sql: "SELECT length(data) / 18 FROM prediction_block ORDER BY id DESC LIMIT 1") ?? 0
+        }
+        XCTAssertGreaterThanOrEqual(last, 30)
+    }
+
+    func testVerifyReportsBlocksOutOfStep() throws {
+        let dir = try TempDir()
+        let path = dir.path("s.sqlite")
+        let (store, _, _) = try populatedStore(path)
+        XCTAssertEqual(try store.verify(), [])
+        // A writer that bypasses the store: a row deleted behind the blocks' back.
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "DELETE FROM prediction WHERE id = 3") }
+        let problems = try store.verify()
+        XCTAssertEqual(problems.count, 1, "\(problems)")
+        XCTAssertTrue(problems[0].contains("prediction blocks") && problems[0].contains("3"), "\(problems)")
+    }
+
+    /// A store written before v3 gets its blocks built when opened.
+    func testMigrationBuildsBlocksForStoredPredictions() throws {
+        let dir = try TempDir()
+        let path = dir.path("old.sqlite")
+        let (source, _, _) = try populatedStore()
+        let rows = try source.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, modelId, text, label, confidence, probabilities, source, createdAt, correctedLabel, correctedAt
+                FROM prediction ORDER BY id
+                """)
+        }
+        let models = try source.read { db in try Row.fetchAll(db, sql: "SELECT * FROM model ORDER BY id") }
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "v2")
+        try queue.write { db in
+            for m in models {
+                try db.execute(sql: """
+                    INSERT INTO model (id, name, version, createdAt, labels, featureConfig, hyperparameters, temperature,
+                                       status, checksum) VALUES (?, ?, ?, ?, ?, '', '', 1, 'deleted', '')
+                    """, arguments: [m["id"], m["name"], m["version"], m["createdAt"], m["labels"]])
+            }
+            for r in rows {
+                try db.execute(sql: """
+                    INSERT INTO prediction (id, modelId, text, label, confidence, probabilities, source, createdAt,
+                                            correctedLabel, correctedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: StatementArguments(Array(r.databaseValues)))
+            }
+            try db.execute(sql: "INSERT INTO prediction_fts(prediction_fts) VALUES ('rebuild')")
+        }
+        try queue.close()
+        let store = try SentimentStore(path: path)
+        XCTAssertEqual(try store.verify(), [])
+        XCTAssertEqual(try store.summary(), try source.summary())
+        try assertSameAnswers(store)
+    }
+}
