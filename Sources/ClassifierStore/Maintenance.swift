@@ -53,10 +53,13 @@ extension SentimentStore {
         }
     }
 
-    /// Merges the full-text index into one segment and refreshes SQLite's statistics (after large imports).
+    /// Merges the full-text index into one segment, rewrites the prediction blocks from the predictions (which also
+    /// repairs them after rows were written around the store, as `verify()` reports) and refreshes SQLite's
+    /// statistics (after large imports).
     public func optimize() throws {
         try write { db in
             try db.execute(sql: "INSERT INTO prediction_fts(prediction_fts) VALUES ('optimize')")
+            try PredictionBlocks.rebuild(db)
         }
         do {
             try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA optimize") }

@@ -148,6 +148,9 @@ final class PredictionBlockTests: XCTestCase {
         let problems = try store.verify()
         XCTAssertEqual(problems.count, 1, "\(problems)")
         XCTAssertTrue(problems[0].contains("prediction blocks") && problems[0].contains("3"), "\(problems)")
+        try store.optimize()
+        XCTAssertEqual(try store.verify(), [])
+        try assertSameAnswers(store)
     }
 
     /// A store written before v3 gets its blocks built when opened.
