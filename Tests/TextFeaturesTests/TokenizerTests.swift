@@ -95,6 +95,43 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(tok.tokens("الأرباح ارتفعت"), ["الأرباح", "ارتفعت"])
     }
 
+    /// The loader skips Foundation's normalization for texts whose non-ASCII scalars all pass
+    /// `isStableScalar`: for every such scalar, alone and between ASCII letters, Foundation's NFKC + folding must
+    /// leave it unchanged.
+    func testScalarsSkippingNormalizationAreLeftAloneByFoundation() {
+        // The mixed configurations (only one of NFKC and folding) always take Foundation's path.
+        let scanners = [TokenScanner(.default)]
+        var stable = 0, unstable = 0, failures: [String] = []
+        for v in UInt32(0x80)...0x10FFFF {
+            guard let u = Unicode.Scalar(v), u.properties.generalCategory != .unassigned || v >= 0xE000 && v <= 0xF8FF else { continue }
+            guard TokenScanner.isStableScalar(u) else { unstable += 1; continue }
+            stable += 1
+            let alone = String(Character(u))
+            for sc in scanners {
+                let context = "A" + alone + "b"
+                let expected = (sc.config.caseFold ? "a" : "A") + alone + "b"
+                if sc.normalized(alone).unicodeScalars.elementsEqual(alone.unicodeScalars) == false
+                    || sc.normalized(context).unicodeScalars.elementsEqual(expected.unicodeScalars) == false {
+                    if failures.count < 40 {
+                        failures.append(String(v, radix: 16) + "/" + (sc.config.normalizeUnicode ? "n" : "") + (sc.config.caseFold ? "f" : ""))
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(failures, [], "scalars Foundation changes although isStableScalar lets them skip it")
+        XCTAssertGreaterThan(stable, 100_000)   // CJK, kana, Cyrillic and Greek lowercase, symbols…
+        XCTAssertGreaterThan(unstable, 5_000)   // capitals, compatibility forms, marks, jamo
+        // Texts: the fast path and Foundation's give the same tokens.
+        for text in ["Nokia’s €1.2bn deal – “a win”", "株価が急落、業績予想を下方修正", "Ｎｏｋｉａ ＬＴＤ", "Société Générale",
+                     "ÅSA résultat: +5 %", "e\u{301}tude", "한국 주식 급등", "Ελλάδα ΚΕΡΔΗ"] {
+            var sc = TokenScanner(.default)
+            sc.scan(text)
+            let fast = sc.tokenStrings().map(\.token)
+            let slow = Tokenizer(.default).tokens(TokenScanner(.default).normalized(text))
+            XCTAssertEqual(fast, slow, text)
+        }
+    }
+
     func testConfigIsCodable() throws {
         var config = TokenizerConfig.default
         config.negationCues = ["not"]
