@@ -20,7 +20,8 @@ extension SentimentStore {
                 corpora: try count("SELECT COUNT(*) FROM corpus"),
                 documents: try count("SELECT COUNT(*) FROM document"),
                 models: try count("SELECT COUNT(*) FROM model WHERE status <> 'deleted'"),
-                predictions: try count("SELECT COUNT(*) FROM prediction"),
+                // The blocks hold one entry per prediction (COUNT(*) would read the whole table: it has no index).
+                predictions: try count("SELECT COALESCE(SUM(length(data) / \(PredictionBlocks.bytesPerRow)), 0) FROM prediction_block"),
                 correctedPredictions: try count("SELECT COUNT(*) FROM prediction WHERE correctedLabel IS NOT NULL"),
                 schemaVersion: try count("PRAGMA user_version"))
         }

@@ -170,8 +170,12 @@ enum Schema {
             // prediction table (100–335 ms at 1M predictions), and an index on (label, confidence) halved bulk-insert
             // speed. v3 keeps a columnar copy of id, confidence and label in blocks (see `PredictionBlocks`), written by
             // the store with every insert and delete, built here for the predictions already stored.
+            // The blocks also answer every query by model (pages, counts, summaries), so the index on modelId goes:
+            // bulk inserts without it are ~20% faster (measured: 239–255k → 287–311k rows/s). What still filters by
+            // model in SQL (streaming exports, deleting a model's predictions) reads the whole table anyway.
             try db.execute(sql: """
                 PRAGMA user_version = 3;
+                DROP INDEX prediction_model;
 
                 CREATE TABLE prediction_block (
                     id INTEGER PRIMARY KEY,
