@@ -6,6 +6,8 @@ public enum CorpusFile {
     /// CSV/TSV: the header and the text and label fields are checked for valid UTF-8; columns that are not
     /// used are only split (and checked for NUL bytes), never decoded, so they cost no allocation.
     public static func readAll(path: String, options: CorpusOptions = CorpusOptions()) throws -> Corpus {
+        // Big CSV/TSV files: both halves at once (same records, lines and errors; see ParallelRead.swift).
+        if let corpus = try readAllInTwoHalves(path: path, options: options) { return corpus }
         // Parsing 4 MiB chunks in one reused buffer is faster than loading the whole file: no page faults for a
         // file-sized buffer, and the bytes stay in cache between reading and parsing.
         let reader = try CorpusReader(path: path, options: options, chunkSize: 1 << 22)
