@@ -86,25 +86,33 @@ struct Predict: ParsableCommand {
                 if let error = failure.current { throw error }
             }
             if let reader {
-                let name = reader.path == "-" ? "stdin" : reader.path
-                // Progress by bytes (approximate: the record's text and label plus separators).
-                let size = reader.path == "-" ? 0
-                    : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)??.intValue ?? 0)
-                let bar = size > 0 ? ProgressBar("predicting", total: size) : nil
-                let batches = BatchReader(reader, sourcePrefix: name + ":", batchSize: 10_000)
-                defer { batches.cancel() }
-                do {
-                    while let batch = try batches.next() {
-                        try process(batch)
-                        bar?.update(batch.bytesRead)
-                    }
-                } catch {
-                    // Batches before a bad record are stored and written, as when they were read in line.
-                    try? finish()
-                    writer.finish(complete: false)
-                    throw error
+                // Storing a file's predictions is many transactions in a row: the WAL is checkpointed on a thread
+                // of its own meanwhile, not inside the store thread's commits.
+                func checkpointing(_ body: () throws -> Void) throws {
+                    if storing == nil { try body() } else { try db.withBackgroundCheckpoints(body) }
                 }
-                bar?.finish()
+                try checkpointing {
+                    let name = reader.path == "-" ? "stdin" : reader.path
+                    // Progress by bytes (approximate: the record's text and label plus separators).
+                    let size = reader.path == "-" ? 0
+                        : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)??.intValue ?? 0)
+                    let bar = size > 0 ? ProgressBar("predicting", total: size) : nil
+                    let batches = BatchReader(reader, sourcePrefix: name + ":", batchSize: 10_000)
+                    defer { batches.cancel() }
+                    do {
+                        while let batch = try batches.next() {
+                            try process(batch)
+                            bar?.update(batch.bytesRead)
+                        }
+                    } catch {
+                        // Batches before a bad record are stored and written, as when they were read in line.
+                        try? finish()
+                        writer.finish(complete: false)
+                        throw error
+                    }
+                    bar?.finish()
+                    try finish()
+                }
             } else {
                 for (i, t) in texts.enumerated() {
                     guard !t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
