@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "SoftmaxRegression", dependencies: ["Sparse"], swiftSettings: optimize),
         // SHA-256 compression in C: x86 SHA extensions when the CPU has them, portable C otherwise.
         .target(name: "CSHA256"),
+        // glibc's malloc.h (mallopt) for the executable; headers only.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // SQLite store (GRDB): knows nothing about training; stores and loads values.
         .target(name: "ClassifierStore", dependencies: ["CSHA256", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: optimize),
@@ -43,7 +45,7 @@ let package = Package(
         .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh"],
                 resources: [.embedInCode("default.sentiment-model")]),
         .executableTarget(name: "sentiment",
-                          dependencies: ["SentimentClassifier", "DefaultModel", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
+                          dependencies: ["SentimentClassifier", "DefaultModel", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
         .executableTarget(name: "sentiment-bench",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 
 @main
 struct Sentiment: ParsableCommand {
@@ -16,4 +17,14 @@ struct Sentiment: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Train.self, Evaluate.self, Predict.self, Predictions.self, Correct.self, Models.self, Corpora.self])
+
+    static func main() {
+        #if canImport(Glibc)
+        // glibc gives every thread that allocates its own heap arena (up to 8 per core), each keeping freed memory:
+        // with the reader, featurizer, trainer and store threads of `train` at 1M rows that was ~25 MB of peak
+        // RSS (123 → 101 MB with two arenas, measured; speed the same within noise).
+        _ = mallopt(M_ARENA_MAX, 2)
+        #endif
+        main(nil)
+    }
 }

@@ -140,14 +140,25 @@ final class CorpusImportThread: @unchecked Sendable {
         }
     }
 
-    func send(_ m: Message) { queue.push(m) }
+    /// Whether `.commit` or `.abort` was sent (by the one thread that sends).
+    private var ended = false
 
-    /// Commits (or with `abort`, rolls back) and waits; the imported corpora, in order.
+    func send(_ m: Message) {
+        switch m {
+        case .commit, .abort: ended = true
+        default: break
+        }
+        queue.push(m)
+    }
+
+    /// Commits (or with `abort`, rolls back) unless `commit` or `abort` was sent already, and waits; the imported
+    /// corpora, in order.
     func finish(abort: Bool = false) throws -> [CorpusInfo] {
-        queue.push(abort ? .abort : .commit)
+        let aborted = abort && !ended
+        if !ended { send(abort ? .abort : .commit) }
         group.wait()
         if let failure, !(failure is Aborted) { throw failure }
-        return abort ? [] : imported
+        return aborted ? [] : imported
     }
 }
 
@@ -167,6 +178,9 @@ extension Train {
             let importer = CorpusImportThread(db)
             do {
                 let (parent, fit, corrections) = try streamPass(db, importer)
+                // The corpora are read whole and good: their import commits (and SQLite copies its WAL into the
+                // database) on the import thread while the model trains.
+                importer.send(.commit)
                 clock.mark("read")
                 let progress = Phase("training on \(fit.rows) texts, out of core")
                 let result = Result { try fit.finish() }
