@@ -76,6 +76,27 @@ public enum StableHash {
         Int(truncatingIfNeeded: mix64(key).multipliedFullWidth(by: UInt64(buckets)).high)
     }
 
+    /// Key of a feature from its name, as a fitted vectorizer names it: a name starting with `c:` (a character
+    /// n-gram) is FNV-1a over all its bytes; any other name is a word n-gram whose tokens are separated by single
+    /// spaces (`ngramKey` of `name.split(separator: " ", omittingEmptySubsequences: false)`), read byte by byte.
+    public static func featureKey(name: String) -> UInt64 {
+        var name = name
+        return name.withUTF8 { b -> UInt64 in
+            if b.count >= 2 && b[0] == 0x63 && b[1] == 0x3A { return fnv1a(bytes: b) }
+            var key: UInt64? = nil
+            var h = fnvOffset
+            for byte in b {
+                if byte == 0x20 {
+                    key = key.map { combine($0, h) } ?? h
+                    h = fnvOffset
+                } else {
+                    h = (h ^ UInt64(byte)) &* fnvPrime
+                }
+            }
+            return key.map { combine($0, h) } ?? h
+        }
+    }
+
     /// Key of a word n-gram given its tokens (the readable path; the fast path folds the same way).
     public static func ngramKey<C: Collection>(_ tokens: C) -> UInt64 where C.Element == String {
         var it = tokens.makeIterator()

@@ -35,13 +35,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     /// then `c:` character n-grams); in hashing mode pass no names. Missing idf values count as 1.
     public init(config: FeatureConfig, featureNames: [String], idf: [Float]) {
         var keys: [UInt64] = []
-        if case .vocabulary = config.vocabulary {
-            keys = featureNames.map { name in
-                name.hasPrefix(FeatureExtractor.charPrefix)
-                    ? StableHash.fnv1a(name)
-                    : StableHash.ngramKey(name.split(separator: " ", omittingEmptySubsequences: false).map(String.init))
-            }
-        }
+        if case .vocabulary = config.vocabulary { keys = featureNames.map(StableHash.featureKey(name:)) }
         self.init(config: config, featureNames: featureNames, keys: keys, idf: idf)
     }
 

@@ -32,6 +32,18 @@ final class HashingTests: XCTestCase {
         XCTAssertEqual(row.values, [1])
     }
 
+    /// `featureKey(name:)` reads names byte by byte; it must equal the definition by `split`, also for names no
+    /// tokenizer makes (empty, spaces at the ends or doubled, a lone `c`, `c:` alone, non-ASCII).
+    func testFeatureKeyOfNamesEqualsSplitDefinition() {
+        let names = ["", " ", "  ", "a", "a b", "a  b", " a", "a ", "c", "c:", "c:<go", "c: x", "cx:y", "株価 急落",
+                     "not_good movie", "über café", "5% rose", "a b c d e f", "\u{1F600} \u{1F600}"]
+        for name in names {
+            let expected = name.hasPrefix("c:") ? StableHash.fnv1a(name)
+                : StableHash.ngramKey(name.split(separator: " ", omittingEmptySubsequences: false).map(String.init))
+            XCTAssertEqual(StableHash.featureKey(name: name), expected, name)
+        }
+    }
+
     func testFastKeysEqualReadableKeys() {
         var config = FeatureConfig.default
         config.wordNgrams = 3
@@ -48,6 +60,7 @@ final class HashingTests: XCTestCase {
                                        : StableHash.ngramKey(f.name.split(separator: " ").map(String.init))
                 XCTAssertEqual(key, f.key, f.name)
             }
+            for f in slow { XCTAssertEqual(StableHash.featureKey(name: f.name), f.key, f.name) }
             let toks = Tokenizer(config.tokenizer).tokens(text)
             XCTAssertEqual(slow.filter { $0.group == 0 && !$0.name.contains(" ") }.map { $0.name }, toks, text)
         }
