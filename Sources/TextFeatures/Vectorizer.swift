@@ -202,23 +202,40 @@ public struct Vectorizer: Codable, Equatable, Sendable {
         }
         cand.sort { $0.group != $1.group ? $0.group < $1.group : ($0.df != $1.df ? $0.df > $1.df : $0.key < $1.key) }
 
-        // Names: one String per kept feature, taken from the first text that has it.
-        var ids = KeyTable(minimumCapacity: cand.count)
-        for (id, c) in cand.enumerated() { ids.insert(c.key, Int32(id)) }
-        let rows = Array(Set(cand.map { $0.row })).sorted()
-        let found = Parallel.map(Parallel.blocks(rows.count, maxBlocks: Parallel.cores * 2, minimumRows: 64)) { r -> [(Int32, String)] in
-            var ex = FeatureExtractor(config)
-            var out: [(Int32, String)] = []
-            for ri in r {
-                let row = rows[ri]
-                for f in ex.names(of: texts[Int(row)], where: { key, _ in
-                    let id = ids.find(key)
-                    return id >= 0 && cand[Int(id)].row == row
-                }) {
-                    out.append((ids.find(f.key), f.name))
+        // Names: one String per kept feature, taken from the first text that has it. The features are grouped by
+        // that row (a counting sort), so each such text is tokenized once and its few wanted keys are looked for
+        // in a short list of its own, not in a table of every kept feature (a cache miss per feature of the text).
+        let rowCount = texts.count
+        var start = [Int](repeating: 0, count: rowCount + 1)
+        for c in cand { start[Int(c.row) + 1] += 1 }
+        for r in 0..<rowCount { start[r + 1] += start[r] }
+        var wantedIds = [Int32](repeating: 0, count: cand.count)
+        var wantedKeys = [UInt64](repeating: 0, count: cand.count)
+        do {
+            var next = start
+            for (id, c) in cand.enumerated() {
+                let at = next[Int(c.row)]
+                next[Int(c.row)] = at + 1
+                wantedIds[at] = Int32(id)
+                wantedKeys[at] = c.key
+            }
+        }
+        let rows = (0..<rowCount).filter { start[$0 + 1] > start[$0] }
+        let found = wantedKeys.withUnsafeBufferPointer { keys in
+            wantedIds.withUnsafeBufferPointer { ids in
+                Parallel.map(Parallel.blocks(rows.count, maxBlocks: Parallel.cores * 2, minimumRows: 64)) { r -> [(Int32, String)] in
+                    var ex = FeatureExtractor(config)
+                    var out: [(Int32, String)] = []
+                    for ri in r {
+                        let row = rows[ri]
+                        let wanted = UnsafeBufferPointer(rebasing: keys[start[row]..<start[row + 1]])
+                        for f in ex.names(of: texts[row], where: { key, _ in wanted.contains(key) }) {
+                            out.append((ids[start[row] + wanted.firstIndex(of: f.key)!], f.name))
+                        }
+                    }
+                    return out
                 }
             }
-            return out
         }
         var names = [String?](repeating: nil, count: cand.count)
         for list in found { for (id, name) in list where names[Int(id)] == nil { names[Int(id)] = name } }
