@@ -507,6 +507,15 @@ struct PredictionInserter {
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """
 
+    /// Rows per statement of the bulk path: one statement run inserts this many rows (parameters `7r+1…7r+7` are
+    /// row `r`'s, in `insertSQL`'s order), saving SQLite's per-statement work (cursor opening, program start).
+    static let rowsPerStatement = 16
+    static let multiInsertSQL = """
+        INSERT INTO prediction (modelId, text, label, confidence, probabilities, source, createdAt) VALUES
+        """ + (0..<rowsPerStatement).map { r in
+            "(" + (1...7).map { "?\(7 * r + $0)" }.joined(separator: ", ") + ")"
+        }.joined(separator: ", ")
+
     /// Inserts the rows with the cached statement, binding through the C API (no per-row boxing or copies),
     /// then indexes the batch's texts for full-text search in one statement.
     mutating func insert(_ predictions: [NewPrediction]) throws -> [Int64] {
@@ -591,72 +600,91 @@ struct PredictionInserter {
         for v in columns.probabilities where !v.isFinite {
             throw StoreError.invalidValue("probability is not a finite number")
         }
-        let statement = try db.cachedStatement(sql: Self.insertSQL)
-        let stmt = statement.sqliteStatement
-        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
-        // Bindings survive sqlite3_reset: the columns that are the same for every row are bound once.
-        sqlite3_bind_int64(stmt, 1, columns.modelId)
-        sqlite3_bind_double(stmt, 7, Clock.seconds(columns.createdAt ?? Date()))
-        let json = ByteScratch()
-        let source = ByteScratch()
-        var prefixLength = 0
-        var constant = ""
-        switch columns.sources {
-        case .constant(let s): constant = s
-        case .numbered(let prefix, _):
-            source.append(Array(prefix.utf8))
-            prefixLength = source.count
-        case .each: break
+        let single = try db.cachedStatement(sql: Self.insertSQL).sqliteStatement
+        let multi = try db.cachedStatement(sql: Self.multiInsertSQL).sqliteStatement
+        let perStatement = Self.rowsPerStatement
+        defer {
+            for stmt in [single, multi] { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         }
-        var labels = m.labels
+        // Bindings survive sqlite3_reset: the columns that are the same for every row are bound once.
+        let createdAt = Clock.seconds(columns.createdAt ?? Date())
+        for (stmt, rows) in [(single, 1), (multi, perStatement)] {
+            for r in 0..<rows {
+                let p = Int32(7 * r)
+                sqlite3_bind_int64(stmt, p + 1, columns.modelId)
+                sqlite3_bind_double(stmt, p + 7, createdAt)
+            }
+        }
+        // One statement's rows: text, label, probabilities JSON and source bytes, laid out in `bytes` before any
+        // is bound (the buffer may move while it grows), bound without copying.
+        let bytes = ByteScratch(capacity: 4096 * perStatement)
+        var spans: [(text: Range<Int>, label: Range<Int>, json: Range<Int>, source: Range<Int>)] = []
+        spans.reserveCapacity(perStatement)
+        let labelBytes = m.labels.map { Array($0.utf8) }
         var block = PredictionBlocks.Rows()
         block.ids.reserveCapacity(n)
         block.confidences.reserveCapacity(n)
         block.codes.reserveCapacity(n)
         var ids: [Int64] = []
         ids.reserveCapacity(n)
-        try constant.withUTF8 { constantSource in
-            if case .constant = columns.sources { SQLiteBinding.text(stmt, 6, constantSource) }
-            try columns.probabilities.withUnsafeBufferPointer { probabilities in
-                for i in 0..<n {
-                    let label = columns.labelIndices[i]
-                    let row = i * k
-                    json.count = 0
-                    for c in 0..<k {
-                        json.append(m.keyPrefixes[c])
-                        json.append(probabilities[row + c])
-                    }
-                    json.append(UInt8(ascii: "}"))
-                    sqlite3_bind_double(stmt, 4, Double(probabilities[row + label]))
-                    SQLiteBinding.text(stmt, 5, json.buffer)
-                    switch columns.sources {
-                    case .constant: break
-                    case .numbered(_, let numbers):
-                        source.count = prefixLength
-                        source.append(decimal: numbers[i])
-                        SQLiteBinding.text(stmt, 6, source.buffer)
-                    case .each: break
-                    }
+        try columns.probabilities.withUnsafeBufferPointer { probabilities in
+            var start = 0
+            while start < n {
+                let count = n - start >= perStatement ? perStatement : 1
+                let stmt = count == 1 ? single : multi
+                bytes.count = 0
+                spans.removeAll(keepingCapacity: true)
+                for i in start..<(start + count) {
                     var text = columns.texts[i]
-                    try text.withUTF8 { t in
-                        SQLiteBinding.text(stmt, 2, t)
-                        try labels[label].withUTF8 { l in
-                            SQLiteBinding.text(stmt, 3, l)
-                            if case .each(let sources) = columns.sources {
-                                var s = sources[i]
-                                try s.withUTF8 { s in
-                                    SQLiteBinding.text(stmt, 6, s)
-                                    try SQLiteBinding.step(stmt, db)
-                                }
-                            } else {
-                                try SQLiteBinding.step(stmt, db)
-                            }
-                        }
+                    let t0 = bytes.count
+                    text.withUTF8 { bytes.append($0) }
+                    let l0 = bytes.count
+                    bytes.append(labelBytes[columns.labelIndices[i]])
+                    let j0 = bytes.count
+                    let row = i * k
+                    for c in 0..<k {
+                        bytes.append(m.keyPrefixes[c])
+                        bytes.append(probabilities[row + c])
                     }
-                    let id = sqlite3_last_insert_rowid(db.sqliteConnection)
-                    ids.append(id)
-                    block.append(id: id, confidence: Double(probabilities[row + label]), code: UInt16(label))
+                    bytes.append(UInt8(ascii: "}"))
+                    let s0 = bytes.count
+                    switch columns.sources {
+                    case .constant(let value):
+                        var value = value
+                        value.withUTF8 { bytes.append($0) }
+                    case .numbered(let prefix, let numbers):
+                        var prefix = prefix
+                        prefix.withUTF8 { bytes.append($0) }
+                        bytes.append(decimal: numbers[i])
+                    case .each(let sources):
+                        var value = sources[i]
+                        value.withUTF8 { bytes.append($0) }
+                    }
+                    spans.append((t0..<l0, l0..<j0, j0..<s0, s0..<bytes.count))
                 }
+                let base = bytes.storage.baseAddress!
+                for r in 0..<count {
+                    let i = start + r
+                    let p = Int32(7 * r)
+                    let label = columns.labelIndices[i]
+                    let span = spans[r]
+                    SQLiteBinding.text(stmt, p + 2, UnsafeBufferPointer(start: base + span.text.lowerBound, count: span.text.count))
+                    SQLiteBinding.text(stmt, p + 3, UnsafeBufferPointer(start: base + span.label.lowerBound, count: span.label.count))
+                    sqlite3_bind_double(stmt, p + 4, Double(probabilities[i * k + label]))
+                    SQLiteBinding.text(stmt, p + 5, UnsafeBufferPointer(start: base + span.json.lowerBound, count: span.json.count))
+                    SQLiteBinding.text(stmt, p + 6, UnsafeBufferPointer(start: base + span.source.lowerBound, count: span.source.count))
+                }
+                try SQLiteBinding.step(stmt, db)
+                // The rows of one statement get consecutive rowids (as `index` assumes for the whole batch).
+                let last = sqlite3_last_insert_rowid(db.sqliteConnection)
+                for r in 0..<count {
+                    let i = start + r
+                    let label = columns.labelIndices[i]
+                    let id = last - Int64(count - 1 - r)
+                    ids.append(id)
+                    block.append(id: id, confidence: Double(probabilities[i * k + label]), code: UInt16(label))
+                }
+                start += count
             }
         }
         try PredictionBlocks.append(db, modelId: columns.modelId, labels: m.labels, rows: block)
@@ -735,6 +763,14 @@ final class ByteScratch {
         bytes.withUnsafeBufferPointer { b in
             UnsafeMutableRawPointer(storage.baseAddress! + count).copyMemory(from: b.baseAddress!, byteCount: b.count)
         }
+        count += bytes.count
+    }
+
+    @inline(__always)
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let b = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        UnsafeMutableRawPointer(storage.baseAddress! + count).copyMemory(from: b, byteCount: bytes.count)
         count += bytes.count
     }
 
