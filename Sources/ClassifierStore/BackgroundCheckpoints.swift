@@ -40,7 +40,7 @@ extension SentimentStore {
         return try body()
     }
 
-    /// The writer's `wal_autocheckpoint` (pages), as set in `configuration()`.
+    /// The writer's `wal_autocheckpoint` (pages): `configuration()` sets it, `withBackgroundCheckpoints` restores it.
     static let autocheckpointPages: Int32 = 2048
 }
 

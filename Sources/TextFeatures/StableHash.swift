@@ -82,7 +82,7 @@ public enum StableHash {
     public static func featureKey(name: String) -> UInt64 {
         var name = name
         return name.withUTF8 { b -> UInt64 in
-            if b.count >= 2 && b[0] == 0x63 && b[1] == 0x3A { return fnv1a(bytes: b) }
+            if b.starts(with: FeatureExtractor.charPrefix.utf8) { return fnv1a(bytes: b) }
             var key: UInt64? = nil
             var h = fnvOffset
             for byte in b {
