@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ClassifierStore", targets: ["ClassifierStore"]),
         .library(name: "SentimentClassifier", targets: ["SentimentClassifier"]),
         .library(name: "DefaultModel", targets: ["DefaultModel"]),
+        .library(name: "SentimentKit", targets: ["SentimentKit"]),
         .executable(name: "sentiment", targets: ["sentiment"]),
         .executable(name: "sentiment-bench", targets: ["sentiment-bench"]),
     ],
@@ -37,26 +38,31 @@ let package = Package(
         // SQLite store (GRDB): knows nothing about training; stores and loads values.
         .target(name: "ClassifierStore", dependencies: ["CSHA256", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: optimize),
-        // Glue: features + model = one classifier; conversion to and from the store's payloads.
+        // Features + model = one classifier: fit, predict, evaluate, explain, out-of-core fit. Pure.
         .target(name: "SentimentClassifier",
-                dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore"],
+                dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression"],
+                swiftSettings: optimize),
+        // The application layer: every use case over a store, for the CLI, the server and other programs.
+        .target(name: "SentimentKit",
+                dependencies: ["SentimentClassifier", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
+                               "DefaultModel"],
                 swiftSettings: optimize),
         // The shipped default model (Models/default.sentiment-model), embedded in the binary.
         .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh"],
                 resources: [.embedInCode("default.sentiment-model")]),
         .executableTarget(name: "sentiment",
-                          dependencies: ["SentimentClassifier", "DefaultModel", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
+                          dependencies: ["SentimentKit", "SentimentClassifier", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
         .executableTarget(name: "sentiment-bench",
-                          dependencies: ["SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse"],
+                          dependencies: ["SentimentKit", "SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse"],
                           swiftSettings: optimize),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO"]),
         .testTarget(name: "TextFeaturesTests", dependencies: ["TextFeatures", "Sparse"]),
         .testTarget(name: "SoftmaxRegressionTests", dependencies: ["SoftmaxRegression", "Sparse"]),
         .testTarget(name: "ClassifierStoreTests", dependencies: ["ClassifierStore"]),
-        .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore", "DefaultModel"]),
-        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO"]),
+        .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "SentimentKit", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore", "DefaultModel"]),
+        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO"]),
     ],
     swiftLanguageModes: [.v5]
 )

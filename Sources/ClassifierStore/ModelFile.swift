@@ -113,16 +113,6 @@ extension SentimentStore {
         }
     }
 
-    /// Writes a model to a portable file (atomically).
-    public func exportModel(name: String, version: Int? = nil, to path: String) throws {
-        let bytes = try exportData(name: name, version: version)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: "cannot write model file: \(error.localizedDescription)")
-        }
-    }
-
     /// Imports a portable model file.
     /// - Throws: `StoreError.invalidModelFile` (truncated, corrupt, unsupported), `.cannotOpen`.
     @discardableResult

@@ -24,6 +24,9 @@ public final class SentimentStore: Sendable {
     public let path: String
     let writer: any DatabaseWriter
 
+    /// The files SQLite keeps for this store (the database, its WAL and shared-memory index); none in memory.
+    public var files: [String] { path == ":memory:" ? [] : [path, path + "-wal", path + "-shm"] }
+
     /// Opens (creating or upgrading if needed) the store at `path`.
     ///
     /// - Parameter createDirectory: create missing parent directories (for a default location such as

@@ -2,6 +2,7 @@ import ClassifierStore
 import CorpusIO
 import Foundation
 import SentimentClassifier
+import SentimentKit
 import SoftmaxRegression
 import TextFeatures
 #if canImport(Glibc)

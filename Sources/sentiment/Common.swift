@@ -3,27 +3,11 @@ import ClassifierStore
 import CorpusIO
 import Foundation
 import SentimentClassifier
+import SentimentKit
 
-/// `NAME` or `NAME@VERSION`.
-struct ModelReference: ExpressibleByArgument, CustomStringConvertible {
-    var name: String
-    var version: Int?
-
-    init?(argument: String) {
-        if let at = argument.lastIndex(of: "@") {
-            let name = String(argument[..<at])
-            guard !name.isEmpty, let v = Int(argument[argument.index(after: at)...]), v >= 1 else { return nil }
-            self.name = name
-            self.version = v
-        } else {
-            guard !argument.isEmpty else { return nil }
-            self.name = argument
-            self.version = nil
-        }
-    }
-
-    var description: String { version.map { "\(name)@\($0)" } ?? name }
-    static var defaultValueDescription: String { "NAME[@VERSION]" }
+extension ModelReference: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public static var defaultValueDescription: String { "NAME[@VERSION]" }
 }
 
 /// Options for reading a corpus file.

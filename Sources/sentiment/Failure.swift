@@ -2,6 +2,7 @@ import ArgumentParser
 import ClassifierStore
 import CorpusIO
 import Foundation
+import SentimentKit
 import SentimentClassifier
 import SoftmaxRegression
 import TextFeatures
@@ -14,13 +15,15 @@ import TextFeatures
 /// | 64 | usage: unknown flag, bad flag value (swift-argument-parser's validation code) |
 /// | 65 | bad input: a corpus or text file that cannot be used, an unknown label, a bad search query |
 /// | 66 | not found: no such file, model, version or prediction |
-/// | 74 | store error: the store cannot be opened, is corrupted, newer, read-only, or a model fails its checksum |
 /// | 70 | internal error (a bug: please report it) |
+/// | 73 | cannot create an output file: it exists (without --force), is not a regular file, or is the store |
+/// | 74 | store error: the store cannot be opened, is corrupted, newer, read-only, or a model fails its checksum |
 enum Exit {
     static let usage: Int32 = 64
     static let badInput: Int32 = 65
     static let notFound: Int32 = 66
     static let internalError: Int32 = 70
+    static let cannotCreate: Int32 = 73
     static let store: Int32 = 74
 }
 
@@ -63,6 +66,13 @@ func classify(_ error: Error) -> CLIFailure {
     switch error {
     case let e as CLIFailure:
         return e
+    case let e as SentimentKitError:
+        switch e {
+        case .noActiveModel: return .notFound(e.description)
+        case .invalidInput: return .badInput(e.description)
+        }
+    case let e as OutputFileError:
+        return CLIFailure(code: Exit.cannotCreate, message: terminalSafe(e.description))
     case let e as CorpusError:
         switch e.problem {
         case .fileNotFound: return .notFound(e.description)

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClassifierStore
 import Foundation
 import SentimentClassifier
+import SentimentKit
 import SoftmaxRegression
 
 struct Models: ParsableCommand {
@@ -230,19 +231,30 @@ struct Models: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a model to a portable file (everything needed to predict, with a checksum).",
-            discussion: "Example:\n  sentiment models export news@2 news.sentiment-model")
+            discussion: """
+                An existing file is kept unless --force; a directory, device, FIFO or the store itself is never \
+                written. - writes to standard output.
+
+                Example:
+                  sentiment models export news@2 news.sentiment-model
+                """)
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("The model (latest version when @VERSION is omitted).", valueName: "name[@version]"))
         var model: ModelReference
-        @Argument(help: ArgumentHelp("The file to write.", valueName: "file"))
+        @Argument(help: ArgumentHelp("The file to write (- for standard output).", valueName: "file"))
         var file: String
+        @Flag(help: "Replace the file if it exists (a regular file only).")
+        var force = false
 
         func run() throws {
             try reporting {
-                let db = try store.open()
-                let info = try db.modelInfo(name: model.name, version: model.version)
-                try db.exportModel(name: info.name, version: info.version, to: file)
-                emit("exported \(info.reference) to \(file)")
+                let destination = ExportDestination(argument: file, replacing: force)
+                let info = try SentimentService(store: try store.open()).exportModel(model, to: destination)
+                if destination == .standardOutput {
+                    printError("exported \(terminalSafe(info.reference)) to standard output")
+                } else {
+                    emit("exported \(terminalSafe(info.reference)) to \(terminalSafe(file))")
+                }
             }
         }
     }

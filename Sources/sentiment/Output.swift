@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SentimentKit
 
 /// Output formats shared by the commands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -317,7 +318,27 @@ func fixed(_ x: Double, _ decimals: Int = 3) -> String { String(format: "%.\(dec
 /// A single-line preview of a text for tables.
 func preview(_ s: String, width: Int = 60) -> String {
     let flat = s.replacingOccurrences(of: "\n", with: " ")
-    return flat.count <= width ? flat : String(flat.prefix(width - 1)) + "…"
+    return terminalSafe(flat.count <= width ? flat : String(flat.prefix(width - 1)) + "…")
+}
+
+/// Text from users (headlines, labels, names, paths) made harmless for a terminal: control characters (C0, DEL,
+/// C1, which start escape sequences, move the cursor or retitle the window) and bidirectional overrides are shown
+/// as `\u{…}` escapes instead of being sent.
+func terminalSafe(_ s: String) -> String {
+    func unsafe(_ v: UInt32) -> Bool {
+        v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+    }
+    guard s.unicodeScalars.contains(where: { unsafe($0.value) }) else { return s }
+    var out = ""
+    out.reserveCapacity(s.utf8.count + 8)
+    for u in s.unicodeScalars {
+        if unsafe(u.value) {
+            out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+        } else {
+            out.unicodeScalars.append(u)
+        }
+    }
+    return out
 }
 
 /// Streams JSON objects as one JSON array (`json`) or one object per line (`jsonl`).

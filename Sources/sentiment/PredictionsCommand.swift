@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClassifierStore
 import Foundation
+import SentimentKit
 
 /// Filters shared by `predictions` and `predictions summary`.
 struct PredictionFilters: ParsableArguments {

@@ -1,4 +1,5 @@
 import Foundation
+import SentimentKit
 
 /// A progress bar on stderr, drawn only when stderr is a terminal and the work has lasted over a second.
 final class ProgressBar {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SentimentKit
 import CMalloc
 
 @main
@@ -10,7 +11,7 @@ struct Sentiment: ParsableCommand {
             Every command works on one SQLite store (--db, $SENTIMENT_DB, or ~/.local/share/sentiment/sentiment.sqlite). \
             A new store starts with the shipped default model.
 
-            Exit codes: 0 ok, 64 usage, 65 bad input, 66 not found, 70 internal error, 74 store error.
+            Exit codes: 0 ok, 64 usage, 65 bad input, 66 not found, 70 internal error, 73 cannot create output file, 74 store error.
 
             Example:
               sentiment predict "Shares soar after record profit"

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClassifierStore
 import DefaultModel
 import Foundation
+import SentimentKit
 
 /// Options every command shares: where the store lives.
 struct StoreOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClassifierStore
 import CorpusIO
 import Foundation
+import SentimentKit
 import SentimentClassifier
 import SoftmaxRegression
 import TextFeatures

@@ -1,6 +1,7 @@
 import ClassifierStore
 import CorpusIO
 import Foundation
+import SentimentKit
 import SentimentClassifier
 
 /// A labelled corpus file read in batches of documents, hashing its content (`CorpusHasher`) on the way.

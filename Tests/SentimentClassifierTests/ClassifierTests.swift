@@ -3,6 +3,7 @@ import CorpusIO
 import DefaultModel
 import Foundation
 import SentimentClassifier
+import SentimentKit
 import SoftmaxRegression
 import TextFeatures
 import XCTest

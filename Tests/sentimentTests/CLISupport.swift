@@ -17,6 +17,8 @@ struct RunResult {
     var code: Int32
     var stdout: String
     var stderr: String
+    /// Standard output as bytes (binary output such as an exported model).
+    var stdoutBytes: [UInt8] = []
 }
 
 /// A scratch directory with a store path; removed at the end.
@@ -68,7 +70,7 @@ final class Sandbox {
         group.wait()
         process.waitUntilExit()
         return RunResult(code: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData.data, as: UTF8.self))
+                         stderr: String(decoding: errData.data, as: UTF8.self), stdoutBytes: [UInt8](outData))
     }
 
     /// Runs and asserts success, returning stdout.

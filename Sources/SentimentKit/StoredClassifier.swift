@@ -1,4 +1,5 @@
 import ClassifierStore
+import SentimentClassifier
 import Foundation
 import SoftmaxRegression
 import TextFeatures

@@ -1,0 +1,32 @@
+import ClassifierStore
+
+/// Where `exportModel` writes a model file.
+public enum ExportDestination: Equatable, Sendable {
+    /// Standard output (refused when it is a terminal).
+    case standardOutput
+    /// A file: created, or with `replacing` an existing regular file replaced atomically. Never a directory,
+    /// device, FIFO or socket, never a file of the open store; a symbolic link is written through.
+    case file(path: String, replacing: Bool)
+
+    /// `-` is standard output; any other text a path.
+    public init(argument: String, replacing: Bool) {
+        self = argument == "-" ? .standardOutput : .file(path: argument, replacing: replacing)
+    }
+}
+
+extension SentimentService {
+    /// Writes a model's portable file (checksum included).
+    /// - Throws: `StoreError.modelNotFound`, `.checksumMismatch`, `OutputFileError`.
+    @discardableResult
+    public func exportModel(_ reference: ModelReference, to destination: ExportDestination) throws -> ModelInfo {
+        let info = try store.modelInfo(name: reference.name, version: reference.version)
+        let bytes = try store.exportData(name: info.name, version: info.version)
+        switch destination {
+        case .standardOutput:
+            try OutputFile.writeStandardOutput(bytes)
+        case let .file(path, replacing):
+            try OutputFile.write(bytes, to: path, replacing: replacing, protected: store.files)
+        }
+        return info
+    }
+}
