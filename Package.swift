@@ -47,9 +47,8 @@ let package = Package(
                 dependencies: ["SentimentClassifier", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
                                "DefaultModel"],
                 swiftSettings: optimize),
-        // The shipped default model (Models/default.sentiment-model), embedded in the binary.
-        .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh"],
-                resources: [.embedInCode("default.sentiment-model")]),
+        // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.
+        .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh", "default.sentiment-model"]),
         .executableTarget(name: "sentiment",
                           dependencies: ["SentimentKit", "SentimentClassifier", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -62,6 +61,7 @@ let package = Package(
         .testTarget(name: "SoftmaxRegressionTests", dependencies: ["SoftmaxRegression", "Sparse"]),
         .testTarget(name: "ClassifierStoreTests", dependencies: ["ClassifierStore"]),
         .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "SentimentKit", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore", "DefaultModel"]),
+        .testTarget(name: "SentimentKitTests", dependencies: ["SentimentKit", "ClassifierStore", "DefaultModel"]),
         .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,11 +1,28 @@
-// The shipped default model, embedded in the binary so `sentiment` finds it from any working directory.
-// `default.sentiment-model` is rebuilt by `bash Models/rebuild.sh` (see the README); a test retrains it and
-// checks that the shipped file is identical.
+// The shipped default model. The file is read at run time (embedding 267 KB as an array literal cost minutes and
+// ~1.6 GB of memory per release build); its SHA-256 is fixed here, so only the shipped file is ever used.
+// `default.sentiment-model` is rebuilt by `bash Models/rebuild.sh` (see the README); a test retrains it and checks
+// that the shipped file is identical and that `sha256` below is its digest.
+import Foundation
 
-/// The portable bytes of the shipped default model (empty only while bootstrapping).
+/// Where the shipped default model is found and what its bytes must hash to.
 public enum DefaultModel {
-    /// The file's bytes.
-    public static var bytes: [UInt8] { PackageResources.default_sentiment_model }
     /// The file name, for messages.
-    public static let fileName = "Models/default.sentiment-model"
+    public static let fileName = "default.sentiment-model"
+
+    /// SHA-256 of the shipped file (lowercase hex).
+    public static let sha256 = "aad5f08e176a624df6864212382e2bc116e3f44e50bec3ab43d5a508a208a109"
+
+    /// Where the file is looked for, in order: `$SENTIMENT_DEFAULT_MODEL`; beside the executable; `../share/sentiment/`
+    /// from the executable's directory (an installed layout); the source tree this binary was built from (so a
+    /// binary copied elsewhere still finds it while the checkout exists).
+    public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var out: [String] = []
+        if let p = environment["SENTIMENT_DEFAULT_MODEL"], !p.isEmpty { out.append(p) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let bin = executable.deletingLastPathComponent()
+        out.append(bin.appendingPathComponent(fileName).path)
+        out.append(bin.deletingLastPathComponent().appendingPathComponent("share/sentiment/\(fileName)").path)
+        out.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(fileName).path)
+        return out
+    }
 }

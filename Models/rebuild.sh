@@ -9,6 +9,9 @@ db=$(mktemp -d)/rebuild.sqlite
 "$scratch/release/sentiment" train --db "$db" --no-default-model --name default \
     --corpus Corpora/headlines-en/headlines.csv --corpus Corpora/financial-news-en/news.csv \
     --corpus Corpora/headlines-ja/headlines.csv
-"$scratch/release/sentiment" models export default Models/default.sentiment-model --db "$db"
+"$scratch/release/sentiment" models export default Models/default.sentiment-model --force --db "$db"
 rm -f "$db" "$db-wal" "$db-shm"
-echo "wrote Models/default.sentiment-model; rebuild the binary (swift build) to embed it"
+# The digest the binary accepts (DefaultModel.sha256).
+digest=$(sha256sum Models/default.sentiment-model | cut -d' ' -f1)
+sed -i "s/public static let sha256 = \"[0-9a-f]*\"/public static let sha256 = \"$digest\"/" Models/DefaultModel.swift
+echo "wrote Models/default.sentiment-model (SHA-256 $digest, recorded in Models/DefaultModel.swift)"

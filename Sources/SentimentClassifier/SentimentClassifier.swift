@@ -148,8 +148,7 @@ public struct Prediction: Equatable, Sendable {
 
     /// The argmax of `probabilities` (ties → the first label).
     public init(labels: [String], probabilities: [Float]) {
-        var best = 0
-        for c in probabilities.indices where probabilities[c] > probabilities[best] { best = c }
+        let best = Metrics.argmax(probabilities, classCount: probabilities.count).first ?? 0
         self.label = labels[best]
         self.labelIndex = best
         self.confidence = probabilities[best]

@@ -53,9 +53,7 @@ extension SentimentClassifier {
     }
 
     static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+        (try? canonicalJSON(value)) ?? "null"
     }
 }
 

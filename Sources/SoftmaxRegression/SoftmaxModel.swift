@@ -120,15 +120,25 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
         return SoftmaxModel.argmaxRows(z, classCount: labels.count)
     }
 
+    /// The one argmax of the product (ties → lowest id), row by row over `n × k` scores.
     static func argmaxRows(_ z: [Float], classCount k: Int) -> [Int] {
         guard k > 0 else { return [] }
         let n = z.count / k
         var out = [Int](repeating: 0, count: n)
-        for i in 0..<n {
-            var best = 0
-            var bv = z[i * k]
-            for c in 1..<max(k, 1) where z[i * k + c] > bv { bv = z[i * k + c]; best = c }
-            out[i] = best
+        z.withUnsafeBufferPointer { z in
+            out.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n {
+                    let row = i &* k
+                    var best = 0
+                    var bv = z[row]
+                    var c = 1
+                    while c < k {
+                        if z[row &+ c] > bv { bv = z[row &+ c]; best = c }
+                        c &+= 1
+                    }
+                    out[i] = best
+                }
+            }
         }
         return out
     }

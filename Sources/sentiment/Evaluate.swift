@@ -35,41 +35,20 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let data = try readLabelledCorpus(corpus, reading)
-            let db = try store.open()
-            let (classifier, info) = try loadClassifier(db, model)
-            let report = try evaluate(classifier, on: data)
-            let corpusInfo = try importCorpus(db, newCorpus(data))
-            try saveEvaluation(db, report, model: info, corpus: corpusInfo)
+            let result = try store.service().evaluate(model, corpus: corpus, reading: reading.corpusOptions())
             switch format {
             case .json:
                 // The report's keys at the top level, with the model, corpus and row count beside them.
-                var merged = try JSONSerialization.jsonObject(with: Data(jsonText(report, pretty: false).utf8)) as? [String: Any] ?? [:]
-                merged["model"] = info.reference
-                merged["corpus"] = corpusInfo.sourcePath
-                merged["rows"] = data.count
+                var merged = try JSONSerialization.jsonObject(with: Data(jsonText(result.report, pretty: false).utf8)) as? [String: Any] ?? [:]
+                merged["model"] = result.model.reference
+                merged["corpus"] = result.corpus.sourcePath
+                merged["rows"] = result.rows
                 let bytes = try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 emit(String(decoding: bytes, as: UTF8.self))
             default:
-                emit("model \(info.reference) on \(corpusInfo.sourcePath) (\(data.count) rows)\n\n" + report.rendered())
+                emit("model \(terminalSafe(result.model.reference)) on \(terminalSafe(result.corpus.sourcePath)) (\(result.rows) rows)\n\n"
+                     + terminalSafe(result.report.rendered(), keepingNewlines: true))
             }
         }
-    }
-}
-
-/// Stores an evaluation: the report and its confusion matrix as JSON.
-func saveEvaluation(_ db: SentimentStore, _ report: ClassificationReport, model: ModelInfo, corpus: CorpusInfo) throws {
-    _ = try db.saveEvaluation(NewEvaluation(modelId: model.id, corpusId: corpus.id,
-                                            metrics: jsonText(report, pretty: false),
-                                            confusionMatrix: jsonText(report.confusion, pretty: false)))
-}
-
-/// The report of `classifier` on a labelled corpus; an unknown label is reported with its file and line.
-func evaluate(_ classifier: SentimentClassifier, on data: Corpus) throws -> ClassificationReport {
-    do {
-        return try classifier.evaluate(texts: data.texts, labels: data.labels)
-    } catch ClassifierError.unknownLabel(let label, let row, let known) {
-        let file = data.path == "-" ? "<stdin>" : data.path
-        throw CLIFailure.badInput("\(file):\(data.lines[row]): label \"\(label)\" is not one of the model's labels (\(known.joined(separator: ", ")))")
     }
 }

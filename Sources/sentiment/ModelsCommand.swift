@@ -64,8 +64,9 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let db = try store.open()
-                let (classifier, info) = try loadClassifier(db, model)
+                let service = try store.service()
+                let db = service.store
+                let (classifier, info) = try service.classifier(model)
                 let stored = try db.loadModel(name: info.name, version: info.version)
                 let evaluations = try db.evaluations(modelId: info.id)
                 let features = classifier.topFeatures(perLabel: top)
@@ -144,17 +145,11 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let data = try readLabelledCorpus(corpus, reading)
-                let db = try store.open()
-                let (ca, ia) = try loadClassifier(db, a)
-                let (cb, ib) = try loadClassifier(db, b)
-                let ra = try evaluate(ca, on: data), rb = try evaluate(cb, on: data)
-                let corpusInfo = try importCorpus(db, newCorpus(data))
-                try saveEvaluation(db, ra, model: ia, corpus: corpusInfo)
-                try saveEvaluation(db, rb, model: ib, corpus: corpusInfo)
+                let (ea, eb) = try store.service().compare(a, b, corpus: corpus, reading: reading.corpusOptions())
+                let (ia, ib, ra, rb, corpusInfo, rowCount) = (ea.model, eb.model, ea.report, eb.report, ea.corpus, ea.rows)
                 if format == .json || format == .jsonl {
                     struct Out: Encodable { var corpus: String; var rows: Int; var models: [String: ClassificationReport] }
-                    emit(try jsonText(Out(corpus: corpusInfo.sourcePath, rows: data.count,
+                    emit(try jsonText(Out(corpus: corpusInfo.sourcePath, rows: rowCount,
                                           models: [ia.reference: ra, ib.reference: rb])))
                     return
                 }
@@ -170,7 +165,7 @@ struct Models: ParsableCommand {
                 for m in ra.perClass {
                     if let n = rb.perClass.first(where: { $0.label == m.label }) { rows.append(row("F1 \(m.label)", m.f1, n.f1)) }
                 }
-                emit("a = \(ia.reference), b = \(ib.reference), on \(corpusInfo.sourcePath) (\(data.count) rows)\n\n"
+                emit("a = \(terminalSafe(ia.reference)), b = \(terminalSafe(ib.reference)), on \(terminalSafe(corpusInfo.sourcePath)) (\(rowCount) rows)\n\n"
                      + renderTable(header: ["metric", "a", "b", "b - a"], rows: rows, rightAligned: [1, 2]))
             }
         }
@@ -249,7 +244,7 @@ struct Models: ParsableCommand {
         func run() throws {
             try reporting {
                 let destination = ExportDestination(argument: file, replacing: force)
-                let info = try SentimentService(store: try store.open()).exportModel(model, to: destination)
+                let info = try store.service().exportModel(model, to: destination)
                 if destination == .standardOutput {
                     printError("exported \(terminalSafe(info.reference)) to standard output")
                 } else {

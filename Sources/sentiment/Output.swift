@@ -307,9 +307,7 @@ func appendCSVField(_ s: String, to buffer: inout [UInt8]) {
 
 /// JSON text of an encodable value (sorted keys, so output is stable).
 func jsonText<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
-    let enc = JSONEncoder()
-    enc.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try enc.encode(value), as: UTF8.self)
+    try canonicalJSON(value, pretty: pretty)
 }
 
 /// A number with a fixed count of decimals.
@@ -324,9 +322,9 @@ func preview(_ s: String, width: Int = 60) -> String {
 /// Text from users (headlines, labels, names, paths) made harmless for a terminal: control characters (C0, DEL,
 /// C1, which start escape sequences, move the cursor or retitle the window) and bidirectional overrides are shown
 /// as `\u{…}` escapes instead of being sent.
-func terminalSafe(_ s: String) -> String {
+func terminalSafe(_ s: String, keepingNewlines: Bool = false) -> String {
     func unsafe(_ v: UInt32) -> Bool {
-        v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+        (v < 0x20 && !(keepingNewlines && v == 0x0A)) || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
     }
     guard s.unicodeScalars.contains(where: { unsafe($0.value) }) else { return s }
     var out = ""

@@ -54,256 +54,38 @@ struct Predict: ParsableCommand {
             if let input {
                 let fallback: CorpusFormat? = input == "-" ? .lines : nil
                 reader = try CorpusReader(path: input, options: reading.corpusOptions(requireLabels: false, defaultFormat: fallback))
-            }
-            let db = try store.open()
-            let (classifier, info) = try loadClassifier(db, model)
-            let writer = PredictionOutput(format: format, labels: classifier.labels, model: info.reference, explain: explain)
-            // Three threads overlap: a reader parses the next batches, this thread predicts (on all cores), and
-            // the predictions of earlier batches are stored and then written, in order, on background queues.
-            let failure = PipelineFailure()
-            let output = OrderedPipeline(label: "sentiment.predict.output", failure: failure)
-            let storing = noStore ? nil : OrderedPipeline(label: "sentiment.predict.store", failure: failure)
-            func process(_ batch: PredictionBatch) throws {
-                guard batch.count > 0 else { return }
-                batch.probabilities = storing == nil ? classifier.probabilities(batch.texts)
-                    : PredictionBatch.serialProbabilities(classifier, batch.texts)
-                batch.labelIndices = PredictionBatch.argmax(batch.probabilities, labels: classifier.labels.count)
-                if explain { batch.explanations = batch.texts.map { classifier.explain($0) } }
-                guard let storing else {
-                    try output.submit { writer.write(batch) }
-                    return
-                }
-                try storing.submit {
-                    // One transaction per batch: a batch is stored whole or not at all.
-                    batch.ids = try db.insertPredictions(PredictionColumns(
-                        modelId: info.id, texts: batch.texts, labelIndices: batch.labelIndices,
-                        probabilities: batch.probabilities, sources: batch.sources))
-                    try output.submit { writer.write(batch) }
+            } else {
+                for (i, t) in texts.enumerated() where t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    throw CLIFailure.badInput("argument \(i + 1): empty text")
                 }
             }
-            func finish() throws {
-                storing?.drain()
-                output.drain()
-                if let error = failure.current { throw error }
-            }
-            if let reader {
-                // Storing a file's predictions is many transactions in a row: the WAL is checkpointed on a thread
-                // of its own meanwhile, not inside the store thread's commits.
-                func checkpointing(_ body: () throws -> Void) throws {
-                    if storing == nil { try body() } else { try db.withBackgroundCheckpoints(body) }
-                }
-                try checkpointing {
-                    let name = reader.path == "-" ? "stdin" : reader.path
+            let predictor = try store.service().predictor(model, storing: !noStore, explain: explain)
+            let writer = PredictionOutput(format: format, labels: predictor.labels, model: predictor.model.reference,
+                                          explain: explain)
+            do {
+                if let reader {
                     // Progress by bytes (approximate: the record's text and label plus separators).
                     let size = reader.path == "-" ? 0
                         : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)??.intValue ?? 0)
                     let bar = size > 0 ? ProgressBar("predicting", total: size) : nil
-                    let batches = BatchReader(reader, sourcePrefix: name + ":", batchSize: 10_000)
-                    defer { batches.cancel() }
-                    do {
-                        while let batch = try batches.next() {
-                            try process(batch)
-                            bar?.update(batch.bytesRead)
-                        }
-                    } catch {
-                        // Batches before a bad record are stored and written, as when they were read in line.
-                        try? finish()
-                        writer.finish(complete: false)
-                        throw error
-                    }
+                    try predictor.predict(reader, into: writer) { bar?.update($0) }
                     bar?.finish()
-                    try finish()
+                } else {
+                    try predictor.predict(texts, source: "argv", into: writer)
                 }
-            } else {
-                for (i, t) in texts.enumerated() {
-                    guard !t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                        throw CLIFailure.badInput("argument \(i + 1): empty text")
-                    }
-                }
-                try process(PredictionBatch(texts: texts, sources: .constant("argv")))
+            } catch {
+                // What was predicted (and stored) before the error is written, without closing a JSON array.
+                writer.finish(complete: false)
+                throw error
             }
-            try finish()
             writer.finish()
         }
     }
 }
 
-/// Texts on their way through `predict`: read, predicted, stored, written. Each stage owns the batch in turn.
-final class PredictionBatch: @unchecked Sendable {
-    let texts: [String]
-    let sources: PredictionColumns.Sources
-    /// Bytes read up to the end of this batch (for the progress bar).
-    var bytesRead = 0
-    /// `count × labels`, row-major.
-    var probabilities: [Float] = []
-    var labelIndices: [Int] = []
-    var explanations: [Explanation]? = nil
-    /// Set once stored.
-    var ids: [Int64]? = nil
-
-    init(texts: [String], sources: PredictionColumns.Sources, bytesRead: Int = 0) {
-        self.texts = texts
-        self.sources = sources
-        self.bytesRead = bytesRead
-    }
-
-    var count: Int { texts.count }
-
-    /// `classifier.probabilities(texts)` on this thread only, in slices too small for the classifier to spread
-    /// over the cores (identical results: every row is computed on its own). When storing, the store's writer is
-    /// the slowest stage and needs a core of its own; predicting on both cores in bursts took turns with it.
-    static func serialProbabilities(_ classifier: SentimentClassifier, _ texts: [String]) -> [Float] {
-        let slice = 255
-        guard texts.count > slice else { return classifier.probabilities(texts) }
-        var out: [Float] = []
-        out.reserveCapacity(texts.count * classifier.labels.count)
-        var start = 0
-        while start < texts.count {
-            let end = min(texts.count, start + slice)
-            out += classifier.probabilities(Array(texts[start..<end]))
-            start = end
-        }
-        return out
-    }
-
-    /// The most probable label of each row (ties → the first label), as `Prediction` picks it.
-    static func argmax(_ p: [Float], labels k: Int) -> [Int] {
-        guard k > 0 else { return [] }
-        let n = p.count / k
-        var out = [Int](repeating: 0, count: n)
-        p.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                var best = 0
-                for c in 1..<max(k, 1) where p[i * k + c] > p[i * k + best] { best = c }
-                out[i] = best
-            }
-        }
-        return out
-    }
-}
-
-/// Reads batches of records on a thread of its own, up to two batches ahead of the consumer.
-final class BatchReader: @unchecked Sendable {
-    private enum Item { case batch(PredictionBatch), end, failure(Error) }
-    private let condition = NSCondition()
-    private var items: [Item] = []
-    private var cancelled = false
-    private let capacity = 2
-
-    init(_ reader: CorpusReader, sourcePrefix: String, batchSize: Int) {
-        let thread = Thread { [self] in
-            var bytes = 0
-            do {
-                while true {
-                    var texts: [String] = [], lines: [Int] = []
-                    texts.reserveCapacity(batchSize)
-                    lines.reserveCapacity(batchSize)
-                    while texts.count < batchSize, let record = try reader.next() {
-                        texts.append(record.text)
-                        lines.append(record.line)
-                        bytes += record.text.utf8.count + (record.label?.utf8.count ?? 0) + 2
-                    }
-                    if texts.isEmpty { break }
-                    let batch = PredictionBatch(texts: texts, sources: .numbered(prefix: sourcePrefix, numbers: lines),
-                                                bytesRead: bytes)
-                    guard put(.batch(batch)) else { return }
-                    if texts.count < batchSize { break }
-                }
-                _ = put(.end)
-            } catch {
-                // The records read before the error are dropped, as they were when reading in line.
-                _ = put(.failure(error))
-            }
-        }
-        thread.name = "sentiment.predict.read"
-        thread.start()
-    }
-
-    private func put(_ item: Item) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.count >= capacity && !cancelled { condition.wait() }
-        if cancelled { return false }
-        items.append(item)
-        condition.broadcast()
-        return true
-    }
-
-    /// The next full batch (the last one may be shorter), nil at the end; rethrows the reader's error in order.
-    func next() throws -> PredictionBatch? {
-        condition.lock()
-        while items.isEmpty { condition.wait() }
-        let item = items.removeFirst()
-        condition.broadcast()
-        condition.unlock()
-        switch item {
-        case .batch(let b): return b
-        case .end: return nil
-        case .failure(let e): throw e
-        }
-    }
-
-    /// Stops the reader thread (it exits at its next batch).
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        items.removeAll()
-        condition.broadcast()
-        condition.unlock()
-    }
-}
-
-/// The first error of a pipeline's stages.
-final class PipelineFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: Error?
-
-    var current: Error? {
-        lock.lock(); defer { lock.unlock() }
-        return error
-    }
-
-    func record(_ e: Error) {
-        lock.lock(); defer { lock.unlock() }
-        if error == nil { error = e }
-    }
-}
-
-/// Runs submitted work on one background queue, in submission order, with at most two items in flight. The first
-/// error (shared by the stages of one pipeline) stops the rest; `finish()` waits for everything and rethrows it.
-final class OrderedPipeline: @unchecked Sendable {
-    private let queue: DispatchQueue
-    private let slots = DispatchSemaphore(value: 2)
-    let failure: PipelineFailure
-
-    init(label: String = "sentiment.predict.output", failure: PipelineFailure = PipelineFailure()) {
-        queue = DispatchQueue(label: label)
-        self.failure = failure
-    }
-
-    func submit(_ work: @escaping () throws -> Void) throws {
-        if let failure = failure.current { throw failure }
-        slots.wait()
-        queue.async {
-            defer { self.slots.signal() }
-            guard self.failure.current == nil else { return }
-            do { try work() } catch { self.failure.record(error) }
-        }
-    }
-
-    /// Waits for all submitted work.
-    func drain() { queue.sync {} }
-
-    /// Waits for all submitted work and rethrows the first error.
-    func finish() throws {
-        drain()
-        if let failure = failure.current { throw failure }
-    }
-}
-
 /// Streams predictions in one of the output formats (JSON keys: id, text, label, confidence, probabilities, model).
 /// Used from one thread at a time. CSV and JSON rows are written byte by byte into a large buffer.
-final class PredictionOutput {
+final class PredictionOutput: PredictionSink {
     let format: OutputFormat
     let labels: [String]
     let model: String

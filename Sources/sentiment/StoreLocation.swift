@@ -1,6 +1,5 @@
 import ArgumentParser
 import ClassifierStore
-import DefaultModel
 import Foundation
 import SentimentKit
 
@@ -14,35 +13,15 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not add the shipped default model when this command creates a new store.")
     var noDefaultModel = false
 
-    /// The store path: `--db`, then `SENTIMENT_DB`, then the XDG data directory.
-    func resolvedPath() -> String {
-        if let db, !db.isEmpty { return db }
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["SENTIMENT_DB"], !p.isEmpty { return p }
-        let dataHome: String
-        if let x = env["XDG_DATA_HOME"], !x.isEmpty {
-            dataHome = x
-        } else {
-            dataHome = (env["HOME"] ?? NSHomeDirectory()) + "/.local/share"
-        }
-        return dataHome + "/sentiment/sentiment.sqlite"
+    /// `--db`, then `SENTIMENT_DB`, then the XDG data directory.
+    var location: StoreLocation { StoreLocation.resolve(db) }
+
+    /// The application layer over the store, which is created when missing (with the shipped default model
+    /// unless `--no-default-model`).
+    func service() throws -> SentimentService {
+        try SentimentService(opening: location, defaultModel: !noDefaultModel)
     }
 
-    /// Whether the path is the default location (whose directory is created when missing).
-    var isDefaultLocation: Bool {
-        (db ?? "").isEmpty && (ProcessInfo.processInfo.environment["SENTIMENT_DB"] ?? "").isEmpty
-    }
-
-    /// Opens the store, creating it when missing. A store this call creates gets the shipped default model
-    /// (unless `--no-default-model`).
-    func open() throws -> SentimentStore {
-        let path = resolvedPath()
-        let isNew = !FileManager.default.fileExists(atPath: path)
-        let store = try SentimentStore(path: path, createDirectory: isDefaultLocation)
-        if isNew && !noDefaultModel && !DefaultModel.bytes.isEmpty {
-            let info = try store.importModel(data: DefaultModel.bytes, source: DefaultModel.fileName)
-            if try store.activeModel() == nil { try store.activate(name: info.name, version: info.version) }
-        }
-        return store
-    }
+    /// The store itself (for queries the store answers directly).
+    func open() throws -> SentimentStore { try service().store }
 }

@@ -95,113 +95,50 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// The parent's options (or the defaults) with this command's flags applied.
-    func resolvedOptions(parent: SentimentClassifier?) throws -> ClassifierOptions {
-        var options = parent?.options ?? ClassifierOptions.default
-        if parent != nil { options.tuning = .automatic }
-        if let tune { options.tuning = tune ? .on : .off } else if l2 != nil { options.tuning = .off }
-        if let classWeight { options.training.classWeighting = try ClassWeighting(parsing: classWeight) }
-        if let l2 { options.training.l2 = l2 }
-        if let ngrams { options.features.wordNgrams = ngrams }
-        if let minDf {
-            if case .vocabulary(_, let maxFeatures) = options.features.vocabulary {
-                options.features.vocabulary = .vocabulary(minDocumentFrequency: minDf, maxFeatures: maxFeatures)
-            } else {
-                options.features.vocabulary = .vocabulary(minDocumentFrequency: minDf, maxFeatures: nil)
-            }
-        }
-        if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
-        if let seed { options.training.seed = seed }
-        if let w = supervisedWeighting.flatMap(SupervisedWeighting.init(rawValue:)) { options.supervisedWeighting = w }
-        return options
-    }
-
-    /// Corpus files larger than this together are trained out of core unless --no-streaming.
-    static let streamingThreshold = 32 << 20
-
-    /// Whether to train out of core: as asked, else by the corpus files' total size (standard input: never).
-    func streams() -> Bool {
-        if let streaming { return streaming }
-        if corpus.contains("-") { return false }
-        let bytes = corpus.reduce(0) { total, path in
-            total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
-        }
-        return bytes > Self.streamingThreshold
+    /// The request this command's flags describe.
+    func request() throws -> TrainingRequest {
+        var settings = TrainingSettings()
+        settings.tune = tune
+        settings.classWeighting = try classWeight.map { try ClassWeighting(parsing: $0) }
+        settings.l2 = l2
+        settings.ngrams = ngrams
+        settings.minDocumentFrequency = minDf
+        settings.supervisedWeighting = supervisedWeighting.flatMap(SupervisedWeighting.init(rawValue:))
+        settings.seed = seed
+        settings.buckets = buckets
+        return TrainingRequest(corpora: corpus, reading: reading.corpusOptions(), name: name, parent: from,
+                               includeCorrections: includeCorrections, settings: settings, streaming: streaming)
     }
 
     func run() throws {
-        if streams() { return try runStreaming() }
         try reporting {
+            let request = try request()
+            let location = store.location
+            let existed = FileManager.default.fileExists(atPath: location.path)
             var clock = PhaseClock(enabled: timings)
-            // Read and check everything before touching the store.
-            let corpora = try corpus.map { try readLabelledCorpus($0, reading) }
-            clock.mark("read")
-            let db = try store.open()
-            var texts: [String] = [], labels: [String] = []
-            let parent = try from.map { try loadParent(db, $0) }
-            var known = Set<String>()  // SHA-256 of the corpora already in the training data
-            if let parent {
-                for id in parent.1.corpusIds {
-                    known.insert(try db.corpus(id: id).sha256)
-                    for d in try db.documents(corpusId: id) { texts.append(d.text); labels.append(d.label) }
+            var phase: Phase? = nil
+            do {
+                let result = try store.service().train(request) { event in
+                    switch event {
+                    case .phaseEnded(let name): clock.mark(name)
+                    case .fitStarted(let rows, let outOfCore):
+                        phase = Phase("training on \(rows) texts" + (outOfCore ? ", out of core" : ""))
+                    case .fitEnded: phase?.finish()
+                    }
                 }
+                try output(info: result.model, classifier: result.classifier, report: result.report,
+                           corpora: result.corpora, corrections: result.corrections, seconds: result.seconds,
+                           parent: result.parent)
+            } catch {
+                // A store this command created for nothing is removed: bad input leaves things as they were.
+                if !existed {
+                    for file in [location.path, location.path + "-wal", location.path + "-shm"] {
+                        try? FileManager.default.removeItem(atPath: file)
+                    }
+                }
+                throw error
             }
-            let stored = corpora.map(newCorpus)
-            clock.mark("hash")
-            for (c, s) in zip(corpora, stored) where known.insert(s.sha256).inserted {
-                texts += c.texts
-                labels += c.labels
-            }
-            var corrections = 0
-            if includeCorrections {
-                for c in try db.corrections() { texts.append(c.text); labels.append(c.label); corrections += 1 }
-            }
-            let options = try resolvedOptions(parent: parent?.0)
-            try checkLabels(Set(labels).sorted(), options)
-
-            let progress = Phase("training on \(texts.count) texts")
-            let (classifier, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
-                                                                   warmStart: parent?.0)
-            progress.finish()
-            clock.mark("fit")
-
-            // Store: the corpora (deduplicated by content), then the model with its run (one transaction).
-            let corpusInfos = try stored.map { try importCorpus(db, $0) }
-            clock.mark("corpora")
-            try save(db, classifier, report, parent: parent, corpora: corpusInfos, corrections: corrections, clock: &clock)
         }
-    }
-
-    func loadParent(_ db: SentimentStore, _ reference: ModelReference) throws -> (SentimentClassifier, StoredModel) {
-        let stored = try db.loadModel(name: reference.name, version: reference.version)
-        return (try SentimentClassifier(stored: stored), stored)
-    }
-
-    /// Training needs two distinct labels, and explicit class weights must name known labels.
-    func checkLabels(_ distinct: [String], _ options: ClassifierOptions) throws {
-        if distinct.count < 2 {
-            let what = corpus.isEmpty ? "the training data" : corpus.joined(separator: ", ")
-            throw CLIFailure.badInput("\(what): \(distinct.isEmpty ? "no labels" : "only one distinct label (\"\(distinct[0])\")") found; training needs at least 2 distinct labels")
-        }
-        _ = try options.training.classWeighting.resolve(labelNames: distinct, labels: [])
-    }
-
-    /// Saves the model with its run (one transaction) and prints the summary.
-    func save(_ db: SentimentStore, _ classifier: SentimentClassifier, _ report: FitReport,
-              parent: (SentimentClassifier, StoredModel)?, corpora corpusInfos: [CorpusInfo], corrections: Int,
-              clock: inout PhaseClock) throws {
-        let corpusIds = (parent?.1.corpusIds ?? []) + corpusInfos.map(\.id)
-        let modelName = name ?? parent?.1.info.name ?? corpusInfos.first?.name ?? "model"
-        let finished = Date()
-        let cv = try report.tuning.map { try jsonText($0, pretty: false) }
-        let run = NewTrainingRun(startedAt: clock.started, finishedAt: finished, iterations: report.run.iterations,
-                                 finalLoss: report.run.finalLoss, crossValidation: cv)
-        let info = try db.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.1.info.id,
-                                                        corpusIds: corpusIds, run: run))
-        let seconds = Date().timeIntervalSince(clock.started)
-        clock.mark("model")
-        try output(info: info, classifier: classifier, report: report, corpora: corpusInfos,
-                   corrections: corrections, seconds: seconds, parent: parent?.1.info)
     }
 
     func output(info: ModelInfo, classifier: SentimentClassifier, report: FitReport, corpora: [CorpusInfo],

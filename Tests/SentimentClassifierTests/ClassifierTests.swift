@@ -168,7 +168,9 @@ final class ClassifierTests: XCTestCase {
         let shipped = try [UInt8](Data(contentsOf: URL(fileURLWithPath: repoPath("Models/default.sentiment-model"))))
         XCTAssertEqual(rebuilt.count, shipped.count)
         XCTAssertTrue(rebuilt == shipped, "Models/default.sentiment-model is stale: run bash Models/rebuild.sh")
-        XCTAssertEqual(DefaultModel.bytes, shipped, "the binary embeds the shipped file")
+        XCTAssertEqual(SHA256.hexString(SHA256.hash(shipped)), DefaultModel.sha256,
+                       "DefaultModel.sha256 is the shipped file's digest (bash Models/rebuild.sh updates it)")
+        XCTAssertEqual(try ShippedModel.bytes(environment: [:]), shipped, "found from the source tree")
     }
 
     /// Out-of-box quality of the shipped model on Financial PhraseBank (skipped without ../shared).
@@ -176,7 +178,7 @@ final class ClassifierTests: XCTestCase {
         let path = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpora/financial-phrasebank/test.csv").path
         try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "../shared is absent")
         let store = try SentimentStore.inMemory()
-        let info = try store.importModel(data: DefaultModel.bytes, source: "default")
+        let info = try store.importModel(data: try ShippedModel.bytes(), source: "default")
         let clf = try SentimentClassifier(stored: store.loadModel(name: info.name))
         let test = try CorpusFile.readAll(path: path)
         let report = try clf.evaluate(texts: test.texts, labels: test.labels)

@@ -1,7 +1,6 @@
 import ClassifierStore
 import CorpusIO
 import Foundation
-import SentimentKit
 import SentimentClassifier
 
 /// A labelled corpus file read in batches of documents, hashing its content (`CorpusHasher`) on the way.
@@ -9,8 +8,10 @@ final class LabelledChunks {
     let reader: CorpusReader
     private var hasher = CorpusHasher()
 
-    init(path: String, options: CorpusReadingOptions) throws {
-        reader = try CorpusReader(path: path, options: options.corpusOptions(requireLabels: true))
+    init(path: String, options: CorpusOptions) throws {
+        var options = options
+        options.requireLabels = true
+        reader = try CorpusReader(path: path, options: options)
         if reader.hasLabels == false { throw CorpusError(file: path, problem: .noLabels(format: reader.format)) }
     }
 
@@ -30,64 +31,43 @@ final class LabelledChunks {
     func sha256() -> String { hasher.hex() }
 }
 
-/// `LabelledChunks` read on a background thread, up to two chunks ahead of the consumer.
+/// `LabelledChunks` read on a thread of its own, up to two chunks ahead of the consumer. `cancel()` (or the
+/// consumer's end) stops the thread even while it waits on a full queue.
 final class ReadAhead: @unchecked Sendable {
-    private let queue = BlockingQueue<Result<[CorpusDocument]?, Error>>(capacity: 2)
+    // @unchecked: `chunks` is used by the reading thread only, after `init` hands it over.
+    private let queue = BoundedQueue<Result<[CorpusDocument]?, Error>>(capacity: 2)
     private var done = false
 
     init(_ chunks: LabelledChunks, rows: Int) {
-        DispatchQueue.global().async { [queue] in
+        let thread = Thread { [queue] in
             while true {
                 let r = Result { try chunks.next(rows) }
-                queue.push(r)
+                guard queue.push(r) else { return }
                 if case .success(.some) = r { continue }
                 return
             }
         }
+        thread.name = "sentiment.train.read"
+        thread.start()
     }
+
+    deinit { queue.close(discarding: true) }
 
     /// The next chunk, nil at the end; rethrows the reader's error. Call until it returns nil or throws.
     func next() throws -> [CorpusDocument]? {
-        guard !done else { return nil }
-        let r = queue.pop()
+        guard !done, let r = queue.pop() else { return nil }
         if case .success(.some) = r {} else { done = true }
         return try r.get()
     }
-}
 
-/// A bounded first-in first-out queue between two threads: `push` waits while it is full, `pop` while empty.
-final class BlockingQueue<T>: @unchecked Sendable {
-    private var items: [T?] = []
-    private var head = 0
-    private let capacity: Int
-    private let condition = NSCondition()
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    func push(_ item: T) {
-        condition.lock()
-        while items.count - head >= capacity { condition.wait() }
-        items.append(item)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func pop() -> T {
-        condition.lock()
-        while items.count == head { condition.wait() }
-        let item = items[head]!
-        items[head] = nil  // a popped item is not kept alive by the queue
-        head += 1
-        if head >= 64 { items.removeFirst(head); head = 0 }
-        condition.broadcast()
-        condition.unlock()
-        return item
-    }
+    func cancel() { queue.close(discarding: true) }
 }
 
 /// The store side of streaming training: one write transaction, on its own thread, importing each corpus as its
 /// documents are read for training; committed only when training may go on.
 final class CorpusImportThread: @unchecked Sendable {
+    // @unchecked: `imported` and `failure` are written by the import thread and read only after `group.wait()`;
+    // `ended` is used by the one sending thread only.
     enum Message {
         case begin(name: String, sourcePath: String, format: String)
         case documents([CorpusDocument])
@@ -97,32 +77,23 @@ final class CorpusImportThread: @unchecked Sendable {
     }
     struct Aborted: Error {}
 
-    private let queue = BlockingQueue<Message>(capacity: 4)
+    private let queue = BoundedQueue<Message>(capacity: 4)
     private let group = DispatchGroup()
     private var imported: [CorpusInfo] = []
     private var failure: Error?
 
     init(_ db: SentimentStore) {
         DispatchQueue.global().async(group: group) { [self] in
-            var ended = false  // .commit or .abort was received
-            func next() -> Message {
-                let m = queue.pop()
-                switch m {
-                case .commit, .abort: ended = true
-                default: break
-                }
-                return m
-            }
             do {
                 imported = try db.importCorpora { session in
                     var infos: [CorpusInfo] = []
                     while true {
-                        switch next() {
+                        switch queue.pop() {
                         case let .begin(name, sourcePath, format):
                             var sha: String? = nil
                             infos.append(try session.importCorpus(name: name, sourcePath: sourcePath, format: format,
                                                                   renamingIfTaken: true, sha256: { sha ?? "" }) {
-                                switch next() {
+                                switch queue.pop() {
                                 case .documents(let docs): return docs
                                 case .end(let hash): sha = hash; return nil
                                 default: throw Aborted()
@@ -135,9 +106,9 @@ final class CorpusImportThread: @unchecked Sendable {
                 }
             } catch {
                 failure = error
-                // Drain until the reading side ends, so it never blocks on a full queue.
-                while !ended { _ = next() }
             }
+            // Whatever the sender still sends is dropped: it never blocks on a full queue.
+            queue.close(discarding: true)
         }
     }
 
@@ -163,54 +134,50 @@ final class CorpusImportThread: @unchecked Sendable {
     }
 }
 
-extension Train {
+extension SentimentService {
     /// Documents per batch when streaming.
     static let chunkRows = 8_192
 
     /// Out-of-core training (`StreamingFit`): one pass reads each corpus file, hashes and featurizes it while a
     /// second thread imports its documents into the store (one transaction, committed once the data is known
     /// good); then SGD epochs run over the spilled features. Nothing of the corpus is kept in memory.
-    func runStreaming() throws {
-        try reporting {
-            var clock = PhaseClock(enabled: timings)
-            let path = store.resolvedPath()
-            let existed = FileManager.default.fileExists(atPath: path)
-            let db = try store.open()
-            let importer = CorpusImportThread(db)
-            do {
-                let (parent, fit, corrections) = try streamPass(db, importer)
-                // The corpora are read whole and good: their import commits (and SQLite copies its WAL into the
-                // database) on the import thread while the model trains.
-                importer.send(.commit)
-                clock.mark("read")
-                let progress = Phase("training on \(fit.rows) texts, out of core")
-                let result = Result { try fit.finish() }
-                progress.finish()
-                clock.mark("fit")
-                let (classifier, report) = try result.get()
-                let imported = try importer.finish()
-                clock.mark("corpora")
-                try save(db, classifier, report, parent: parent, corpora: imported, corrections: corrections, clock: &clock)
-            } catch {
-                _ = try? importer.finish(abort: true)
-                // A store this command created for nothing is removed: bad input leaves things as they were.
-                if !existed { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-                throw error
-            }
+    func trainStreaming(_ request: TrainingRequest, events: (TrainingEvent) -> Void) throws -> TrainingResult {
+        let started = Date()
+        let importer = CorpusImportThread(store)
+        do {
+            let (parent, fit, corrections) = try streamPass(request, importer)
+            // The corpora are read whole and good: their import commits (and SQLite copies its WAL into the
+            // database) on the import thread while the model trains.
+            importer.send(.commit)
+            events(.phaseEnded("read"))
+            events(.fitStarted(rows: fit.rows, outOfCore: true))
+            let result = Result { try fit.finish() }
+            events(.fitEnded)
+            events(.phaseEnded("fit"))
+            let (classifier, report) = try result.get()
+            let imported = try importer.finish()
+            events(.phaseEnded("corpora"))
+            return try save(classifier, report, request: request, parent: parent, corpora: imported,
+                            corrections: corrections, started: started, events: events)
+        } catch {
+            _ = try? importer.finish(abort: true)
+            throw error
         }
     }
 
     /// Pass 1: the parent's documents and corrections, then each corpus file (featurized and sent to the import).
     /// With a parent or several files a file's hash is computed first, so content already in the training data is
     /// not counted twice (as in memory).
-    private func streamPass(_ db: SentimentStore, _ importer: CorpusImportThread) throws
-        -> (parent: (SentimentClassifier, StoredModel)?, fit: StreamingFit, corrections: Int) {
-        let parent = try from.map { try loadParent(db, $0) }
-        let options = try resolvedOptions(parent: parent?.0)
+    private func streamPass(_ request: TrainingRequest, _ importer: CorpusImportThread) throws
+        -> (parent: Parent?, fit: StreamingFit, corrections: Int) {
+        let parent = try request.parent.map(loadParent)
+        let options = request.settings.options(parent: parent?.classifier.options)
         var bucketCount = StreamingFit.defaultBuckets
-        if case .hashing(let b) = options.features.vocabulary, buckets != nil || parent != nil { bucketCount = b }
+        if case .hashing(let b) = options.features.vocabulary, request.settings.buckets != nil || parent != nil {
+            bucketCount = b
+        }
         let fit = try StreamingFit(options: options, buckets: bucketCount, scratchDirectory: NSTemporaryDirectory(),
-                                   warmStart: parent?.0)
+                                   warmStart: parent?.classifier)
         func add(_ docs: [(text: String, label: String)]) throws {
             var start = 0
             while start < docs.count {
@@ -221,21 +188,21 @@ extension Train {
         }
         var known = Set<String>()  // SHA-256 of the corpora already in the training data
         if let parent {
-            for id in parent.1.corpusIds {
-                known.insert(try db.corpus(id: id).sha256)
-                try add(try db.documents(corpusId: id))
+            for id in parent.stored.corpusIds {
+                known.insert(try store.corpus(id: id).sha256)
+                try add(try store.documents(corpusId: id))
             }
         }
         var corrections = 0
-        if includeCorrections {
-            let c = try db.corrections()
+        if request.includeCorrections {
+            let c = try store.corrections()
             try add(c)
             corrections = c.count
         }
-        for path in corpus {
+        for path in request.corpora {
             let (name, absolute) = corpusNameAndPath(path)
-            if parent != nil || corpus.count > 1 {
-                let chunks = try LabelledChunks(path: path, options: reading)
+            if parent != nil || request.corpora.count > 1 {
+                let chunks = try LabelledChunks(path: path, options: request.reading)
                 while try chunks.next(Self.chunkRows) != nil {}
                 let sha = chunks.sha256()
                 if known.contains(sha) {
@@ -244,10 +211,11 @@ extension Train {
                     continue
                 }
             }
-            let chunks = try LabelledChunks(path: path, options: reading)
+            let chunks = try LabelledChunks(path: path, options: request.reading)
             importer.send(.begin(name: name, sourcePath: absolute, format: chunks.reader.format.rawValue))
             // Reading and hashing run a chunk ahead on their own thread.
             let ahead = ReadAhead(chunks, rows: Self.chunkRows)
+            defer { ahead.cancel() }
             while let docs = try ahead.next() {
                 importer.send(.documents(docs))
                 try fit.add(texts: docs.map(\.text), labels: docs.map(\.label))
@@ -256,7 +224,7 @@ extension Train {
             importer.send(.end(sha256: sha))
             known.insert(sha)
         }
-        try checkLabels(fit.labels, options)
+        try checkLabels(fit.labels, options, request)
         return (parent, fit, corrections)
     }
 }

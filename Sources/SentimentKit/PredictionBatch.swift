@@ -1,0 +1,51 @@
+import ClassifierStore
+import SentimentClassifier
+import SoftmaxRegression
+
+/// Texts on their way through prediction: read, predicted, stored, written. Each stage owns the batch in turn.
+public final class PredictionBatch: @unchecked Sendable {
+    // @unchecked: the pipeline hands a batch from stage to stage (reader → predictor → store → sink); exactly one
+    // stage uses it at a time, and each hand-over goes through a lock or a serial queue.
+    public let texts: [String]
+    public let sources: PredictionColumns.Sources
+    /// Bytes read up to the end of this batch (for progress).
+    public internal(set) var bytesRead = 0
+    /// `count × labels`, row-major.
+    public internal(set) var probabilities: [Float] = []
+    public internal(set) var labelIndices: [Int] = []
+    public internal(set) var explanations: [Explanation]? = nil
+    /// The stored predictions' ids, once stored.
+    public internal(set) var ids: [Int64]? = nil
+
+    public init(texts: [String], sources: PredictionColumns.Sources, bytesRead: Int = 0) {
+        self.texts = texts
+        self.sources = sources
+        self.bytesRead = bytesRead
+    }
+
+    public var count: Int { texts.count }
+
+    /// `classifier.probabilities(texts)` on this thread only, in slices too small for the classifier to spread
+    /// over the cores (identical results: every row is computed on its own). When storing, the store's writer is
+    /// the slowest stage and needs a core of its own; predicting on both cores in bursts took turns with it.
+    static func serialProbabilities(_ classifier: SentimentClassifier, _ texts: [String]) -> [Float] {
+        let slice = 255
+        guard texts.count > slice else { return classifier.probabilities(texts) }
+        var out: [Float] = []
+        out.reserveCapacity(texts.count * classifier.labels.count)
+        var start = 0
+        while start < texts.count {
+            let end = min(texts.count, start + slice)
+            out += classifier.probabilities(Array(texts[start..<end]))
+            start = end
+        }
+        return out
+    }
+
+    /// Fills in probabilities, labels and (when asked) explanations.
+    func predict(_ classifier: SentimentClassifier, serial: Bool, explain: Bool) {
+        probabilities = serial ? Self.serialProbabilities(classifier, texts) : classifier.probabilities(texts)
+        labelIndices = Metrics.argmax(probabilities, classCount: classifier.labels.count)
+        if explain { explanations = texts.map { classifier.explain($0) } }
+    }
+}

@@ -1,0 +1,115 @@
+import ClassifierStore
+import CorpusIO
+import Foundation
+import SentimentClassifier
+
+/// Receives predicted batches in input order, on one thread at a time (a front end's output: a CLI writer, an
+/// HTTP response, a collector).
+public protocol PredictionSink: AnyObject {
+    func write(_ batch: PredictionBatch)
+}
+
+/// Collects predicted batches in memory (for small requests and tests).
+public final class CollectedPredictions: PredictionSink, @unchecked Sendable {
+    // @unchecked: `batches` is written by the pipeline's output stage only, read after the prediction returns.
+    public private(set) var batches: [PredictionBatch] = []
+    public init() {}
+    public func write(_ batch: PredictionBatch) { batches.append(batch) }
+}
+
+/// One model, loaded, predicting texts or whole files and storing what it predicts.
+///
+/// Three threads overlap on a file: a reader parses the next batches, the calling thread predicts (on all cores
+/// when not storing), and the predictions of earlier batches are stored and then handed to the sink, in order,
+/// on background queues. A batch is stored in one transaction: whole or not at all.
+public final class Predictor: @unchecked Sendable {
+    // @unchecked: immutable after init; `store` and `classifier` are Sendable.
+    public let classifier: SentimentClassifier
+    public let model: ModelInfo
+    public let storing: Bool
+    public let explain: Bool
+    /// Texts per batch (and per store transaction).
+    public var batchSize = 10_000
+    private let store: SentimentStore
+
+    init(store: SentimentStore, classifier: SentimentClassifier, model: ModelInfo, storing: Bool, explain: Bool) {
+        self.store = store
+        self.classifier = classifier
+        self.model = model
+        self.storing = storing
+        self.explain = explain
+    }
+
+    public var labels: [String] { classifier.labels }
+
+    /// Predicts `texts` (one batch; `source` is stored with each).
+    public func predict(_ texts: [String], source: String, into sink: PredictionSink) throws {
+        try run(sink) { process in
+            try process(PredictionBatch(texts: texts, sources: .constant(source)))
+        }
+    }
+
+    /// Predicts every record of `reader` in batches; `progress` gets the bytes read so far after each batch.
+    /// A reader error stops the run after the batches before it were stored and handed to the sink.
+    public func predict(_ reader: CorpusReader, into sink: PredictionSink, progress: (Int) -> Void = { _ in }) throws {
+        let name = reader.path == "-" ? "stdin" : reader.path
+        // Storing a file's predictions is many transactions in a row: the WAL is checkpointed on a thread of its
+        // own meanwhile, not inside the store thread's commits.
+        func checkpointing(_ body: () throws -> Void) throws {
+            if storing { try store.withBackgroundCheckpoints(body) } else { try body() }
+        }
+        try checkpointing {
+            try run(sink) { process in
+                let batches = BatchReader(reader, sourcePrefix: name + ":", batchSize: batchSize)
+                defer { batches.cancel() }
+                while let batch = try batches.next() {
+                    try process(batch)
+                    progress(batch.bytesRead)
+                }
+            }
+        }
+    }
+
+    /// Sets up the pipeline's stages, feeds it through `body` and waits for every stage; the first error of the
+    /// input or of a stage is thrown once the work before it is done.
+    private func run(_ sink: PredictionSink, _ body: ((PredictionBatch) throws -> Void) throws -> Void) throws {
+        let failure = PipelineFailure()
+        let output = OrderedPipeline(label: "sentiment.predict.output", failure: failure)
+        let storage = storing ? OrderedPipeline(label: "sentiment.predict.store", failure: failure) : nil
+        let sinkBox = SinkBox(sink)
+        let (classifier, store, modelId, explain) = (self.classifier, self.store, model.id, self.explain)
+        func process(_ batch: PredictionBatch) throws {
+            guard batch.count > 0 else { return }
+            batch.predict(classifier, serial: storage != nil, explain: explain)
+            guard let storage else {
+                try output.submit { sinkBox.sink.write(batch) }
+                return
+            }
+            try storage.submit {
+                batch.ids = try store.insertPredictions(PredictionColumns(
+                    modelId: modelId, texts: batch.texts, labelIndices: batch.labelIndices,
+                    probabilities: batch.probabilities, sources: batch.sources))
+                try output.submit { sinkBox.sink.write(batch) }
+            }
+        }
+        let input = Result { try body(process) }
+        storage?.drain()
+        output.drain()
+        try input.get()
+        if let error = failure.current { throw error }
+    }
+}
+
+/// The sink, handed to the output queue (which calls it from one thread at a time).
+private final class SinkBox: @unchecked Sendable {
+    let sink: PredictionSink
+    init(_ sink: PredictionSink) { self.sink = sink }
+}
+
+extension SentimentService {
+    /// A predictor for the named model (the active one when nil).
+    public func predictor(_ reference: ModelReference?, storing: Bool = true, explain: Bool = false) throws -> Predictor {
+        let (classifier, info) = try classifier(reference)
+        return Predictor(store: store, classifier: classifier, model: info, storing: storing, explain: explain)
+    }
+}

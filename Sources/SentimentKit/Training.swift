@@ -1,0 +1,193 @@
+import ClassifierStore
+import CorpusIO
+import Foundation
+import SentimentClassifier
+import SoftmaxRegression
+import TextFeatures
+
+/// Settings a training request may change; nil keeps the parent's (with `--from`) or the default.
+public struct TrainingSettings: Sendable, Equatable {
+    /// Tune λ by cross-validation; nil: automatic (by corpus size), off when `l2` is given.
+    public var tune: Bool?
+    public var classWeighting: ClassWeighting?
+    public var l2: Double?
+    public var ngrams: Int?
+    public var minDocumentFrequency: Int?
+    public var supervisedWeighting: SupervisedWeighting?
+    public var seed: UInt64?
+    /// Hash features into this many buckets instead of learning a vocabulary.
+    public var buckets: Int?
+
+    public init() {}
+
+    /// The parent's options (or the defaults) with these settings applied.
+    public func options(parent: ClassifierOptions?) -> ClassifierOptions {
+        var options = parent ?? ClassifierOptions.default
+        if parent != nil { options.tuning = .automatic }
+        if let tune { options.tuning = tune ? .on : .off } else if l2 != nil { options.tuning = .off }
+        if let classWeighting { options.training.classWeighting = classWeighting }
+        if let l2 { options.training.l2 = l2 }
+        if let ngrams { options.features.wordNgrams = ngrams }
+        if let minDocumentFrequency {
+            if case .vocabulary(_, let maxFeatures) = options.features.vocabulary {
+                options.features.vocabulary = .vocabulary(minDocumentFrequency: minDocumentFrequency, maxFeatures: maxFeatures)
+            } else {
+                options.features.vocabulary = .vocabulary(minDocumentFrequency: minDocumentFrequency, maxFeatures: nil)
+            }
+        }
+        if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
+        if let seed { options.training.seed = seed }
+        if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
+        return options
+    }
+}
+
+/// What to train: corpora, lineage and settings.
+public struct TrainingRequest: Sendable {
+    /// Labelled corpus files (`-`: standard input, in memory only).
+    public var corpora: [String]
+    public var reading: CorpusOptions
+    /// The model's name; default: the parent's name, else the first corpus file's name.
+    public var name: String?
+    /// Continue this stored model: its settings, its corpora (plus the new ones) and, when not tuning, its weights.
+    public var parent: ModelReference?
+    /// Add the store's corrected predictions to the training data.
+    public var includeCorrections: Bool
+    public var settings: TrainingSettings
+    /// Train out of core; nil: when the corpus files together exceed `streamingThreshold` bytes.
+    public var streaming: Bool?
+
+    public init(corpora: [String], reading: CorpusOptions = CorpusOptions(), name: String? = nil,
+                parent: ModelReference? = nil, includeCorrections: Bool = false,
+                settings: TrainingSettings = TrainingSettings(), streaming: Bool? = nil) {
+        self.corpora = corpora
+        self.reading = reading
+        self.name = name
+        self.parent = parent
+        self.includeCorrections = includeCorrections
+        self.settings = settings
+        self.streaming = streaming
+    }
+
+    /// Corpus files larger than this together are trained out of core unless `streaming` says otherwise.
+    public static let streamingThreshold = 32 << 20
+
+    /// Whether to train out of core: as asked, else by the corpus files' total size (standard input: never).
+    public var streams: Bool {
+        if let streaming { return streaming }
+        if corpora.contains("-") { return false }
+        let bytes = corpora.reduce(0) { total, path in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
+        }
+        return bytes > Self.streamingThreshold
+    }
+}
+
+/// Milestones of a training, for progress and timings.
+public enum TrainingEvent: Sendable {
+    /// A phase ended: `read`, `hash`, `fit`, `corpora`, `model`.
+    case phaseEnded(String)
+    /// The fit starts on this many rows.
+    case fitStarted(rows: Int, outOfCore: Bool)
+    case fitEnded
+}
+
+/// A trained and stored model with what went into it.
+public struct TrainingResult: Sendable {
+    public var model: ModelInfo
+    public var classifier: SentimentClassifier
+    public var report: FitReport
+    /// The corpora this training imported or found in the store (not the parent's).
+    public var corpora: [CorpusInfo]
+    public var corrections: Int
+    public var parent: ModelInfo?
+    /// Wall time from the start of the request to the stored model.
+    public var seconds: Double
+}
+
+/// A stored model loaded to continue from.
+struct Parent {
+    var classifier: SentimentClassifier
+    var stored: StoredModel
+}
+
+extension SentimentService {
+    /// Trains and stores a model (it becomes the active one).
+    ///
+    /// In memory, every corpus is read and checked before the store is touched. Out of core, one pass reads each
+    /// file while a second thread imports its documents in one transaction, committed once all are read and good.
+    public func train(_ request: TrainingRequest, events: (TrainingEvent) -> Void = { _ in }) throws -> TrainingResult {
+        request.streams ? try trainStreaming(request, events: events) : try trainInMemory(request, events: events)
+    }
+
+    private func trainInMemory(_ request: TrainingRequest, events: (TrainingEvent) -> Void) throws -> TrainingResult {
+        let started = Date()
+        let corpora = try request.corpora.map { try readLabelledCorpus($0, request.reading) }
+        events(.phaseEnded("read"))
+        var texts: [String] = [], labels: [String] = []
+        let parent = try request.parent.map(loadParent)
+        var known = Set<String>()  // SHA-256 of the corpora already in the training data
+        if let parent {
+            for id in parent.stored.corpusIds {
+                known.insert(try store.corpus(id: id).sha256)
+                for d in try store.documents(corpusId: id) { texts.append(d.text); labels.append(d.label) }
+            }
+        }
+        let stored = corpora.map(newCorpus)
+        events(.phaseEnded("hash"))
+        for (c, s) in zip(corpora, stored) where known.insert(s.sha256).inserted {
+            texts += c.texts
+            labels += c.labels
+        }
+        var corrections = 0
+        if request.includeCorrections {
+            for c in try store.corrections() { texts.append(c.text); labels.append(c.label); corrections += 1 }
+        }
+        let options = request.settings.options(parent: parent?.classifier.options)
+        try checkLabels(Set(labels).sorted(), options, request)
+
+        events(.fitStarted(rows: texts.count, outOfCore: false))
+        let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
+                                                         warmStart: parent?.classifier) }
+        events(.fitEnded)
+        let (classifier, report) = try fitted.get()
+        events(.phaseEnded("fit"))
+
+        // Store: the corpora (deduplicated by content), then the model with its run (one transaction).
+        let corpusInfos = try stored.map { try store.importCorpus($0, renamingIfTaken: true) }
+        events(.phaseEnded("corpora"))
+        return try save(classifier, report, request: request, parent: parent, corpora: corpusInfos,
+                        corrections: corrections, started: started, events: events)
+    }
+
+    func loadParent(_ reference: ModelReference) throws -> Parent {
+        let stored = try store.loadModel(name: reference.name, version: reference.version)
+        return Parent(classifier: try SentimentClassifier(stored: stored), stored: stored)
+    }
+
+    /// Training needs two distinct labels, and explicit class weights must name known labels.
+    func checkLabels(_ distinct: [String], _ options: ClassifierOptions, _ request: TrainingRequest) throws {
+        if distinct.count < 2 {
+            let what = request.corpora.isEmpty ? "the training data" : request.corpora.joined(separator: ", ")
+            throw SentimentKitError.invalidInput("\(what): \(distinct.isEmpty ? "no labels" : "only one distinct label (\"\(distinct[0])\")") found; training needs at least 2 distinct labels")
+        }
+        _ = try options.training.classWeighting.resolve(labelNames: distinct, labels: [])
+    }
+
+    /// Saves the model with its run (one transaction).
+    func save(_ classifier: SentimentClassifier, _ report: FitReport, request: TrainingRequest, parent: Parent?,
+              corpora corpusInfos: [CorpusInfo], corrections: Int, started: Date,
+              events: (TrainingEvent) -> Void) throws -> TrainingResult {
+        let corpusIds = (parent?.stored.corpusIds ?? []) + corpusInfos.map(\.id)
+        let modelName = request.name ?? parent?.stored.info.name ?? corpusInfos.first?.name ?? "model"
+        let cv = try report.tuning.map { try canonicalJSON($0) }
+        let run = NewTrainingRun(startedAt: started, finishedAt: Date(), iterations: report.run.iterations,
+                                 finalLoss: report.run.finalLoss, crossValidation: cv)
+        let info = try store.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.stored.info.id,
+                                                           corpusIds: corpusIds, run: run))
+        let seconds = Date().timeIntervalSince(started)
+        events(.phaseEnded("model"))
+        return TrainingResult(model: info, classifier: classifier, report: report, corpora: corpusInfos,
+                              corrections: corrections, parent: parent?.stored.info, seconds: seconds)
+    }
+}
