@@ -64,5 +64,5 @@ let package = Package(
         .testTarget(name: "SentimentKitTests", dependencies: ["SentimentKit", "ClassifierStore", "DefaultModel"]),
         .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -51,3 +51,11 @@ public final class BoundedQueue<T>: @unchecked Sendable {
         condition.unlock()
     }
 }
+
+/// A value handed to one background thread, which is its only user until that thread has signalled its end
+/// through a `BoundedQueue` (whose lock orders the accesses). The compiler cannot see that hand-over, hence
+/// `@unchecked`; it is used for the readers of the prediction and training pipelines only.
+struct HandedOver<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

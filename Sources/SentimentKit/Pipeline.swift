@@ -4,13 +4,14 @@ import Foundation
 import Synchronization
 
 /// Reads batches of records on a thread of its own, up to two batches ahead of the consumer.
-final class BatchReader: @unchecked Sendable {
-    // @unchecked: the reader is used by the reading thread only, after `init` hands it over; the rest is the queue.
+final class BatchReader: Sendable {
     private enum Item { case batch(PredictionBatch), end, failure(Error) }
     private let queue = BoundedQueue<Item>(capacity: 2)
 
     init(_ reader: CorpusReader, sourcePrefix: String, batchSize: Int) {
+        let handed = HandedOver(reader)
         let thread = Thread { [queue] in
+            let reader = handed.value
             var bytes = 0
             do {
                 while true {

@@ -2,6 +2,7 @@ import ClassifierStore
 import CorpusIO
 import Foundation
 import SentimentClassifier
+import Synchronization
 
 /// Receives predicted batches in input order, on one thread at a time (a front end's output: a CLI writer, an
 /// HTTP response, a collector).
@@ -10,11 +11,11 @@ public protocol PredictionSink: AnyObject {
 }
 
 /// Collects predicted batches in memory (for small requests and tests).
-public final class CollectedPredictions: PredictionSink, @unchecked Sendable {
-    // @unchecked: `batches` is written by the pipeline's output stage only, read after the prediction returns.
-    public private(set) var batches: [PredictionBatch] = []
+public final class CollectedPredictions: PredictionSink, Sendable {
+    private let collected = Mutex<[PredictionBatch]>([])
     public init() {}
-    public func write(_ batch: PredictionBatch) { batches.append(batch) }
+    public var batches: [PredictionBatch] { collected.withLock { $0 } }
+    public func write(_ batch: PredictionBatch) { collected.withLock { $0.append(batch) } }
 }
 
 /// One model, loaded, predicting texts or whole files and storing what it predicts.
@@ -22,22 +23,23 @@ public final class CollectedPredictions: PredictionSink, @unchecked Sendable {
 /// Three threads overlap on a file: a reader parses the next batches, the calling thread predicts (on all cores
 /// when not storing), and the predictions of earlier batches are stored and then handed to the sink, in order,
 /// on background queues. A batch is stored in one transaction: whole or not at all.
-public final class Predictor: @unchecked Sendable {
-    // @unchecked: immutable after init; `store` and `classifier` are Sendable.
+public final class Predictor: Sendable {
     public let classifier: SentimentClassifier
     public let model: ModelInfo
     public let storing: Bool
     public let explain: Bool
     /// Texts per batch (and per store transaction).
-    public var batchSize = 10_000
+    public let batchSize: Int
     private let store: SentimentStore
 
-    init(store: SentimentStore, classifier: SentimentClassifier, model: ModelInfo, storing: Bool, explain: Bool) {
+    init(store: SentimentStore, classifier: SentimentClassifier, model: ModelInfo, storing: Bool, explain: Bool,
+         batchSize: Int) {
         self.store = store
         self.classifier = classifier
         self.model = model
         self.storing = storing
         self.explain = explain
+        self.batchSize = max(1, batchSize)
     }
 
     public var labels: [String] { classifier.labels }
@@ -100,16 +102,20 @@ public final class Predictor: @unchecked Sendable {
     }
 }
 
-/// The sink, handed to the output queue (which calls it from one thread at a time).
+/// The sink, handed to the output queue. @unchecked: a sink need not be Sendable, and the serial output queue
+/// calls it from one thread at a time, in order.
 private final class SinkBox: @unchecked Sendable {
     let sink: PredictionSink
     init(_ sink: PredictionSink) { self.sink = sink }
 }
 
 extension SentimentService {
-    /// A predictor for the named model (the active one when nil).
-    public func predictor(_ reference: ModelReference?, storing: Bool = true, explain: Bool = false) throws -> Predictor {
+    /// A predictor for the named model (the active one when nil); files are read, predicted and stored in batches of
+    /// `batchSize` texts (one transaction each).
+    public func predictor(_ reference: ModelReference?, storing: Bool = true, explain: Bool = false,
+                          batchSize: Int = 10_000) throws -> Predictor {
         let (classifier, info) = try classifier(reference)
-        return Predictor(store: store, classifier: classifier, model: info, storing: storing, explain: explain)
+        return Predictor(store: store, classifier: classifier, model: info, storing: storing, explain: explain,
+                         batchSize: batchSize)
     }
 }

@@ -33,13 +33,14 @@ final class LabelledChunks {
 
 /// `LabelledChunks` read on a thread of its own, up to two chunks ahead of the consumer. `cancel()` (or the
 /// consumer's end) stops the thread even while it waits on a full queue.
-final class ReadAhead: @unchecked Sendable {
-    // @unchecked: `chunks` is used by the reading thread only, after `init` hands it over.
+final class ReadAhead {
     private let queue = BoundedQueue<Result<[CorpusDocument]?, Error>>(capacity: 2)
     private var done = false
 
     init(_ chunks: LabelledChunks, rows: Int) {
+        let handed = HandedOver(chunks)
         let thread = Thread { [queue] in
+            let chunks = handed.value
             while true {
                 let r = Result { try chunks.next(rows) }
                 guard queue.push(r) else { return }

@@ -63,11 +63,11 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
         let n = X.rowCount, k = labels.count
         var out = [Float](repeating: 0, count: n * k)
         out.withUnsafeMutableBufferPointer { o in
-            let outBase = o.baseAddress!
+            let outBase = DisjointPointer(o.baseAddress!)
             let blocks = n >= 256 ? 2 : 1
             DispatchQueue.concurrentPerform(iterations: blocks) { b in
                 let lo = n * b / blocks, hi = n * (b + 1) / blocks
-                let dst = UnsafeMutableBufferPointer(start: outBase, count: n * k)
+                let dst = UnsafeMutableBufferPointer(start: outBase.base, count: n * k)
                 self.writeLogits(X, rows: lo..<hi, into: dst)
             }
         }

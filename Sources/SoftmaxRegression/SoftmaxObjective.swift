@@ -18,7 +18,10 @@ import Sparse
 /// (`θ[j*k + c]`), followed by `k` biases. Evaluation runs on a fixed number of row blocks
 /// in parallel with per-block buffers summed in block order, so results are bit-identical
 /// from run to run.
-public struct SoftmaxObjective: @unchecked Sendable {
+///
+/// A class, not Sendable: its scratch buffers make `evaluate` non-reentrant, so one objective serves one optimizer
+/// on one thread (copies would share them).
+public final class SoftmaxObjective {
     public let X: CSRMatrix
     public let labels: [Int32]
     /// Per-class weights `s_c`.
@@ -59,21 +62,25 @@ public struct SoftmaxObjective: @unchecked Sendable {
         let P = parameterCount
         let n = X.rowCount
         let nb = blocks
-        let partialLoss = workspace.partialLoss
-        let scratch = workspace.scratch
-        let th = UnsafeBufferPointer(start: theta, count: P)
-        let work: (Int) -> Void = { b in
+        let partialLoss = DisjointPointer(workspace.partialLoss)
+        let scratch = DisjointPointer(workspace.scratch)
+        let (thetaShared, g0Shared) = (DisjointPointer(readOnly: theta), DisjointPointer(g0p))
+        let (X, labels, classWeights, k) = (self.X, self.labels, self.classWeights, classCount)
+        let work: @Sendable (Int) -> Void = { b in
             let lo = n * b / nb, hi = n * (b + 1) / nb
-            let g = b == 0 ? g0p : scratch + (b - 1) * P
+            let g = b == 0 ? g0Shared.base : scratch.base + (b - 1) * P
             g.update(repeating: 0, count: P)
-            partialLoss[b] = self.accumulate(rows: lo..<hi, theta: th, gradient: g)
+            partialLoss.base[b] = Self.accumulate(X: X, labels: labels, classWeights: classWeights, classCount: k,
+                                                  rows: lo..<hi, theta: UnsafeBufferPointer(start: thetaShared.base, count: P),
+                                                  gradient: g)
         }
         if nb == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: nb, execute: work) }
         // Fixed-order reduction.
         for b in 1..<max(nb, 1) {
-            let sp = scratch + (b - 1) * P
+            let sp = scratch.base + (b - 1) * P
             for p in 0..<P { g0p[p] += sp[p] }
         }
+        let th = UnsafeBufferPointer(start: theta, count: P)
         let invN = n > 0 ? 1 / Double(n) : 0
         let wCount = P - classCount
         var r0 = 0.0, r1 = 0.0, r2 = 0.0, r3 = 0.0
@@ -88,12 +95,12 @@ public struct SoftmaxObjective: @unchecked Sendable {
         while p < wCount { let w = th[p]; r0 += w * w; g0p[p] = g0p[p] * invN + l2 * w; p += 1 }
         for p in wCount..<P { g0p[p] *= invN }
         var total = 0.0
-        for b in 0..<nb { total += partialLoss[b] }
+        for b in 0..<nb { total += partialLoss.base[b] }
         return total * invN + 0.5 * l2 * ((r0 + r1) + (r2 + r3))
     }
 
     /// Scratch memory reused across evaluations (per-block gradients and losses).
-    final class Workspace: @unchecked Sendable {
+    final class Workspace {
         let partialLoss: UnsafeMutablePointer<Double>
         let scratch: UnsafeMutablePointer<Double>
         init(blocks: Int, parameters: Int) {
@@ -111,8 +118,8 @@ public struct SoftmaxObjective: @unchecked Sendable {
     }
 
     /// Σ_i s_i·(−log p_{i,y_i}) over `rows`, adding Σ_i s_i (p_i − e_{y_i}) x_iᵀ into `g`.
-    func accumulate(rows: Range<Int>, theta th: UnsafeBufferPointer<Double>, gradient g: UnsafeMutablePointer<Double>) -> Double {
-        let k = classCount
+    static func accumulate(X: CSRMatrix, labels: [Int32], classWeights: [Double], classCount k: Int, rows: Range<Int>,
+                           theta th: UnsafeBufferPointer<Double>, gradient g: UnsafeMutablePointer<Double>) -> Double {
         let biasOffset = X.columnCount * k
         var loss = 0.0
         var zbuf = [Double](repeating: 0, count: k)

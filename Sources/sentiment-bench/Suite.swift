@@ -678,7 +678,7 @@ func progress(_ text: String) {
     FileHandle.standardError.write(Data("[suite] \(text)\n".utf8))
 }
 
-func flush() { fflush(stdout) }
+func flush() { fflush(nil) }  // every C stream (stdout is a global var Swift 6 will not touch)
 
 func loadAverage() -> [Double] {
     var l = [Double](repeating: 0, count: 3)

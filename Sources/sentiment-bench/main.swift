@@ -2,7 +2,6 @@
 //   features FILE [--minimal-reader] [--vocabulary [MIN_DF]] [--char MIN MAX] [--buckets N] [--ngrams N] [--repeat K]
 //                                                   read + fit + transform timing of the feature pipeline
 //   quality TRAIN TEST [options]                     fit with the library defaults on TRAIN, report on TEST
-//   cvexp TRAIN TEST [options]                       research harness: column weighting schemes learned per CV fold
 //   tokens TEXT...                                  print the tokens of each TEXT (default tokenizer)
 //   suite [PART...] [options]                       the benchmark suite (features, train, predict, query, quality);
 //                                                   see Suite.swift and bench/run.sh; last stdout line is JSON
@@ -15,7 +14,6 @@ let modes: [String: ([String]) -> Int32] = [
     "features": featuresBenchmark,
     "tokens": printTokens,
     "quality": qualityBenchmark,
-    "cvexp": cvExperiment,
     "suite": suiteBenchmark,
     "measure": measureMode,
     "store-insert": storeInsertBenchmark,

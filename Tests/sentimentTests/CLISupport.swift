@@ -22,7 +22,7 @@ struct RunResult {
 }
 
 /// A scratch directory with a store path; removed at the end.
-final class Sandbox {
+final class Sandbox: Sendable {
     let dir: URL
     var db: String { dir.appendingPathComponent("store.sqlite").path }
     init() throws {
