@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CorpusIO", targets: ["CorpusIO"]),
         .library(name: "TextFeatures", targets: ["TextFeatures"]),
         .library(name: "SoftmaxRegression", targets: ["SoftmaxRegression"]),
+        .library(name: "StoreInterface", targets: ["StoreInterface"]),
         .library(name: "ClassifierStore", targets: ["ClassifierStore"]),
         .library(name: "SentimentClassifier", targets: ["SentimentClassifier"]),
         .library(name: "DefaultModel", targets: ["DefaultModel"]),
@@ -35,8 +36,10 @@ let package = Package(
         .target(name: "CSHA256"),
         // glibc's malloc.h (mallopt) for the executable; headers only.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // The store's interface and value types, for every backend and the application layer: no database types.
+        .target(name: "StoreInterface"),
         // SQLite store (GRDB): knows nothing about training; stores and loads values.
-        .target(name: "ClassifierStore", dependencies: ["CSHA256", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "ClassifierStore", dependencies: ["StoreInterface", "CSHA256", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: optimize),
         // Features + model = one classifier: fit, predict, evaluate, explain, out-of-core fit. Pure.
         .target(name: "SentimentClassifier",
@@ -44,7 +47,7 @@ let package = Package(
                 swiftSettings: optimize),
         // The application layer: every use case over a store, for the CLI, the server and other programs.
         .target(name: "SentimentKit",
-                dependencies: ["SentimentClassifier", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
+                dependencies: ["SentimentClassifier", "StoreInterface", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
                                "DefaultModel"],
                 swiftSettings: optimize),
         // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.

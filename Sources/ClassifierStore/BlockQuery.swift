@@ -1,4 +1,5 @@
 import Foundation
+import StoreInterface
 import GRDB
 
 /// A prediction query answered from `PredictionBlocks` instead of the prediction table: any combination of model,

@@ -1,47 +1,7 @@
 import Foundation
+import StoreInterface
 import GRDB
 import GRDBSQLite
-
-/// One labeled document of a corpus, with its line in the source file.
-public struct CorpusDocument: Equatable, Sendable {
-    public var text: String
-    public var label: String
-    public var line: Int
-    public init(text: String, label: String, line: Int) {
-        self.text = text
-        self.label = label
-        self.line = line
-    }
-}
-
-/// A corpus to import: its description and documents. `sha256` is the hex SHA-256 of the file content.
-public struct NewCorpus: Sendable {
-    public var name: String
-    public var sourcePath: String
-    public var format: String
-    public var sha256: String
-    public var documents: [CorpusDocument]
-    public init(name: String, sourcePath: String, format: String, sha256: String, documents: [CorpusDocument]) {
-        self.name = name
-        self.sourcePath = sourcePath
-        self.format = format
-        self.sha256 = sha256
-        self.documents = documents
-    }
-}
-
-/// A stored corpus (without its documents).
-public struct CorpusInfo: Equatable, Sendable {
-    public var id: Int64
-    public var name: String
-    public var sourcePath: String
-    public var format: String
-    public var sha256: String
-    public var rowCount: Int
-    /// Documents per label.
-    public var labelCounts: [String: Int]
-    public var importedAt: Date
-}
 
 extension SentimentStore {
     /// Imports a corpus and its documents in one transaction. Content already imported (same `sha256`)
@@ -61,13 +21,13 @@ extension SentimentStore {
 
     /// Runs `body` in one write transaction in which it imports corpora whose documents arrive in batches, so
     /// corpora of any size land together or not at all: an error thrown by `body` rolls every one back.
-    public func importCorpora<T>(_ body: (CorpusImportSession) throws -> T) throws -> T {
+    public func importCorpora<T>(_ body: (any CorpusImporting) throws -> T) throws -> T {
         try write { db in try Self.withSmallPageCache(db) { try body(CorpusImportSession(db: db)) } }
     }
 }
 
 /// Imports corpora inside `SentimentStore.importCorpora(_:)`'s transaction.
-public final class CorpusImportSession {
+public final class CorpusImportSession: CorpusImporting {
     private let db: Database
 
     init(db: Database) { self.db = db }

@@ -1,15 +1,6 @@
 import Foundation
+import StoreInterface
 import GRDB
-
-/// Row counts of a store.
-public struct StoreStatistics: Equatable, Sendable {
-    public var corpora: Int
-    public var documents: Int
-    public var models: Int
-    public var predictions: Int
-    public var correctedPredictions: Int
-    public var schemaVersion: Int
-}
 
 extension SentimentStore {
     /// Row counts, read from one snapshot.

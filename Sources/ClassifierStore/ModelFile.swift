@@ -1,4 +1,5 @@
 import Foundation
+import StoreInterface
 import GRDB
 
 /// The portable single-file model format (deterministic: same model content → same bytes).
@@ -111,19 +112,6 @@ extension SentimentStore {
                 })
             return ModelFile.encode(header: header, payloads: content.payloads)
         }
-    }
-
-    /// Imports a portable model file.
-    /// - Throws: `StoreError.invalidModelFile` (truncated, corrupt, unsupported), `.cannotOpen`.
-    @discardableResult
-    public func importModel(path: String) throws -> ModelInfo {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: "cannot read model file")
-        }
-        return try importModel(data: [UInt8](data), source: path)
     }
 
     /// Imports a model from portable bytes (e.g. embedded in the binary); `source` names it in errors.

@@ -1,14 +1,5 @@
 import Foundation
-
-/// A named dense array of Float32 values with its shape (row-major).
-public struct Tensor: Codable, Equatable, Sendable {
-    public var shape: [Int]
-    public var values: [Float]
-    public init(shape: [Int], values: [Float]) {
-        self.shape = shape
-        self.values = values
-    }
-}
+import StoreInterface
 
 /// Binary encodings of model payloads: tensors as Float32 little-endian, string lists length-prefixed.
 enum PayloadCodec {

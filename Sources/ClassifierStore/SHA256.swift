@@ -1,5 +1,6 @@
 import CSHA256
 import Foundation
+import StoreInterface
 
 /// SHA-256 (FIPS 180-4), incremental. Whole 64-byte blocks go to the C compression function in `CSHA256`
 /// (the x86 SHA extensions when the CPU has them, portable C otherwise) straight from the caller's buffer;

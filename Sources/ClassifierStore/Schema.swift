@@ -1,3 +1,4 @@
+import StoreInterface
 import GRDB
 
 /// The store's schema, built by GRDB's `DatabaseMigrator`.

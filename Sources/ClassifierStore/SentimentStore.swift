@@ -1,4 +1,5 @@
 import Foundation
+import StoreInterface
 import GRDB
 
 /// The SQLite store of corpora, models, training runs, evaluations and predictions.

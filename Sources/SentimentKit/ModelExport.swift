@@ -1,4 +1,5 @@
 import ClassifierStore
+import Foundation
 
 /// Where `exportModel` writes a model file.
 public enum ExportDestination: Equatable, Sendable {
@@ -28,5 +29,22 @@ extension SentimentService {
             try OutputFile.write(bytes, to: path, replacing: replacing, protected: store.files)
         }
         return info
+    }
+}
+
+extension SentimentService {
+    /// Adds a model from a portable file (checksum verified; identical content under the same name is not added
+    /// twice). Only a regular file is read.
+    /// - Throws: `StoreError.invalidModelFile`, `.cannotOpen`, `SentimentKitError.fileNotFound`.
+    @discardableResult
+    public func importModel(path: String) throws -> ModelInfo {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw SentimentKitError.fileNotFound(path)
+        }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw StoreError.cannotOpen(path: path, reason: "cannot read model file")
+        }
+        return try store.importModel(data: [UInt8](data), source: path)
     }
 }

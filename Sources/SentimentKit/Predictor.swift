@@ -30,9 +30,9 @@ public final class Predictor: Sendable {
     public let explain: Bool
     /// Texts per batch (and per store transaction).
     public let batchSize: Int
-    private let store: SentimentStore
+    private let store: any SentimentStoring
 
-    init(store: SentimentStore, classifier: SentimentClassifier, model: ModelInfo, storing: Bool, explain: Bool,
+    init(store: any SentimentStoring, classifier: SentimentClassifier, model: ModelInfo, storing: Bool, explain: Bool,
          batchSize: Int) {
         self.store = store
         self.classifier = classifier
@@ -58,7 +58,7 @@ public final class Predictor: Sendable {
         // Storing a file's predictions is many transactions in a row: the WAL is checkpointed on a thread of its
         // own meanwhile, not inside the store thread's commits.
         func checkpointing(_ body: () throws -> Void) throws {
-            if storing { try store.withBackgroundCheckpoints(body) } else { try body() }
+            if storing { try store.withBulkWrites(body) } else { try body() }
         }
         try checkpointing {
             try run(sink) { process in

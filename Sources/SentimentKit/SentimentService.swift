@@ -6,9 +6,9 @@ import SentimentClassifier
 /// and corpora) over one store, for the command line, the HTTP server and other Swift programs alike. Front ends
 /// parse and format; what happens lives here, once.
 public final class SentimentService: Sendable {
-    public let store: SentimentStore
+    public let store: any SentimentStoring
 
-    public init(store: SentimentStore) {
+    public init(store: any SentimentStoring) {
         self.store = store
     }
 
@@ -29,6 +29,7 @@ public final class SentimentService: Sendable {
 /// Errors of the application layer's own (the modules below have theirs). One line a user can act on.
 public enum SentimentKitError: Error, CustomStringConvertible, Equatable, Sendable {
     case noActiveModel(store: String)
+    case fileNotFound(String)
     /// Input that cannot be used (a text, a corpus, a label), already naming where it is.
     case invalidInput(String)
 
@@ -38,6 +39,8 @@ public enum SentimentKitError: Error, CustomStringConvertible, Equatable, Sendab
             return "no active model in \(store); train one (sentiment train --corpus FILE) or name one with --model"
         case .invalidInput(let m):
             return m
+        case .fileNotFound(let path):
+            return "\(path): no such file"
         }
     }
 }

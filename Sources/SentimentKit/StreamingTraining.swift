@@ -83,7 +83,7 @@ final class CorpusImportThread: @unchecked Sendable {
     private var imported: [CorpusInfo] = []
     private var failure: Error?
 
-    init(_ db: SentimentStore) {
+    init(_ db: any SentimentStoring) {
         DispatchQueue.global().async(group: group) { [self] in
             do {
                 imported = try db.importCorpora { session in

@@ -7,7 +7,6 @@ import SentimentKit
 
 extension ModelReference: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
-    public static var defaultValueDescription: String { "NAME[@VERSION]" }
 }
 
 /// Options for reading a corpus file.

@@ -68,7 +68,7 @@ func classify(_ error: Error) -> CLIFailure {
         return e
     case let e as SentimentKitError:
         switch e {
-        case .noActiveModel: return .notFound(e.description)
+        case .noActiveModel, .fileNotFound: return .notFound(terminalSafe(e.description))
         case .invalidInput: return .badInput(e.description)
         }
     case let e as OutputFileError:

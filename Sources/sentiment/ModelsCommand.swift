@@ -264,8 +264,7 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure.notFound("\(file): no such file") }
-                let info = try store.open().importModel(path: file)
+                let info = try store.service().importModel(path: file)
                 emit("imported \(info.reference) (\(info.status.rawValue))")
             }
         }

@@ -218,10 +218,8 @@ struct Correct: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let db = try store.open()
-            try db.correct(predictionId: id, label: label)
-            let p = try db.prediction(id: id)
-            emit("prediction \(p.id): \(p.label) → \(label) (\(preview(p.text)))")
+            let p = try store.service().correct(prediction: id, label: label)
+            emit("prediction \(p.id): \(terminalSafe(p.label)) → \(terminalSafe(label)) (\(preview(p.text)))")
         }
     }
 }

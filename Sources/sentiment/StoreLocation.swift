@@ -23,5 +23,5 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store itself (for queries the store answers directly).
-    func open() throws -> SentimentStore { try service().store }
+    func open() throws -> any SentimentStoring { try service().store }
 }

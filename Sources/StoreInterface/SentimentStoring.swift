@@ -1,0 +1,87 @@
+import Foundation
+
+/// What the application layer needs of a store: corpora, models with their payloads, training runs, evaluations
+/// and predictions. A backend (SQLite, embedded; PostgreSQL, shared) implements it with its own schema and
+/// migrations; nothing here names a database type. Every method is one transaction (all or nothing) and may be
+/// called from several threads.
+///
+/// Decisions every backend keeps: at most one active model; versions per name are assigned by the store inside
+/// the write transaction and never reused; deleting a model keeps its predictions unless asked; corpora are
+/// deduplicated by the SHA-256 of their content; "newest first" is insertion order.
+public protocol SentimentStoring: AnyObject, Sendable {
+    /// Where the store is, for messages (a path or a URL without its password).
+    var path: String { get }
+    /// The files the store keeps on this machine (never written over by exports); empty for a server.
+    var files: [String] { get }
+
+    // Models
+    func saveModel(_ model: NewModel) throws -> ModelInfo
+    func models() throws -> [ModelInfo]
+    func loadModel(name: String, version: Int?) throws -> StoredModel
+    func loadActiveModel() throws -> StoredModel?
+    func activeModel() throws -> ModelInfo?
+    func modelInfo(name: String, version: Int?) throws -> ModelInfo
+    func modelInfo(id: Int64) throws -> ModelInfo
+    func activate(name: String, version: Int?) throws -> ModelInfo
+    func archive(name: String, version: Int?) throws -> ModelInfo
+    /// Returns the number of predictions deleted with it.
+    func delete(name: String, version: Int?, deletePredictions: Bool) throws -> Int
+    /// The portable model file's bytes (checksum verified).
+    func exportData(name: String, version: Int?) throws -> [UInt8]
+    /// Adds a model from portable bytes; `source` names them in errors.
+    func importModel(data: [UInt8], source: String) throws -> ModelInfo
+
+    // Corpora
+    func importCorpus(_ corpus: NewCorpus, renamingIfTaken: Bool) throws -> CorpusInfo
+    /// Imports corpora whose documents arrive in batches, in one transaction: an error thrown by `body` rolls
+    /// every one back.
+    func importCorpora<T>(_ body: (any CorpusImporting) throws -> T) throws -> T
+    func corpora() throws -> [CorpusInfo]
+    func corpus(named name: String) throws -> CorpusInfo
+    func corpus(id: Int64) throws -> CorpusInfo
+    func documents(corpusId: Int64) throws -> [(text: String, label: String)]
+    func corpusDocuments(corpusId: Int64) throws -> [CorpusDocument]
+    func deleteCorpus(id: Int64) throws
+
+    // Evaluations
+    func saveEvaluation(_ evaluation: NewEvaluation) throws -> EvaluationInfo
+    func evaluations(modelId: Int64) throws -> [EvaluationInfo]
+
+    // Predictions
+    /// Stores a batch in one transaction; the new ids in order.
+    func insertPredictions(_ columns: PredictionColumns) throws -> [Int64]
+    func forEachPrediction(_ query: PredictionQuery, _ body: (PredictionInfo) throws -> Void) throws
+    func predictions(_ query: PredictionQuery) throws -> [PredictionInfo]
+    func countPredictions(_ query: PredictionQuery) throws -> Int
+    func summary(_ query: PredictionQuery) throws -> PredictionSummary
+    func prediction(id: Int64) throws -> PredictionInfo
+    func correct(predictionId: Int64, label: String) throws
+    func corrections(modelName: String?) throws -> [(text: String, label: String)]
+    func deletePredictions(_ query: PredictionQuery) throws -> Int
+    /// Runs many `insertPredictions` in a row (a backend may arrange its housekeeping around them).
+    func withBulkWrites<T>(_ body: () throws -> T) throws -> T
+
+    // Maintenance
+    func statistics() throws -> StoreStatistics
+    /// Problems found (empty: consistent).
+    func verify() throws -> [String]
+    func optimize() throws
+}
+
+/// Imports corpora inside `SentimentStoring.importCorpora(_:)`'s transaction.
+public protocol CorpusImporting {
+    /// The corpus already stored with this content hash.
+    func corpus(sha256: String) throws -> CorpusInfo?
+    /// Imports one corpus whose documents `next` returns in batches (nil at the end); `sha256` is asked for once
+    /// they are all read. Content already stored is not duplicated.
+    func importCorpus(name: String, sourcePath: String, format: String, renamingIfTaken: Bool,
+                      sha256: () throws -> String, documents next: () throws -> [CorpusDocument]?) throws -> CorpusInfo
+}
+
+extension SentimentStoring {
+    public func loadModel(name: String) throws -> StoredModel { try loadModel(name: name, version: nil) }
+    public func modelInfo(name: String) throws -> ModelInfo { try modelInfo(name: name, version: nil) }
+    public func exportData(name: String) throws -> [UInt8] { try exportData(name: name, version: nil) }
+    public func corrections() throws -> [(text: String, label: String)] { try corrections(modelName: nil) }
+    public func predictions() throws -> [PredictionInfo] { try predictions(PredictionQuery()) }
+}
