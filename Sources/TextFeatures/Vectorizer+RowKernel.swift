@@ -1,0 +1,217 @@
+import Foundation
+import Sparse
+
+extension Vectorizer {
+    // MARK: Row kernel
+
+    /// Column of a feature key (-1 when outside the vocabulary).
+    @inline(__always)
+    func column(_ key: UInt64, group: Int) -> Int32 {
+        switch config.vocabulary {
+        case .hashing(let b):
+            return Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b) + (group == 0 ? 0 : b))
+        case .vocabulary:
+            return lookup.find(key)
+        }
+    }
+
+    /// Fills `rb.cols` (strictly increasing) and `rb.vals` (raw counts) for one text.
+    @inline(__always)
+    func countRow(_ text: String, _ rb: inout RowBuilder) {
+        rb.extractor.extract(text)
+        rb.keys.removeAll()
+        rb.keys.reserve(more: rb.extractor.wordKeys.count + rb.extractor.charKeys.count)
+        let b = buckets
+        if b > 0 {
+            for key in rb.extractor.wordKeys.buffer {
+                rb.keys.appendUnchecked(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b)))
+            }
+            if hasCharGroup {
+                for key in rb.extractor.charKeys.buffer {
+                    rb.keys.appendUnchecked(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b) + b))
+                }
+            }
+        } else {
+            for key in rb.extractor.wordKeys.buffer {
+                let c = lookup.find(key)
+                if c >= 0 { rb.keys.appendUnchecked(c) }
+            }
+            if hasCharGroup {
+                for key in rb.extractor.charKeys.buffer {
+                    let c = lookup.find(key)
+                    if c >= 0 { rb.keys.appendUnchecked(c) }
+                }
+            }
+        }
+        rb.cols.removeAll()
+        rb.vals.removeAll()
+        let n = rb.keys.count
+        if n == 0 { return }
+        rb.cols.reserve(more: n)
+        rb.vals.reserve(more: n)
+        do {
+            let k = sortColumns(&rb)
+            var prev = k[0]
+            var count: Float = 1
+            for j in 1..<n {
+                let c = k[j]
+                if c == prev { count += 1; continue }
+                rb.cols.appendUnchecked(prev); rb.vals.appendUnchecked(count)
+                prev = c; count = 1
+            }
+            rb.cols.appendUnchecked(prev); rb.vals.appendUnchecked(count)
+        }
+    }
+
+    /// Sorts `rb.keys`; returns where the sorted values are (`rb.keys` or `rb.scratch`). Rows of up to 4096
+    /// entries use one counting pass on the top bits of the column (columns are spread over `0..<featureCount`)
+    /// followed by an insertion sort that only fixes order inside each bucket.
+    @inline(__always)
+    func sortColumns(_ rb: inout RowBuilder) -> UnsafeMutablePointer<Int32> {
+        let n = rb.keys.count
+        let k = rb.keys.base
+        if n <= 16 || n > 4096 {
+            sortInt32(rb.keys.buffer)
+            return k
+        }
+        let bits = Swift.min(10, Int.bitWidth - (n - 1).leadingZeroBitCount)
+        let shift = Int32(Swift.max(0, columnBits - bits))
+        let nb = 1 << bits
+        rb.counts.removeAll()
+        rb.counts.reserve(more: nb + 1)
+        let c = rb.counts.base
+        c.update(repeating: 0, count: nb + 1)
+        for i in 0..<n { c[Int(k[i] >> shift) &+ 1] &+= 1 }
+        for b in 0..<nb { c[b + 1] &+= c[b] }
+        rb.scratch.removeAll()
+        rb.scratch.reserve(more: n)
+        let out = rb.scratch.base
+        for i in 0..<n {
+            let x = k[i]
+            let b = Int(x >> shift)
+            out[Int(c[b])] = x
+            c[b] &+= 1
+        }
+        insertionSortInt32(out, n)
+        return out
+    }
+
+    /// Replaces raw counts by weights and normalizes, in place.
+    @inline(__always)
+    func weigh(_ cols: UnsafeBufferPointer<Int32>, _ vals: UnsafeMutableBufferPointer<Float>) {
+        idf.withUnsafeBufferPointer { weigh(cols, vals, columnWeights: $0) }
+    }
+
+    /// `weigh(_:_:)` with `columnWeights` in place of `idf` (used with TF-IDF only).
+    @inline(__always)
+    func weigh(_ cols: UnsafeBufferPointer<Int32>, _ vals: UnsafeMutableBufferPointer<Float>,
+               columnWeights idf: UnsafeBufferPointer<Float>) {
+        let n = cols.count
+        if n == 0 { return }
+        do {
+            for e in 0..<n {
+                var w: Double
+                if binary { w = 1 } else {
+                    let tf = Double(vals[e])
+                    w = sublinear && tf > 1 ? 1 + log(tf) : tf
+                }
+                if tfidf { w *= Double(idf[Int(cols[e])]) }
+                vals[e] = Float(w)
+            }
+        }
+        guard l2 else { return }
+        var split = n
+        if perGroup {
+            split = 0
+            while split < n && Int(cols[split]) < wordColumnCount { split += 1 }
+        }
+        var s0 = 0.0, s1 = 0.0
+        for e in 0..<split { s0 += Double(vals[e]) * Double(vals[e]) }
+        for e in split..<n { s1 += Double(vals[e]) * Double(vals[e]) }
+        let groups = (s0 > 0 ? 1.0 : 0.0) + (s1 > 0 ? 1.0 : 0.0)
+        if groups == 0 { return }
+        let g = groups.squareRoot()
+        if s0 > 0 {
+            let f = 1 / (s0.squareRoot() * g)
+            for e in 0..<split { vals[e] = Float(Double(vals[e]) * f) }
+        }
+        if s1 > 0 {
+            let f = 1 / (s1.squareRoot() * g)
+            for e in split..<n { vals[e] = Float(Double(vals[e]) * f) }
+        }
+    }
+}
+
+/// Per-thread reusable buffers for building rows.
+struct RowBuilder {
+    var extractor: FeatureExtractor
+    var keys = Buffer<Int32>(capacity: 256)
+    var cols = Buffer<Int32>(capacity: 256)
+    var vals = Buffer<Float>(capacity: 256)
+    var scratch = Buffer<Int32>(capacity: 256)
+    var counts = Buffer<Int32>(capacity: 1025)
+    init(_ config: FeatureConfig) {
+        extractor = FeatureExtractor(config)
+    }
+}
+
+/// Sorts `Int32`s ascending in place: introsort with a branch-free Lomuto partition (few mispredictions on
+/// random columns), insertion sort for short ranges, the standard library's sort past the depth limit.
+/// Equal values are indistinguishable, so the result does not depend on the algorithm.
+@inline(__always)
+func sortInt32(_ buffer: UnsafeMutableBufferPointer<Int32>) {
+    guard let p = buffer.baseAddress, buffer.count > 1 else { return }
+    let n = buffer.count
+    if n > 16 { quicksort(p, 0, n - 1, depth: 2 * (Int.bitWidth - n.leadingZeroBitCount)) }
+    insertionSort(p, n)
+}
+
+@inline(__always)
+func insertionSortInt32(_ k: UnsafeMutablePointer<Int32>, _ n: Int) { insertionSort(k, n) }
+
+@inline(__always)
+private func insertionSort(_ k: UnsafeMutablePointer<Int32>, _ n: Int) {
+    var i = 1
+    while i < n {
+        let x = k[i]
+        var j = i - 1
+        while j >= 0 && k[j] > x { k[j + 1] = k[j]; j -= 1 }
+        k[j + 1] = x
+        i += 1
+    }
+}
+
+/// Leaves `k[lo...hi]` partitioned into unsorted runs of at most 16 elements, each in its final block.
+private func quicksort(_ k: UnsafeMutablePointer<Int32>, _ lo: Int, _ hi: Int, depth: Int) {
+    var lo = lo, hi = hi, depth = depth
+    while hi - lo > 16 {
+        if depth == 0 {
+            var rest = UnsafeMutableBufferPointer(start: k + lo, count: hi - lo + 1)
+            rest.sort()
+            return
+        }
+        depth -= 1
+        // Median of three moved to `hi` as the pivot.
+        let mid = lo + (hi - lo) / 2
+        if k[mid] < k[lo] { swap(&k[mid], &k[lo]) }
+        if k[hi] < k[lo] { swap(&k[hi], &k[lo]) }
+        if k[mid] < k[hi] { swap(&k[mid], &k[hi]) }
+        let pivot = k[hi]
+        var store = lo
+        var i = lo
+        while i < hi {
+            let x = k[i]
+            k[i] = k[store]
+            k[store] = x
+            store &+= x < pivot ? 1 : 0
+            i &+= 1
+        }
+        k[hi] = k[store]
+        k[store] = pivot
+        if store - lo < hi - store {
+            quicksort(k, lo, store - 1, depth: depth); lo = store + 1
+        } else {
+            quicksort(k, store + 1, hi, depth: depth); hi = store - 1
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Sparse
+
+extension Vectorizer {
+    // MARK: Transforming
+
+    /// One row per text. Parallel over fixed row blocks; identical to a serial run.
+    public func transform(_ texts: [String]) -> CSRMatrix {
+        transform(texts, maxBlocks: Parallel.cores * 4)
+    }
+
+    func transform(_ texts: [String], maxBlocks: Int, minimumRows: Int = 512) -> CSRMatrix {
+        let blocks = Parallel.blocks(texts.count, maxBlocks: maxBlocks, minimumRows: minimumRows)
+        let parts = Parallel.map(blocks) { r -> Part in
+            var rb = RowBuilder(config)
+            var part = Part(rows: r.count)
+            for i in r {
+                countRow(texts[i], &rb)
+                weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+                part.append(rb.cols, rb.vals)
+            }
+            return part
+        }
+        return assemble(parts, weigh: false)
+    }
+
+    /// The sparse row of one text: strictly increasing column indices and their values.
+    public func transform(_ text: String) -> (indices: [Int32], values: [Float]) {
+        var rb = RowBuilder(config)
+        countRow(text, &rb)
+        weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+        return (rb.cols.array, rb.vals.array)
+    }
+
+    /// The features of one text with their names, for explanations. In hashing mode a column's name is the text's
+    /// own n-gram(s) that fell into it (several joined by ` | ` on a collision).
+    public func features(of text: String) -> [(name: String, index: Int32, value: Float)] {
+        let row = transform(text)
+        var names: [Int32: [String]] = [:]
+        if featureNames.isEmpty {
+            var ex = FeatureExtractor(config)
+            for f in ex.namedFeatures(text) {
+                let c = column(f.key, group: f.group)
+                if c >= 0, !(names[c]?.contains(f.name) ?? false) { names[c, default: []].append(f.name) }
+            }
+        }
+        return zip(row.indices, row.values).map { (c, v) in
+            let name = featureNames.isEmpty ? (names[c] ?? []).sorted().joined(separator: " | ") : featureNames[Int(c)]
+            return (name, c, v)
+        }
+    }
+}

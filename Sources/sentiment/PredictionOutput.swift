@@ -1,0 +1,166 @@
+import Foundation
+import SentimentClassifier
+import SentimentKit
+
+/// Streams predictions in one of the output formats (JSON keys: id, text, label, confidence, probabilities, model).
+/// Used from one thread at a time. CSV and JSON rows are written byte by byte into a large buffer.
+final class PredictionOutput: PredictionSink {
+    let format: OutputFormat
+    let labels: [String]
+    let model: String
+    let explain: Bool
+    private let out = OutputBuffer()
+    private var count = 0
+    // Encoded once: the model and labels as CSV fields and JSON strings, and the probabilities' JSON keys.
+    private let csvModel: [UInt8]
+    private let csvLabels: [[UInt8]]
+    private let jsonModel: [UInt8]
+    private let jsonLabels: [[UInt8]]
+    private let jsonKeys: [[UInt8]]
+
+    init(format: OutputFormat, labels: [String], model: String, explain: Bool) {
+        self.format = format
+        self.labels = labels
+        self.model = model
+        self.explain = explain
+        csvModel = Array(csvField(model).utf8)
+        csvLabels = labels.map { Array(csvField($0).utf8) }
+        jsonModel = Array(jsonString(model).utf8)
+        jsonLabels = labels.map { Array(jsonString($0).utf8) }
+        jsonKeys = labels.map { Array((jsonString($0) + ":").utf8) }
+    }
+
+    func write(_ batch: PredictionBatch) {
+        for i in 0..<batch.count { write(batch, i) }
+    }
+
+    private func write(_ b: PredictionBatch, _ i: Int) {
+        defer { count += 1 }
+        let k = labels.count
+        let label = b.labelIndices[i]
+        let id = b.ids?[i]
+        switch format {
+        case .table:
+            let probabilities = b.probabilities
+            if count == 0 {
+                out.append(["id", "label", "conf"].joined(separator: "  ") + "  " + labels.map { "p(\($0))" }.joined(separator: "  ") + "  text\n")
+            }
+            var cells = [id.map(String.init) ?? "-", labels[label], fixed(Double(probabilities[i * k + label]))]
+            for (c, name) in labels.enumerated() {
+                let v = fixed(Double(probabilities[i * k + c]))
+                cells.append(String(repeating: " ", count: max(0, name.count + 3 - v.count)) + v)
+            }
+            cells.append(preview(b.texts[i]))
+            out.append(cells.joined(separator: "  ") + "\n")
+            if let e = b.explanations?[i] {
+                if !e.toward.isEmpty {
+                    out.append("    toward \(labels[label]): " + e.toward.map { "\($0.feature) (+\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
+                }
+                if !e.against.isEmpty {
+                    out.append("    against: " + e.against.map { "\($0.feature) (\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
+                }
+            }
+        case .json, .jsonl:
+            if format == .jsonl {
+                writeJSON(b, i)
+                out.append(UInt8(ascii: "\n"))
+            } else {
+                out.append(count == 0 ? "[\n  " : ",\n  ")
+                writeJSON(b, i)
+            }
+        case .csv:
+            if count == 0 {
+                out.append((["id", "text", "label", "confidence"] + labels.map { "p_\($0)" } + ["model"]).map(csvField).joined(separator: ",") + "\n")
+            }
+            if let id { out.append(decimal: id) }
+            out.append(UInt8(ascii: ","))
+            withUTF8Bytes(b.texts[i]) { out.append(csvField: $0) }
+            out.append(UInt8(ascii: ","))
+            out.append(csvLabels[label])
+            b.probabilities.withUnsafeBufferPointer { p in
+                out.append(UInt8(ascii: ","))
+                out.append(number: p[i * k + label])
+                for c in 0..<k {
+                    out.append(UInt8(ascii: ","))
+                    out.append(number: p[i * k + c])
+                }
+            }
+            out.append(UInt8(ascii: ","))
+            out.append(csvModel)
+            out.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// One JSON object: `{"id":…,"text":…,"label":…,"confidence":…,"probabilities":{…},"model":…}` plus the
+    /// explanation when there is one.
+    private func writeJSON(_ b: PredictionBatch, _ i: Int) {
+        let k = labels.count
+        let label = b.labelIndices[i]
+        out.append(Self.idKey)
+        if let id = b.ids?[i] { out.append(decimal: id) } else { out.append(Self.null) }
+        out.append(Self.textKey)
+        withUTF8Bytes(b.texts[i]) { out.append(jsonString: $0) }
+        out.append(Self.labelKey)
+        out.append(jsonLabels[label])
+        b.probabilities.withUnsafeBufferPointer { p in
+            out.append(Self.confidenceKey)
+            out.append(number: p[i * k + label])
+            out.append(Self.probabilitiesKey)
+            for c in 0..<k {
+                if c > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(jsonKeys[c])
+                out.append(number: p[i * k + c])
+            }
+        }
+        out.append(Self.modelKey)
+        out.append(jsonModel)
+        if let e = b.explanations?[i] {
+            func list(_ items: [Explanation.Contribution]) -> String {
+                "[" + items.map { "{\"feature\":\(jsonString($0.feature)),\"contribution\":\(number($0.contribution))}" }.joined(separator: ",") + "]"
+            }
+            out.append(",\"explanation\":{\"toward\":\(list(e.toward)),\"against\":\(list(e.against))}")
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private static let idKey = Array("{\"id\":".utf8)
+    private static let null = Array("null".utf8)
+    private static let textKey = Array(",\"text\":".utf8)
+    private static let labelKey = Array(",\"label\":".utf8)
+    private static let confidenceKey = Array(",\"confidence\":".utf8)
+    private static let probabilitiesKey = Array(",\"probabilities\":{".utf8)
+    private static let modelKey = Array("},\"model\":".utf8)
+
+    /// Ends the output (closing a JSON array) and writes what is buffered. `complete: false` (the input failed
+    /// part-way) writes what was produced without closing it.
+    func finish(complete: Bool = true) {
+        if complete && format == .json { out.append(count == 0 ? "[]\n" : "\n]\n") }
+        out.flush()
+    }
+}
+
+/// A probability as a JSON/CSV number, rounded to 6 decimal places (shortest form; no `String(format:)`, which
+/// dominated `predict --file` output time).
+func number(_ x: Float) -> String {
+    guard x.isFinite else { return "0" }
+    let v = (Double(x) * 1e6).rounded() / 1e6
+    return v == v.rounded() ? String(Int(v)) : v.description
+}
+
+/// A JSON string literal with the escapes RFC 8259 requires.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    out.reserveCapacity(s.utf8.count + 2)
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}
