@@ -34,8 +34,8 @@ extension SentimentStore {
     }
 
     static func validate(name: String, labels: [String], temperature: Double) throws {
-        guard !name.isEmpty, !name.contains("@"), name.trimmingCharacters(in: .whitespacesAndNewlines) == name else {
-            throw StoreError.invalidValue("model name \"\(name)\" must be non-empty, without '@' or surrounding spaces")
+        if let problem = ModelName.problem(name) {
+            throw StoreError.invalidValue("model name \"\(name)\" \(problem)")
         }
         guard !labels.isEmpty, Set(labels).count == labels.count, !labels.contains("") else {
             throw StoreError.invalidValue("model labels must be non-empty and unique: \(labels)")
@@ -53,8 +53,10 @@ extension SentimentStore {
     /// `requested` is kept when it is higher than every version used for the name.
     static func nextVersion(_ db: Database, name: String, requested: Int?) throws -> Int {
         let last = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model WHERE name = ?", arguments: [name]) ?? 0
-        if let requested, requested > last { return requested }
-        return last + 1
+        guard let next = ModelName.nextVersion(after: last, requested: requested) else {
+            throw StoreError.invalidValue("model \"\(name)\" has used every version up to \(ModelName.maxVersion); choose another name")
+        }
+        return next
     }
 
     static func insertModel(_ db: Database, name: String, version: Int, content: ModelContent, tuning: String?,

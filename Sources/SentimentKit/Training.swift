@@ -117,7 +117,17 @@ extension SentimentService {
     /// In memory, every corpus is read and checked before the store is touched. Out of core, one pass reads each
     /// file while a second thread imports its documents in one transaction, committed once all are read and good.
     public func train(_ request: TrainingRequest, events: (TrainingEvent) -> Void = { _ in }) throws -> TrainingResult {
-        request.streams ? try trainStreaming(request, events: events) : try trainInMemory(request, events: events)
+        // Checked before anything is read or imported: a bad name must not leave corpora behind.
+        if let name = request.name, let problem = ModelName.problem(name) {
+            throw SentimentKitError.invalidInput("model name \"\(name)\" \(problem)")
+        }
+        if request.name == nil, request.parent == nil, let first = request.corpora.first {
+            let stem = corpusNameAndPath(first).name
+            if let problem = ModelName.problem(stem) {
+                throw SentimentKitError.invalidInput("\(first): the model would be named \"\(stem)\", which \(problem); give --name")
+            }
+        }
+        return request.streams ? try trainStreaming(request, events: events) : try trainInMemory(request, events: events)
     }
 
     private func trainInMemory(_ request: TrainingRequest, events: (TrainingEvent) -> Void) throws -> TrainingResult {

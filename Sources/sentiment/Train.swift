@@ -90,8 +90,8 @@ struct Train: ParsableCommand {
             if minDf != nil { throw ValidationError("--min-df applies to a learned vocabulary; --streaming hashes features (see --buckets)") }
             if corpus.contains("-") { throw ValidationError("--streaming reads corpus files twice (training, then the store); standard input cannot be") }
         }
-        if let name, name.isEmpty || name.contains("@") || name.trimmingCharacters(in: .whitespaces) != name {
-            throw ValidationError("--name must be non-empty, without '@' or surrounding spaces")
+        if let name, let problem = ModelName.problem(name) {
+            throw ValidationError("--name \(problem)")
         }
     }
 

@@ -1,0 +1,49 @@
+import ClassifierStore
+import Foundation
+import XCTest
+
+/// Hostile input gets a clean refusal and leaves the store as it was (issue "Data safety").
+final class DataSafetyTests: XCTestCase {
+    /// A portable model file rewritten with another header version and a recomputed checksum (a crafted file).
+    private func craftedModel(_ box: Sandbox, version: Int, name: String, perturb: Bool) throws -> String {
+        let bytes = try box.run(["models", "export", "default", "-"]).stdoutBytes
+        let newline = try XCTUnwrap(bytes[18...].firstIndex(of: 0x0a))
+        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes[18..<newline])) as? [String: Any])
+        header["version"] = version
+        header["name"] = name
+        if perturb { header["temperature"] = 1.25 }  // other content: a new version, not the same model
+        let json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])
+        var out = Array(bytes[0..<18]) + [UInt8](json) + [0x0a] + Array(bytes[(newline + 1)..<(bytes.count - 32)])
+        out += SHA256.hash(out)
+        let path = box.path("crafted-\(version)-\(perturb).model")
+        try Data(out).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testVersionsNeverWrap() throws {
+        let box = try Sandbox()
+        try box.ok(["models", "list"])
+        let huge = try craftedModel(box, version: Int.max, name: "news", perturb: false)
+        let first = try box.ok(["models", "import", huge])
+        let second = try box.ok(["models", "import", try craftedModel(box, version: Int.max, name: "news", perturb: true)])
+        let versions = try jsonArray(box.ok(["models", "list", "--format", "json"]))
+            .filter { ($0["name"] as? String) == "news" }.compactMap { ($0["version"] as? String).flatMap { Int($0) } }
+        XCTAssertEqual(versions.count, 2, first + second)
+        XCTAssertTrue(versions.allSatisfy { $0 >= 1 && $0 <= Int(Int32.max) }, "versions \(versions)")
+        // The name stays usable.
+        try box.ok(["predict", "--model", "news", "--no-store", "Shares soar"])
+        for v in versions { try box.ok(["predict", "--model", "news@\(v)", "--no-store", "Shares soar"]) }
+    }
+
+    func testBadModelNameIsRefusedBeforeAnythingIsImported() throws {
+        let box = try Sandbox()
+        try box.ok(["models", "list"])
+        let corpus = try box.write("a@b.csv", try smallCorpus())
+        try box.fails(["train", "--corpus", corpus, "--no-tune"], code: 65, mentions: "--name")
+        for bad in ["x@1", " padded", "tab\there", String(repeating: "n", count: 201)] {
+            let r = try box.run(["train", "--corpus", try box.write("ok.csv", try smallCorpus()), "--name", bad])
+            XCTAssertNotEqual(r.code, 0, "name \(bad) accepted")
+        }
+        XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).count, 0, "nothing imported")
+    }
+}
