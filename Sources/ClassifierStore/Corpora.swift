@@ -164,9 +164,9 @@ extension SentimentStore {
     }
 
     static func corpusInfo(_ row: Row) throws -> CorpusInfo {
-        CorpusInfo(id: row["id"], name: row["name"], sourcePath: row["sourcePath"], format: row["format"],
-                   sha256: row["sha256"], rowCount: row["rowCount"],
-                   labelCounts: try JSONText.decode([String: Int].self, row["labelCounts"], what: "label counts"),
-                   importedAt: Clock.date(row["importedAt"]))
+        CorpusInfo(id: try row.value("id", table: "corpus"), name: try row.value("name", table: "corpus"), sourcePath: try row.value("sourcePath", table: "corpus"), format: try row.value("format", table: "corpus"),
+                   sha256: try row.value("sha256", table: "corpus"), rowCount: try row.value("rowCount", table: "corpus"),
+                   labelCounts: try JSONText.decode([String: Int].self, try row.value("labelCounts", table: "corpus"), what: "label counts"),
+                   importedAt: Clock.date(try row.value("importedAt", table: "corpus")))
     }
 }

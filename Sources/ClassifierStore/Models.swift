@@ -242,21 +242,21 @@ extension SentimentStore {
     }
 
     static func modelInfo(_ row: Row) throws -> ModelInfo {
-        let statusText: String = row["status"]
-        return ModelInfo(id: row["id"], name: row["name"], version: row["version"],
-                         createdAt: Clock.date(row["createdAt"]), parentId: row["parentId"],
-                         labels: try JSONText.decode([String].self, row["labels"], what: "labels"),
-                         status: ModelStatus(rawValue: statusText) ?? .archived, temperature: row["temperature"],
-                         metrics: row["metrics"], checksum: row["checksum"])
+        let statusText: String = try row.value("status", table: "model")
+        return ModelInfo(id: try row.value("id", table: "model"), name: try row.value("name", table: "model"), version: try row.value("version", table: "model"),
+                         createdAt: Clock.date(try row.value("createdAt", table: "model")), parentId: try row.value("parentId", table: "model"),
+                         labels: try JSONText.decode([String].self, try row.value("labels", table: "model"), what: "labels"),
+                         status: ModelStatus(rawValue: statusText) ?? .archived, temperature: try row.value("temperature", table: "model"),
+                         metrics: try row.value("metrics", table: "model"), checksum: try row.value("checksum", table: "model"))
     }
 
     static func encodedPayloads(_ db: Database, modelId: Int64, reference: String) throws -> [EncodedPayload] {
         try Row.fetchAll(db, sql: "SELECT name, kind, shape, data FROM model_payload WHERE modelId = ? ORDER BY name",
                          arguments: [modelId]).map { row in
-            let shapeText: String = row["shape"]
+            let shapeText: String = try row.value("shape", table: "model_payload")
             guard let shape = PayloadCodec.parseShape(shapeText) else { throw StoreError.checksumMismatch(model: reference) }
-            let data: Data = row["data"] ?? Data()
-            return EncodedPayload(name: row["name"], kind: row["kind"], shape: shape, data: [UInt8](data))
+            let data: Data = try row.value("data", table: "model_payload") ?? Data()
+            return EncodedPayload(name: try row.value("name", table: "model_payload"), kind: try row.value("kind", table: "model_payload"), shape: shape, data: [UInt8](data))
         }
     }
 
@@ -264,11 +264,11 @@ extension SentimentStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT featureConfig, hyperparameters, tuning FROM model WHERE id = ?",
                                          arguments: [info.id]) else { throw StoreError.modelNotFound(info.reference) }
         let payloads = try encodedPayloads(db, modelId: info.id, reference: info.reference)
-        let content = ModelContent(labels: info.labels, featureConfig: row["featureConfig"],
-                                   hyperparameters: row["hyperparameters"], temperature: info.temperature,
+        let content = ModelContent(labels: info.labels, featureConfig: try row.value("featureConfig", table: "model"),
+                                   hyperparameters: try row.value("hyperparameters", table: "model"), temperature: info.temperature,
                                    payloads: payloads)
         guard content.checksum == info.checksum else { throw StoreError.checksumMismatch(model: info.reference) }
-        return (content, row["featureConfig"], row["hyperparameters"], row["tuning"])
+        return (content, try row.value("featureConfig", table: "model"), try row.value("hyperparameters", table: "model"), try row.value("tuning", table: "model"))
     }
 
     static func loadPayloads(_ db: Database, info: ModelInfo) throws -> StoredModel {

@@ -24,9 +24,9 @@ struct PredictionInserter {
         if let e = models[modelId] { return e }
         guard let row = try Row.fetchOne(db, sql: "SELECT name, version, labels FROM model WHERE id = ? AND status <> 'deleted'",
                                          arguments: [modelId]) else { throw StoreError.modelNotFound("#\(modelId)") }
-        let labels = try JSONText.decode([String].self, row["labels"], what: "labels")
+        let labels = try JSONText.decode([String].self, try row.value("labels", table: "model"), what: "labels")
         let prefixes = labels.enumerated().map { i, l in Array(((i == 0 ? "{" : ",") + JSONText.encode(l) + ":").utf8) }
-        let e = ModelEntry(name: row["name"], version: row["version"], labels: labels, keyPrefixes: prefixes)
+        let e = ModelEntry(name: try row.value("name", table: "model"), version: try row.value("version", table: "model"), labels: labels, keyPrefixes: prefixes)
         models[modelId] = e
         return e
     }

@@ -285,12 +285,12 @@ extension SentimentStore {
     }
 
     static func predictionInfo(_ row: Row) throws -> PredictionInfo {
-        let correctedAt: Double? = row["correctedAt"]
-        return PredictionInfo(id: row["id"], modelId: row["modelId"], modelName: row["modelName"],
-                              modelVersion: row["modelVersion"], text: row["text"], label: row["label"],
-                              confidence: row["confidence"],
-                              probabilities: try probabilities(row["probabilities"]),
-                              source: row["source"], createdAt: Clock.date(row["createdAt"]),
-                              correctedLabel: row["correctedLabel"], correctedAt: correctedAt.map(Clock.date))
+        let correctedAt: Double? = try row.value("correctedAt", table: "prediction")
+        return PredictionInfo(id: try row.value("id", table: "prediction"), modelId: try row.value("modelId", table: "prediction"), modelName: try row.value("modelName", table: "prediction"),
+                              modelVersion: try row.value("modelVersion", table: "prediction"), text: try row.value("text", table: "prediction"), label: try row.value("label", table: "prediction"),
+                              confidence: try row.value("confidence", table: "prediction"),
+                              probabilities: try probabilities(try row.value("probabilities", table: "prediction")),
+                              source: try row.value("source", table: "prediction"), createdAt: Clock.date(try row.value("createdAt", table: "prediction")),
+                              correctedLabel: try row.value("correctedLabel", table: "prediction"), correctedAt: correctedAt.map(Clock.date))
     }
 }

@@ -25,6 +25,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidValue(String)
     /// A portable model file is truncated, corrupt or of an unsupported format.
     case invalidModelFile(source: String, reason: String)
+    /// A stored value of the wrong type (written around the store), e.g. a text where a number belongs.
+    case unreadableValue(table: String, row: Int64?, column: String)
     /// Any other database failure.
     case database(path: String, message: String)
 
@@ -54,6 +56,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return "invalid value: \(message)"
         case let .invalidModelFile(source, reason):
             return "\(source): invalid model file: \(reason)"
+        case let .unreadableValue(table, row, column):
+            return "store value cannot be read: table \(table)\(row.map { ", row \($0)" } ?? ""), column \(column) has a value of the wrong type (changed outside sentiment?)"
         case let .database(path, message):
             return "\(path): database error: \(message)"
         }

@@ -1,5 +1,6 @@
 import ClassifierStore
 import Foundation
+import GRDB
 import XCTest
 
 /// Hostile input gets a clean refusal and leaves the store as it was (issue "Data safety").
@@ -45,5 +46,17 @@ final class DataSafetyTests: XCTestCase {
             XCTAssertNotEqual(r.code, 0, "name \(bad) accepted")
         }
         XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).count, 0, "nothing imported")
+    }
+
+    func testMistypedValuesWrittenAroundTheStoreAreStoreErrors() throws {
+        let box = try Sandbox()
+        try box.ok(["predict", "Shares soar after record profit", "Plant closes"])
+        let db = try DatabaseQueue(path: box.db)
+        try db.write { try $0.execute(sql: "UPDATE prediction SET confidence = 'very' WHERE id = 2") }
+        try box.fails(["predictions", "--format", "jsonl"], code: 74, mentions: "table prediction, row 2, column confidence")
+        try db.write { try $0.execute(sql: "UPDATE model SET temperature = 'hot'") }
+        try db.close()
+        try box.fails(["models", "list"], code: 74, mentions: "column temperature")
+        try box.fails(["predict", "--no-store", "Shares soar"], code: 74, mentions: "column temperature")
     }
 }
