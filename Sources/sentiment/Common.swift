@@ -29,6 +29,11 @@ struct CorpusReadingOptions: ParsableArguments {
 
 extension CorpusFormat: ExpressibleByArgument {}
 
+/// Writes human-readable text (tables, summaries) with every control character from users' data escaped.
+func emitText(_ text: String) {
+    emit(terminalSafe(text, keepingNewlines: true))
+}
+
 /// Writes text to standard output at once (small outputs).
 func emit(_ text: String) {
     var out = StandardOutput()

@@ -41,7 +41,7 @@ struct CLIFailure: Error, CustomStringConvertible {
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((terminalSafe(line) + "\n").utf8))
 }
 
 /// Runs a command body, turning every error into one line on stderr and a documented exit code.

@@ -123,7 +123,7 @@ struct Models: ParsableCommand {
                         text += "  \(label): " + (features[label] ?? []).map { "\($0.feature) (\(fixed(Double($0.weight), 2)))" }.joined(separator: ", ") + "\n"
                     }
                 }
-                emit(text)
+                emitText(text)
             }
         }
     }
@@ -182,7 +182,7 @@ struct Models: ParsableCommand {
         func run() throws {
             try reporting {
                 let info = try store.open().activate(name: model.name, version: model.version)
-                emit("active model: \(info.reference)")
+                emitText("active model: \(info.reference)")
             }
         }
     }
@@ -198,7 +198,7 @@ struct Models: ParsableCommand {
         func run() throws {
             try reporting {
                 let info = try store.open().archive(name: model.name, version: model.version)
-                emit("archived \(info.reference)")
+                emitText("archived \(info.reference)")
             }
         }
     }
@@ -218,7 +218,7 @@ struct Models: ParsableCommand {
                 let db = try store.open()
                 let info = try db.modelInfo(name: model.name, version: model.version)
                 let n = try db.delete(name: info.name, version: info.version, deletePredictions: deletePredictions)
-                emit("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : ""))
+                emitText("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : ""))
             }
         }
     }
@@ -265,7 +265,7 @@ struct Models: ParsableCommand {
         func run() throws {
             try reporting {
                 let info = try store.service().importModel(path: file)
-                emit("imported \(info.reference) (\(info.status.rawValue))")
+                emitText("imported \(info.reference) (\(info.status.rawValue))")
             }
         }
     }
@@ -334,7 +334,7 @@ struct Corpora: ParsableCommand {
                 text += info.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n\n"
                 text += renderTable(header: ["line", "label", "text"], rows: docs.map { [String($0.line), $0.label, preview($0.text, width: 80)] },
                                     rightAligned: [0])
-                emit(text)
+                emitText(text)
             }
         }
     }

@@ -152,13 +152,18 @@ final class OutputBuffer {
             return append(0x22)
         }
         var start = 0
-        for i in 0..<b.count {
+        var i = 0
+        while i < b.count {
             let c = b[i]
-            guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
+            // A C1 control: 0xC2 then 0x80–0x9F, escaped as \u0080–\u009f (a terminal may act on it raw).
+            let c1 = c == 0xC2 && i + 1 < b.count && b[i + 1] >= 0x80 && b[i + 1] <= 0x9F
+            guard c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F || c1 else { i += 1; continue }
             append(UnsafeBufferPointer(rebasing: b[start..<i]))
-            start = i + 1
             append(0x5C)
-            switch c {
+            let code = c1 ? b[i + 1] : c
+            i += c1 ? 2 : 1
+            start = i
+            switch code {
             case 0x22: append(0x22)
             case 0x5C: append(0x5C)
             case 0x0A: append(UInt8(ascii: "n"))
@@ -167,7 +172,7 @@ final class OutputBuffer {
             default:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 append(UInt8(ascii: "u")); append(UInt8(ascii: "0")); append(UInt8(ascii: "0"))
-                append(hex[Int(c >> 4)]); append(hex[Int(c & 15)])
+                append(hex[Int(code >> 4)]); append(hex[Int(code & 15)])
             }
         }
         append(UnsafeBufferPointer(rebasing: b[start...]))
@@ -238,12 +243,13 @@ enum ByteScan {
         var i = 0
         while i + 8 <= b.count {
             let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if hasControl(w) | has(w, 0x22) | has(w, 0x5C) != 0 { return true }
+            // 0x7F is DEL; 0xC2 leads the UTF-8 of C1 controls (U+0080–U+009F, e.g. CSI): both are escaped too.
+            if hasControl(w) | has(w, 0x22) | has(w, 0x5C) | has(w, 0x7F) | has(w, 0xC2) != 0 { return true }
             i += 8
         }
         while i < b.count {
             let c = b[i]
-            if c < 0x20 || c == 0x22 || c == 0x5C { return true }
+            if c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F || c == 0xC2 { return true }
             i += 1
         }
         return false
@@ -267,6 +273,8 @@ func withUTF8Bytes<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) throws -
 
 /// Renders rows as an aligned text table with a header and a rule.
 func renderTable(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
+    let header = header.map { terminalSafe($0) }
+    let rows = rows.map { $0.map { terminalSafe($0) } }
     var widths = header.map { $0.count }
     for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
     func fmt(_ cells: [String]) -> String {

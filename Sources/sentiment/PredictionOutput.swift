@@ -43,10 +43,10 @@ final class PredictionOutput: PredictionSink {
         case .table:
             let probabilities = b.probabilities
             if count == 0 {
-                out.append(["id", "label", "conf"].joined(separator: "  ") + "  " + labels.map { "p(\($0))" }.joined(separator: "  ") + "  text\n")
+                out.append(["id", "label", "conf"].joined(separator: "  ") + "  " + labels.map { "p(\(terminalSafe($0)))" }.joined(separator: "  ") + "  text\n")
             }
-            var cells = [id.map(String.init) ?? "-", labels[label], fixed(Double(probabilities[i * k + label]))]
-            for (c, name) in labels.enumerated() {
+            var cells = [id.map(String.init) ?? "-", terminalSafe(labels[label]), fixed(Double(probabilities[i * k + label]))]
+            for (c, name) in labels.map { terminalSafe($0) }.enumerated() {
                 let v = fixed(Double(probabilities[i * k + c]))
                 cells.append(String(repeating: " ", count: max(0, name.count + 3 - v.count)) + v)
             }
@@ -54,10 +54,10 @@ final class PredictionOutput: PredictionSink {
             out.append(cells.joined(separator: "  ") + "\n")
             if let e = b.explanations?[i] {
                 if !e.toward.isEmpty {
-                    out.append("    toward \(labels[label]): " + e.toward.map { "\($0.feature) (+\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
+                    out.append("    toward \(terminalSafe(labels[label])): " + e.toward.map { "\(terminalSafe($0.feature)) (+\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
                 }
                 if !e.against.isEmpty {
-                    out.append("    against: " + e.against.map { "\($0.feature) (\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
+                    out.append("    against: " + e.against.map { "\(terminalSafe($0.feature)) (\(fixed(Double($0.contribution))))" }.joined(separator: ", ") + "\n")
                 }
             }
         case .json, .jsonl:
@@ -158,7 +158,7 @@ func jsonString(_ s: String) -> String {
         case "\n": out += "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"
-        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+        case _ where u.value < 0x20 || (0x7F...0x9F).contains(u.value): out += String(format: "\\u%04x", u.value)
         default: out.unicodeScalars.append(u)
         }
     }

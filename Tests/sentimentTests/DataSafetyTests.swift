@@ -59,4 +59,37 @@ final class DataSafetyTests: XCTestCase {
         try box.fails(["models", "list"], code: 74, mentions: "column temperature")
         try box.fails(["predict", "--no-store", "Shares soar"], code: 74, mentions: "column temperature")
     }
+
+    func testUserTextNeverReachesTheTerminalRaw() throws {
+        let box = try Sandbox()
+        let esc = "\u{1B}", csi = "\u{9B}", bel = "\u{07}"
+        func raw(_ s: String) -> Bool { s.contains(esc) || s.contains(csi) || s.contains(bel) || s.contains("\r") }
+        // Labels, a model name's corpus and headlines carrying escape sequences.
+        var csv = "text,label\n"
+        for i in 0..<30 {
+            csv += "\"Shares soar \(i) \(esc)]0;pwned\(bel)\",pos\(esc)[2Jitive\n"
+            csv += "\"Plant closes \(i) \(csi)31m\",negative\n"
+        }
+        let corpus = try box.write("evil.csv", csv)
+        try box.ok(["train", "--corpus", corpus, "--name", "evil", "--no-tune"])
+        let outputs = [
+            try box.run(["predict", "--model", "evil", "Shares soar \(esc)[2J now\rX", "Plant \(csi)31m closes"]),
+            try box.run(["predictions"]),
+            try box.run(["models", "list"]),
+            try box.run(["models", "show", "evil"]),
+            try box.run(["corpora", "show", "evil"]),
+            try box.run(["predict", "--model", "evil\(esc)]0;x\(bel)", "hi"]),
+            try box.run(["correct", "1", "neg\(esc)[2Jative"]),
+        ]
+        for r in outputs {
+            XCTAssertFalse(raw(r.stdout), "raw control characters on stdout: \(r.stdout.debugDescription)")
+            XCTAssertFalse(raw(r.stderr), "raw control characters on stderr: \(r.stderr.debugDescription)")
+        }
+        XCTAssertTrue(outputs[0].stdout.contains("\\u{1B}"), outputs[0].stdout)
+        // JSON keeps the text, escaped (C1 included).
+        let json = try box.ok(["predictions", "--format", "jsonl"])
+        XCTAssertFalse(raw(json), json.debugDescription)
+        XCTAssertTrue(json.contains("\\u001b"), json)
+        XCTAssertTrue(json.contains("\\u009b"), json)
+    }
 }
