@@ -1,6 +1,7 @@
 import Foundation
 import StoreInterface
 import GRDB
+import Synchronization
 
 /// The SQLite store of corpora, models, training runs, evaluations and predictions.
 ///
@@ -24,6 +25,8 @@ public final class SentimentStore: Sendable {
     /// The store's file path (":memory:" for in-memory stores).
     public let path: String
     let writer: any DatabaseWriter
+    /// This store's file in `OpenStores` (nil in memory).
+    private let fileID: OpenStores.FileID?
 
     /// The files SQLite keeps for this store (the database, its WAL and shared-memory index); none in memory.
     public var files: [String] { path == ":memory:" ? [] : [path, path + "-wal", path + "-shm"] }
@@ -54,12 +57,16 @@ public final class SentimentStore: Sendable {
             throw StoreError.map(error, path: path)
         }
         self.writer = pool
+        fileID = OpenStores.register(path)
         try prepareSchema()
     }
+
+    deinit { if let fileID { OpenStores.unregister(fileID) } }
 
     private init(path: String, writer: any DatabaseWriter) throws {
         self.path = path
         self.writer = writer
+        self.fileID = nil
         try prepareSchema()
     }
 
@@ -112,14 +119,24 @@ public final class SentimentStore: Sendable {
     private static func precheck(path: String) throws {
         let fm = FileManager.default
         var isDir: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDir) {
-            if isDir.boolValue { throw StoreError.cannotOpen(path: path, reason: "is a directory") }
+        var info = stat()
+        if stat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw StoreError.cannotOpen(path: path, reason: "is a directory")
+            // Opening a FIFO would block until a writer came; a device or socket is no database either.
+            case S_IFIFO: throw StoreError.cannotOpen(path: path, reason: "is a FIFO, not a regular file")
+            case S_IFCHR, S_IFBLK: throw StoreError.cannotOpen(path: path, reason: "is a device, not a regular file")
+            default: throw StoreError.cannotOpen(path: path, reason: "is not a regular file")
+            }
             guard fm.isReadableFile(atPath: path) else {
                 throw StoreError.cannotOpen(path: path, reason: "permission denied")
             }
             guard fm.isWritableFile(atPath: path) else { throw StoreError.readOnlyLocation(path: path) }
-            // A non-empty file must start with the SQLite header.
-            if let handle = FileHandle(forReadingAtPath: path) {
+            // A non-empty file must start with the SQLite header. Not read when a store of this process has the
+            // file open: closing any descriptor of a file drops all of this process's POSIX locks on it, SQLite's
+            // included (another process could then delete the WAL under the open store).
+            if !OpenStores.contains(OpenStores.FileID(info)), let handle = FileHandle(forReadingAtPath: path) {
                 defer { try? handle.close() }
                 let head = (try? handle.read(upToCount: 16)) ?? Data()
                 if !head.isEmpty && head != Data("SQLite format 3\u{0}".utf8) {
@@ -207,4 +224,32 @@ enum JSONText {
             throw StoreError.invalidValue("stored \(what) is not valid JSON: \(text.prefix(80))")
         }
     }
+}
+
+/// The store files this process has open, by device and inode, with how many `SentimentStore`s hold each.
+enum OpenStores {
+    struct FileID: Hashable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+        init(_ s: stat) {
+            device = UInt64(s.st_dev)
+            inode = UInt64(s.st_ino)
+        }
+    }
+
+    private static let open = Mutex<[FileID: Int]>([:])
+
+    static func register(_ path: String) -> FileID? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let id = FileID(info)
+        open.withLock { $0[id, default: 0] += 1 }
+        return id
+    }
+
+    static func unregister(_ id: FileID) {
+        open.withLock { if let n = $0[id] { $0[id] = n > 1 ? n - 1 : nil } }
+    }
+
+    static func contains(_ id: FileID) -> Bool { open.withLock { $0[id] != nil } }
 }

@@ -92,4 +92,25 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertTrue(json.contains("\\u001b"), json)
         XCTAssertTrue(json.contains("\\u009b"), json)
     }
+
+    func testStoreOnAFIFOOrDeviceIsRefusedWithoutHanging() throws {
+        let box = try Sandbox()
+        XCTAssertEqual(mkfifo(box.path("fifo"), 0o600), 0)
+        // Before the fix this blocked forever in open(2): run it with a generous deadline that fails the test.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sentimentBinary)
+        process.arguments = ["models", "list", "--db", box.path("fifo")]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { process.terminate(); XCTFail("sentiment hung on a FIFO store") }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 74)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(message.contains("FIFO"), message)
+        try box.fails(["models", "list", "--db", "/dev/null"], code: 74, mentions: "device")
+    }
 }
