@@ -121,12 +121,28 @@ extension SentimentStore {
     /// The model becomes active when no model is active.
     @discardableResult
     public func importModel(data: [UInt8], source: String) throws -> ModelInfo {
+        try importModel(data: data, source: source, accept: { _ in })
+    }
+
+    /// Imports portable bytes after `accept` has seen the decoded model (the application layer checks there that
+    /// it can predict: shapes against the configuration, finite values); nothing is stored when it throws.
+    @discardableResult
+    public func importModel(data: [UInt8], source: String, accept: (StoredModel) throws -> Void) throws -> ModelInfo {
         let (header, payloads) = try ModelFile.decode(data, source: source)
         try Self.validate(name: header.name, labels: header.labels, temperature: header.temperature)
         let content = ModelContent(labels: header.labels, featureConfig: header.featureConfig,
                                    hyperparameters: header.hyperparameters, temperature: header.temperature,
                                    payloads: payloads)
         let checksum = content.checksum
+        guard let decoded = ModelContent.decode(payloads) else {
+            throw StoreError.invalidModelFile(source: source, reason: "malformed payloads")
+        }
+        let candidate = ModelInfo(id: 0, name: header.name, version: max(1, min(header.version, ModelName.maxVersion)),
+                                  createdAt: Date(), parentId: nil, labels: header.labels, status: .inactive,
+                                  temperature: header.temperature, metrics: header.metrics, checksum: checksum)
+        try accept(StoredModel(info: candidate, featureConfig: header.featureConfig,
+                               hyperparameters: header.hyperparameters, tuning: header.tuning,
+                               tensors: decoded.tensors, vocabulary: decoded.vocabulary, corpusIds: [], runs: []))
         return try write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE name = ? AND checksum = ? ORDER BY version DESC LIMIT 1",
                                           arguments: [header.name, checksum]) {

@@ -8,17 +8,35 @@ extension SentimentStore {
     /// model is active.
     /// - Throws: `StoreError.invalidValue` (bad name, labels, shapes, unknown corpus or parent).
     public func saveModel(_ model: NewModel) throws -> ModelInfo {
+        try saveModel(model, importing: []).model
+    }
+
+    /// Imports `corpora` (content already stored is found, not duplicated; a taken name gets `NAME-2`…) and saves
+    /// the model trained on them — with their ids added to `model.corpusIds` — in one transaction: both or
+    /// neither.
+    public func saveModel(_ model: NewModel, importing corpora: [NewCorpus]) throws -> (model: ModelInfo, corpora: [CorpusInfo]) {
         try Self.validate(name: model.name, labels: model.labels, temperature: model.temperature)
         let payloads = try ModelContent.payloads(tensors: model.tensors, vocabulary: model.vocabulary)
         let content = ModelContent(labels: model.labels, featureConfig: model.featureConfig,
                                    hyperparameters: model.hyperparameters, temperature: model.temperature,
                                    payloads: payloads)
         return try write { db in try Self.withSmallPageCache(db) {
+            let session = CorpusImportSession(db: db)
+            var imported: [CorpusInfo] = []
+            for corpus in corpora {
+                if let existing = try session.corpus(sha256: corpus.sha256) { imported.append(existing); continue }
+                var sent = false
+                imported.append(try session.importCorpus(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
+                                                         renamingIfTaken: true, sha256: { corpus.sha256 }) {
+                    defer { sent = true }
+                    return sent ? nil : corpus.documents
+                })
+            }
             let version = try Self.nextVersion(db, name: model.name, requested: nil)
             let info = try Self.insertModel(db, name: model.name, version: version, content: content,
                                             tuning: model.tuning, metrics: model.metrics, parentId: model.parentId,
                                             activate: model.activate)
-            for corpusId in Set(model.corpusIds).sorted() {
+            for corpusId in Set(model.corpusIds + imported.map(\.id)).sorted() {
                 do {
                     try db.execute(sql: "INSERT INTO model_corpus (modelId, corpusId) VALUES (?, ?)",
                                    arguments: [info.id, corpusId])
@@ -29,7 +47,7 @@ extension SentimentStore {
             if let run = model.run {
                 _ = try Self.insertRun(db, modelId: info.id, run: run)
             }
-            return info
+            return (info, imported)
         }}
     }
 

@@ -1,5 +1,6 @@
 import ClassifierStore
 import Foundation
+import SentimentClassifier
 
 /// Where `exportModel` writes a model file.
 public enum ExportDestination: Equatable, Sendable {
@@ -42,9 +43,25 @@ extension SentimentService {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SentimentKitError.fileNotFound(path)
         }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= Self.maxModelFileBytes else {
+            throw StoreError.invalidModelFile(source: path, reason: "\(size) bytes, more than the \(Self.maxModelFileBytes >> 20) MiB a model file may have")
+        }
         guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
             throw StoreError.cannotOpen(path: path, reason: "cannot read model file")
         }
-        return try store.importModel(data: [UInt8](data), source: path)
+        return try store.importModel(data: [UInt8](data), source: path) { try Self.checkUsable($0, source: path) }
+    }
+
+    /// Largest model file `importModel(path:)` reads.
+    public static let maxModelFileBytes = 2 << 30
+
+    /// Refuses a decoded model that could not predict (see `SentimentClassifier.init(stored:)`).
+    static func checkUsable(_ model: StoredModel, source: String) throws {
+        do {
+            _ = try SentimentClassifier(stored: model)
+        } catch let e as ClassifierError {
+            throw StoreError.invalidModelFile(source: source, reason: "\(e)")
+        }
     }
 }

@@ -38,7 +38,9 @@ extension SentimentService {
         let shipped = isNew && defaultModel ? try ShippedModel.bytes() : nil
         let store = try SentimentStore(path: location.path, createDirectory: location.isDefault)
         if let shipped {
-            let info = try store.importModel(data: shipped, source: DefaultModel.fileName)
+            let info = try store.importModel(data: shipped, source: DefaultModel.fileName) {
+                try Self.checkUsable($0, source: DefaultModel.fileName)
+            }
             if try store.activeModel() == nil { try store.activate(name: info.name, version: info.version) }
         }
         self.init(store: store)

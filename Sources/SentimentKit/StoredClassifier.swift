@@ -32,22 +32,52 @@ extension SentimentClassifier {
     public init(stored: StoredModel) throws {
         let ref = stored.info.reference
         func fail(_ m: String) -> ClassifierError { .invalidStoredModel("\(ref): \(m)") }
+        // Sizes in a model are untrusted (a file can claim anything): every shape is checked against the
+        // configuration and the payloads before anything is allocated from them.
         let decoder = JSONDecoder()
         guard let config = try? decoder.decode(FeatureConfig.self, from: Data(stored.featureConfig.utf8)) else {
             throw fail("unreadable feature configuration")
         }
-        let options = (try? decoder.decode(ClassifierOptions.self, from: Data(stored.hyperparameters.utf8)))
-            ?? ClassifierOptions(features: config)
+        do { try config.validate() } catch { throw fail("feature configuration: \(error)") }
+        guard let options = try? decoder.decode(ClassifierOptions.self, from: Data(stored.hyperparameters.utf8)) else {
+            throw fail("unreadable hyper-parameters")
+        }
         let k = stored.info.labels.count
+        guard k >= 2 else { throw fail("\(k) labels; a classifier needs at least 2") }
+        let features: Int
+        switch config.vocabulary {
+        case .hashing(let buckets): features = buckets * (config.charNgrams == nil ? 1 : 2)
+        case .vocabulary: features = stored.vocabulary.count
+        }
         guard let w = stored.tensors["weights"], w.shape.count == 2, w.shape[1] == k else {
-            throw fail("missing or malformed weights")
+            throw fail("missing weights, or weights not shaped [features, \(k) labels]")
         }
-        guard let b = stored.tensors["bias"], b.values.count == k else { throw fail("missing or malformed bias") }
-        let vectorizer = Vectorizer(config: config, featureNames: stored.vocabulary, idf: stored.tensors["idf"]?.values ?? [])
-        guard vectorizer.featureCount == w.shape[0] else {
-            throw fail("weights have \(w.shape[0]) features, the feature configuration gives \(vectorizer.featureCount)")
+        guard w.shape[0] == features, w.values.count == features * k else {
+            throw fail("weights have \(w.shape[0]) features, the feature configuration gives \(features)")
         }
-        let model = SoftmaxModel(labels: stored.info.labels, featureCount: w.shape[0], weights: w.values, bias: b.values,
+        guard let b = stored.tensors["bias"], b.shape == [k], b.values.count == k else {
+            throw fail("missing bias, or bias not shaped [\(k) labels]")
+        }
+        let idf = stored.tensors["idf"]?.values ?? []
+        if config.weighting == .tfidf {
+            guard idf.count == features else { throw fail("TF-IDF needs \(features) column weights, found \(idf.count)") }
+        }
+        for (name, values) in [("weights", w.values), ("bias", b.values), ("idf", idf)] {
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                throw fail("\(name)[\(i)] is \(values[i]); every value must be a finite number")
+            }
+        }
+        // Temperatures fitted by calibration are within a factor of ten or so of 1; a value far outside would be
+        // silently meaningless (1e-300 is 0 as a Float, and 0 means "no temperature").
+        let temperature = stored.info.temperature
+        guard temperature.isFinite, temperature >= 1e-3, temperature <= 1e3 else {
+            throw fail("temperature \(temperature) is outside 0.001...1000")
+        }
+        let vectorizer = Vectorizer(config: config, featureNames: stored.vocabulary, idf: idf)
+        guard vectorizer.featureCount == features else {
+            throw fail("the vocabulary gives \(vectorizer.featureCount) features, the weights \(features)")
+        }
+        let model = SoftmaxModel(labels: stored.info.labels, featureCount: features, weights: w.values, bias: b.values,
                                  temperature: Float(stored.info.temperature))
         self.init(vectorizer: vectorizer, model: model, options: options)
     }

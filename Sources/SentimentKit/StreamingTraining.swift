@@ -12,24 +12,35 @@ extension SentimentService {
     /// good); then SGD epochs run over the spilled features. Nothing of the corpus is kept in memory.
     func trainStreaming(_ request: TrainingRequest, events: (TrainingEvent) -> Void) throws -> TrainingResult {
         let started = Date()
+        // What was stored before: a training that fails after its import committed removes what it added.
+        let before = Set(try store.corpora().map(\.id))
         let importer = CorpusImportThread(store)
+        let (parent, fit, corrections): (Parent?, StreamingFit, Int)
         do {
-            let (parent, fit, corrections) = try streamPass(request, importer)
-            // The corpora are read whole and good: their import commits (and SQLite copies its WAL into the
-            // database) on the import thread while the model trains.
-            importer.send(.commit)
-            events(.phaseEnded("read"))
-            events(.fitStarted(rows: fit.rows, outOfCore: true))
-            let result = Result { try fit.finish() }
-            events(.fitEnded)
-            events(.phaseEnded("fit"))
-            let (classifier, report) = try result.get()
-            let imported = try importer.finish()
-            events(.phaseEnded("corpora"))
-            return try save(classifier, report, request: request, parent: parent, corpora: imported,
-                            corrections: corrections, started: started, events: events)
+            (parent, fit, corrections) = try streamPass(request, importer)
         } catch {
             _ = try? importer.finish(abort: true)
+            throw error
+        }
+        // The corpora are read whole and good: their import commits (and SQLite copies its WAL into the database)
+        // on the import thread while the model trains.
+        importer.send(.commit)
+        events(.phaseEnded("read"))
+        events(.fitStarted(rows: fit.rows, outOfCore: true))
+        let result = Result { try fit.finish() }
+        events(.fitEnded)
+        events(.phaseEnded("fit"))
+        let imported = Result { try importer.finish() }
+        do {
+            let (classifier, report) = try result.get()
+            let corpora = try imported.get()
+            events(.phaseEnded("corpora"))
+            return try save(classifier, report, request: request, parent: parent, importing: [], imported: corpora,
+                            corrections: corrections, started: started, events: events)
+        } catch {
+            for corpus in (try? imported.get()) ?? [] where !before.contains(corpus.id) {
+                try? store.deleteCorpus(id: corpus.id)
+            }
             throw error
         }
     }

@@ -69,6 +69,10 @@ public struct TrainingRequest: Sendable {
         self.streaming = streaming
     }
 
+    /// Most distinct labels a model may have: the weights grow with features × labels, and a corpus with more is
+    /// far more likely a wrong label column than a classification task.
+    public static let maxLabels = 1_000
+
     /// Corpus files larger than this together are trained out of core unless `streaming` says otherwise.
     public static let streamingThreshold = 32 << 20
 
@@ -163,10 +167,8 @@ extension SentimentService {
         let (classifier, report) = try fitted.get()
         events(.phaseEnded("fit"))
 
-        // Store: the corpora (deduplicated by content), then the model with its run (one transaction).
-        let corpusInfos = try stored.map { try store.importCorpus($0, renamingIfTaken: true) }
-        events(.phaseEnded("corpora"))
-        return try save(classifier, report, request: request, parent: parent, corpora: corpusInfos,
+        // Store the corpora (deduplicated by content) and the model with its run in one transaction.
+        return try save(classifier, report, request: request, parent: parent, importing: stored, imported: [],
                         corrections: corrections, started: started, events: events)
     }
 
@@ -175,8 +177,13 @@ extension SentimentService {
         return Parent(classifier: try SentimentClassifier(stored: stored), stored: stored)
     }
 
-    /// Training needs two distinct labels, and explicit class weights must name known labels.
+    /// Training needs two distinct labels and at most `TrainingRequest.maxLabels`, and explicit class weights
+    /// must name known labels.
     func checkLabels(_ distinct: [String], _ options: ClassifierOptions, _ request: TrainingRequest) throws {
+        if distinct.count > TrainingRequest.maxLabels {
+            let what = request.corpora.isEmpty ? "the training data" : request.corpora.joined(separator: ", ")
+            throw SentimentKitError.invalidInput("\(what): \(distinct.count) distinct labels; a model has at most \(TrainingRequest.maxLabels) (is the label column right?)")
+        }
         if distinct.count < 2 {
             let what = request.corpora.isEmpty ? "the training data" : request.corpora.joined(separator: ", ")
             throw SentimentKitError.invalidInput("\(what): \(distinct.isEmpty ? "no labels" : "only one distinct label (\"\(distinct[0])\")") found; training needs at least 2 distinct labels")
@@ -184,20 +191,22 @@ extension SentimentService {
         _ = try options.training.classWeighting.resolve(labelNames: distinct, labels: [])
     }
 
-    /// Saves the model with its run (one transaction).
+    /// Saves the model with its run, and imports the corpora not yet imported, in one transaction.
     func save(_ classifier: SentimentClassifier, _ report: FitReport, request: TrainingRequest, parent: Parent?,
-              corpora corpusInfos: [CorpusInfo], corrections: Int, started: Date,
+              importing newCorpora: [NewCorpus], imported: [CorpusInfo], corrections: Int, started: Date,
               events: (TrainingEvent) -> Void) throws -> TrainingResult {
-        let corpusIds = (parent?.stored.corpusIds ?? []) + corpusInfos.map(\.id)
-        let modelName = request.name ?? parent?.stored.info.name ?? corpusInfos.first?.name ?? "model"
+        let corpusIds = (parent?.stored.corpusIds ?? []) + imported.map(\.id)
+        let modelName = request.name ?? parent?.stored.info.name ?? imported.first?.name ?? newCorpora.first?.name ?? "model"
         let cv = try report.tuning.map { try canonicalJSON($0) }
         let run = NewTrainingRun(startedAt: started, finishedAt: Date(), iterations: report.run.iterations,
                                  finalLoss: report.run.finalLoss, crossValidation: cv)
-        let info = try store.saveModel(classifier.newModel(name: modelName, report: report, parentId: parent?.stored.info.id,
-                                                           corpusIds: corpusIds, run: run))
+        let (info, stored) = try store.saveModel(classifier.newModel(name: modelName, report: report,
+                                                                     parentId: parent?.stored.info.id,
+                                                                     corpusIds: corpusIds, run: run),
+                                                 importing: newCorpora)
         let seconds = Date().timeIntervalSince(started)
         events(.phaseEnded("model"))
-        return TrainingResult(model: info, classifier: classifier, report: report, corpora: corpusInfos,
+        return TrainingResult(model: info, classifier: classifier, report: report, corpora: imported + stored,
                               corrections: corrections, parent: parent?.stored.info, seconds: seconds)
     }
 }

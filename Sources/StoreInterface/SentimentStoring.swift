@@ -16,6 +16,9 @@ public protocol SentimentStoring: AnyObject, Sendable {
 
     // Models
     func saveModel(_ model: NewModel) throws -> ModelInfo
+    /// Imports `corpora` (deduplicated by content) and saves the model trained on them, their ids added to its
+    /// corpora, in one transaction: both or neither.
+    func saveModel(_ model: NewModel, importing corpora: [NewCorpus]) throws -> (model: ModelInfo, corpora: [CorpusInfo])
     func models() throws -> [ModelInfo]
     func loadModel(name: String, version: Int?) throws -> StoredModel
     func loadActiveModel() throws -> StoredModel?
@@ -28,8 +31,9 @@ public protocol SentimentStoring: AnyObject, Sendable {
     func delete(name: String, version: Int?, deletePredictions: Bool) throws -> Int
     /// The portable model file's bytes (checksum verified).
     func exportData(name: String, version: Int?) throws -> [UInt8]
-    /// Adds a model from portable bytes; `source` names them in errors.
-    func importModel(data: [UInt8], source: String) throws -> ModelInfo
+    /// Adds a model from portable bytes (`source` names them in errors) once `accept` has seen it decoded;
+    /// nothing is stored when `accept` throws. Identical content under the same name is not added twice.
+    func importModel(data: [UInt8], source: String, accept: (StoredModel) throws -> Void) throws -> ModelInfo
 
     // Corpora
     func importCorpus(_ corpus: NewCorpus, renamingIfTaken: Bool) throws -> CorpusInfo
@@ -79,6 +83,9 @@ public protocol CorpusImporting {
 }
 
 extension SentimentStoring {
+    public func importModel(data: [UInt8], source: String) throws -> ModelInfo {
+        try importModel(data: data, source: source, accept: { _ in })
+    }
     public func loadModel(name: String) throws -> StoredModel { try loadModel(name: name, version: nil) }
     public func modelInfo(name: String) throws -> ModelInfo { try modelInfo(name: name, version: nil) }
     public func exportData(name: String) throws -> [UInt8] { try exportData(name: name, version: nil) }

@@ -113,4 +113,66 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertTrue(message.contains("FIFO"), message)
         try box.fails(["models", "list", "--db", "/dev/null"], code: 74, mentions: "device")
     }
+
+    /// The shipped model's file with its header and payload bytes edited, its checksum recomputed (a crafted file).
+    private func crafted(_ box: Sandbox, _ name: String,
+                         edit: (inout [String: Any], inout [UInt8], [(name: String, offset: Int, bytes: Int)]) throws -> Void) throws -> String {
+        let bytes = try box.run(["models", "export", "default", "-", "--db", box.path("source.sqlite")]).stdoutBytes
+        let newline = try XCTUnwrap(bytes[18...].firstIndex(of: 0x0a))
+        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes[18..<newline])) as? [String: Any])
+        var payload = Array(bytes[(newline + 1)..<(bytes.count - 32)])
+        var layout: [(name: String, offset: Int, bytes: Int)] = []
+        var offset = 0
+        for d in try XCTUnwrap(header["payloads"] as? [[String: Any]]) {
+            let n = try XCTUnwrap(d["byteLength"] as? Int)
+            layout.append((try XCTUnwrap(d["name"] as? String), offset, n))
+            offset += n
+        }
+        try edit(&header, &payload, layout)
+        let json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])
+        var out = Array(bytes[0..<18]) + [UInt8](json) + [0x0a] + payload
+        out += SHA256.hash(out)
+        let path = box.path(name)
+        try Data(out).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testModelFilesThatCannotPredictAreRefusedAtImport() throws {
+        let box = try Sandbox()
+        try box.ok(["models", "list"])
+        let before = try box.ok(["models", "list", "--format", "json"])
+        func setConfig(_ header: inout [String: Any], _ change: (inout [String: Any]) -> Void) throws {
+            var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((header["featureConfig"] as! String).utf8)) as? [String: Any])
+            change(&config)
+            header["featureConfig"] = String(decoding: try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let cases: [(String, String, (inout [String: Any], inout [UInt8], [(name: String, offset: Int, bytes: Int)]) throws -> Void)] = [
+            ("huge-buckets.model", "hashing buckets", { h, _, _ in
+                try setConfig(&h) { $0["vocabulary"] = ["hashing": ["buckets": 1 << 62]] } }),
+            ("nan-weight.model", "finite", { _, p, layout in
+                let w = layout.first { $0.name == "weights" }!
+                for (i, b) in [0x00, 0x00, 0xC0, 0x7F].enumerated() { p[w.offset + 40 + i] = UInt8(b) } }),
+            ("extra-label.model", "labels", { h, _, _ in
+                h["labels"] = (h["labels"] as! [String]) + ["surprise"] }),
+            ("tiny-temperature.model", "temperature", { h, _, _ in h["temperature"] = 1e-300 }),
+            ("not-json-config.model", "feature configuration", { h, _, _ in h["featureConfig"] = "buckets: lots" }),
+        ]
+        for (file, mention, edit) in cases {
+            let path = try crafted(box, file, edit: edit)
+            try box.fails(["models", "import", path], code: 65, mentions: mention)
+        }
+        XCTAssertEqual(try box.ok(["models", "list", "--format", "json"]), before, "nothing was imported")
+    }
+
+    func testTooManyLabelsAreRefusedBeforeTrainingAndImportNothing() throws {
+        let box = try Sandbox()
+        try box.ok(["models", "list"])
+        var csv = "text,label\n"
+        for i in 0..<1_001 { csv += "headline number \(i),label\(i)\n" }
+        let corpus = try box.write("labels.csv", csv)
+        for mode in [["--no-streaming"], ["--streaming"]] {
+            try box.fails(["train", "--corpus", corpus, "--name", "many"] + mode, code: 65, mentions: "1001 distinct labels")
+        }
+        XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).count, 0, "nothing imported")
+    }
 }
