@@ -1,8 +1,6 @@
 // swift-tools-version:6.1
-// sentiment: text → features → model → store → CLI.
+// sentiment: text → features → model → application → store, with the CLI as a thin front end.
 import PackageDescription
-
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "sentiment",
@@ -22,43 +20,39 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // Pure data structure shared by features and model: compressed sparse rows.
-        .target(name: "Sparse", swiftSettings: optimize),
+        .target(name: "Sparse"),
         // Corpus readers (CSV/TSV, JSON Lines, fastText, PhraseBank): the only I/O before the store.
-        .target(name: "CorpusIO", swiftSettings: optimize),
+        .target(name: "CorpusIO"),
         // Tokenizer, n-grams, vocabulary / hashing, TF-IDF → CSR. Pure, no I/O.
-        .target(name: "TextFeatures", dependencies: ["Sparse"], swiftSettings: optimize),
+        .target(name: "TextFeatures", dependencies: ["Sparse"]),
         // Softmax regression: loss, optimizer, tuning, calibration, metrics, explanations. Pure.
-        .target(name: "SoftmaxRegression", dependencies: ["Sparse"], swiftSettings: optimize),
-        // SHA-256 compression in C: x86 SHA extensions when the CPU has them, portable C otherwise.
-        .target(name: "CSHA256"),
+        .target(name: "SoftmaxRegression", dependencies: ["Sparse"]),
         // glibc's malloc.h (mallopt) for the executable; headers only.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // The store's interface and value types, for every backend and the application layer: no database types.
         .target(name: "StoreInterface"),
-        // SQLite store (GRDB): knows nothing about training; stores and loads values.
-        .target(name: "ClassifierStore", dependencies: ["StoreInterface", "CSHA256", .product(name: "GRDB", package: "GRDB.swift")],
-                swiftSettings: optimize),
+        // SQLite store (GRDB): knows nothing about training; stores and loads values. SHA-256 from swift-crypto.
+        .target(name: "ClassifierStore",
+                dependencies: ["StoreInterface", .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Crypto", package: "swift-crypto")]),
         // Features + model = one classifier: fit, predict, evaluate, explain, out-of-core fit. Pure.
         .target(name: "SentimentClassifier",
-                dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression"],
-                swiftSettings: optimize),
+                dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression"]),
         // The application layer: every use case over a store, for the CLI, the server and other programs.
         .target(name: "SentimentKit",
                 dependencies: ["SentimentClassifier", "StoreInterface", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
-                               "DefaultModel"],
-                swiftSettings: optimize),
+                               "DefaultModel"]),
         // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.
         .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh", "default.sentiment-model"]),
         .executableTarget(name: "sentiment",
                           dependencies: ["SentimentKit", "SentimentClassifier", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: optimize),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "sentiment-bench",
-                          dependencies: ["SentimentKit", "SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse"],
-                          swiftSettings: optimize),
+                          dependencies: ["SentimentKit", "SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse"]),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO"]),
         .testTarget(name: "TextFeaturesTests", dependencies: ["TextFeatures", "Sparse"]),
         .testTarget(name: "SoftmaxRegressionTests", dependencies: ["SoftmaxRegression", "Sparse"]),

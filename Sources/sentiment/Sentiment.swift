@@ -16,7 +16,7 @@ struct Sentiment: ParsableCommand {
             Example:
               sentiment predict "Shares soar after record profit"
             """,
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [Train.self, Evaluate.self, Predict.self, Predictions.self, Correct.self, Models.self, Corpora.self])
 
     static func main() {

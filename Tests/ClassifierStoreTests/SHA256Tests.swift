@@ -1,4 +1,4 @@
-@_spi(SHA256Implementation) import ClassifierStore
+import ClassifierStore
 import XCTest
 
 final class SHA256Tests: XCTestCase {
@@ -41,7 +41,7 @@ final class SHA256Tests: XCTestCase {
         }
     }
 
-    // MARK: - Compression back ends (SHA extensions vs portable C)
+    // MARK: - Known answers, and the staging of small updates (pieces under 4 KiB are gathered before swift-crypto)
 
     private static let vectors: [(message: [UInt8], hex: String)] = [
         ([], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
@@ -54,42 +54,42 @@ final class SHA256Tests: XCTestCase {
          "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
     ]
 
-    private func digest(_ bytes: [UInt8], portableOnly: Bool) -> [UInt8] {
-        var h = SHA256(portableOnly: portableOnly)
-        h.update(bytes)
-        return h.finalize()
-    }
-
-    func testNISTVectorsOnBothBackEnds() {
-        for portableOnly in [false, true] {
-            for (message, hex) in Self.vectors {
-                XCTAssertEqual(SHA256.hexString(digest(message, portableOnly: portableOnly)), hex,
-                               "\(message.count) bytes, portableOnly \(portableOnly)")
+    func testNISTVectorsWholeAndInSmallPieces() {
+        for (message, hex) in Self.vectors {
+            XCTAssertEqual(SHA256.hex(message), hex, "\(message.count) bytes")
+            var h = SHA256()
+            var offset = 0
+            while offset < message.count {
+                let n = min(message.count - offset, 1 + offset % 97)
+                message[offset..<(offset + n)].withUnsafeBytes { h.update($0) }
+                offset += n
             }
+            XCTAssertEqual(SHA256.hexString(h.finalize()), hex, "\(message.count) bytes in pieces")
         }
-        XCTAssertEqual(SHA256.hex(Self.vectors[4].message), Self.vectors[4].hex)
-    }
-
-    func testUsesSHAExtensionsWhenTheCPUHasThem() throws {
-        #if os(Linux) && arch(x86_64)
-        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
-        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
-        let words = Set(flags.split(separator: " "))
-        XCTAssertEqual(SHA256.hardwareAccelerated, words.contains("sha_ni") && words.contains("sse4_1") && words.contains("ssse3"))
-        #else
-        throw XCTSkip("CPU flags are read from /proc/cpuinfo on x86-64 Linux only")
-        #endif
     }
 
     func testTwoUpdatesSplitAtEveryOffsetEqualOneUpdate() {
         let bytes = (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 167 &+ 13) }
-        for portableOnly in [false, true] {
-            let whole = digest(bytes, portableOnly: portableOnly)
-            for split in 0...130 {
-                var h = SHA256(portableOnly: portableOnly)
-                h.update(Array(bytes[0..<split]))
-                bytes[split...].withUnsafeBytes { h.update($0) }
-                XCTAssertEqual(h.finalize(), whole, "split at \(split), portableOnly \(portableOnly)")
+        let whole = SHA256.hash(bytes)
+        for split in 0...130 {
+            var h = SHA256()
+            h.update(Array(bytes[0..<split]))
+            bytes[split...].withUnsafeBytes { h.update($0) }
+            XCTAssertEqual(h.finalize(), whole, "split at \(split)")
+        }
+    }
+
+    func testSmallUpdatesAroundTheStageSizeKeepTheirOrder() {
+        // Staged bytes, then a piece that fills the stage exactly, overflows it, or goes straight through.
+        let bytes = (0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 8) }
+        let whole = SHA256.hash(bytes)
+        for first in [0, 1, 8, 100, 4095, 4096, 4097] {
+            for second in [1, 4095 - first, 4096 - first, 4097 - first, 4096, 4097, 9000] where second > 0 {
+                var h = SHA256()
+                bytes[0..<first].withUnsafeBytes { h.update($0) }
+                bytes[first..<(first + second)].withUnsafeBytes { h.update($0) }
+                bytes[(first + second)...].withUnsafeBytes { h.update($0) }
+                XCTAssertEqual(h.finalize(), whole, "pieces \(first), \(second), rest")
             }
         }
     }
@@ -110,28 +110,38 @@ final class SHA256Tests: XCTestCase {
     func testCopiedHasherIsIndependent() {
         let bytes = (0..<150).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         var h = SHA256()
-        h.update(Array(bytes[0..<70]))      // one block compressed, 6 bytes buffered
+        h.update(Array(bytes[0..<70]))      // staged, not yet in swift-crypto's context
         var copy = h
         copy.update(Array(bytes[70...]))
         h.update([1, 2, 3])
         XCTAssertEqual(copy.finalize(), SHA256.hash(bytes))
         XCTAssertEqual(h.finalize(), SHA256.hash(Array(bytes[0..<70]) + [1, 2, 3]))
+
+        let large = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        var g = SHA256()
+        g.update(large)                     // straight into swift-crypto's context
+        g.update([9])                       // and one staged byte
+        var gCopy = g
+        gCopy.update(large)
+        g.update([4, 5])
+        XCTAssertEqual(gCopy.finalize(), SHA256.hash(large + [9] + large))
+        XCTAssertEqual(g.finalize(), SHA256.hash(large + [9, 4, 5]))
     }
 
-    func testSHAExtensionsEqualPortableOnRandomInputs() {
+    func testRandomPiecesEqualOneUpdate() {
         var rng = SplitMix64(seed: 0x5EED_5AA2_56)
         var lengths = Array(0...300)
-        lengths += [447, 448, 511, 512, 513, 1000, 4096, 4096 + 55, 65_536 + 9, 100_003]
+        lengths += [447, 448, 511, 512, 513, 1000, 4095, 4096, 4097, 4096 + 55, 8192, 65_536 + 9, 100_003]
         for _ in 0..<40 { lengths.append(Int(rng.next() % 20_000)) }
         for length in lengths {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            let reference = digest(bytes, portableOnly: true)
-            XCTAssertEqual(digest(bytes, portableOnly: false), reference, "length \(length)")
-            // The same bytes in random-sized pieces, through the default back end.
+            let reference = SHA256.hash(bytes)
+            // The same bytes in random-sized pieces: mostly small (staged), now and then one of 4 KiB or more.
             var h = SHA256()
             var offset = 0
             while offset < length {
-                let n = min(length - offset, Int(rng.next() % 200))
+                let size = rng.next() % 8 == 0 ? 4000 + Int(rng.next() % 6000) : Int(rng.next() % 200)
+                let n = min(length - offset, size)
                 bytes[offset..<(offset + n)].withUnsafeBytes { h.update($0) }
                 offset += n
             }

@@ -11,7 +11,7 @@ import XCTest
 final class CrashSafetyTests: XCTestCase {
     /// Where a run is killed: when all the given conditions hold, observed in this order.
     struct KillPoint: CustomStringConvertible {
-        /// `train --timings` printed the end of this phase (`read`, `hash`, `fit`, `corpora`).
+        /// `train --timings` printed the end of this phase (`read`, `hash`, `fit`, `corpora`, `model`).
         var phase: String? = nil
         /// The process has the store open.
         var storeOpen = false
@@ -133,21 +133,23 @@ final class CrashSafetyTests: XCTestCase {
         var lines: [String] = []
         while lines.count < lineCount { lines += texts }
         let big = try box.write("big.txt", lines.prefix(lineCount).joined(separator: "\n") + "\n")
-        // A 12,000-row training corpus the store does not have yet: the `corpora` phase writes it (tens of
-        // milliseconds), then the model is saved.
+        // A 12,000-row training corpus the store does not have yet: in memory it is imported in the transaction
+        // that saves the model (after `fit`); out of core its import commits while the model trains (after `read`).
         var corpusLines = [csv[0]]
         while corpusLines.count <= 12_000 { corpusLines += rows }
         let trainCorpus = try box.write("train.csv", corpusLines.prefix(12_001).joined(separator: "\n") + "\n")
 
         let train = ["train", "--corpus", trainCorpus, "--name", "news", "--no-tune", "--timings"]
+        let trainOutOfCore = train + ["--streaming"]
         let predict = ["predict", "--model", "news@1", "--file", big]
         let runs: [([String], KillPoint)] = [
             // Nothing written yet.
             (train, KillPoint(phase: "read")),
             (predict, KillPoint(storeOpen: true)),
-            // Inside the transaction that imports the new corpus, then inside the one that saves the model.
+            // Inside the transaction that imports the new corpus and saves the model; inside the out-of-core
+            // import's commit while the model trains.
             (train, KillPoint(phase: "fit", writing: true)),
-            (train, KillPoint(phase: "corpora", writing: true)),
+            (trainOutOfCore, KillPoint(phase: "read", writing: true)),
             // Between two batches (the next one is being predicted), then inside the second and third batches'
             // transactions.
             (predict, KillPoint(stored: 10_000)),
