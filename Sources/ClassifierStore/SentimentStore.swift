@@ -70,6 +70,17 @@ public final class SentimentStore: Sendable {
         try prepareSchema()
     }
 
+    /// Checkpoints the WAL into the database file and closes every connection: afterwards the file alone holds
+    /// the whole store (it may be moved), and this object must not be used again.
+    public func close() throws {
+        do {
+            try writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try writer.close()
+        } catch {
+            throw StoreError.map(error, path: path)
+        }
+    }
+
     /// A fresh store in memory (nothing touches the disk), for tests and one-off runs.
     public static func inMemory() throws -> SentimentStore {
         do {

@@ -1,6 +1,9 @@
 import ClassifierStore
 import DefaultModel
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where the store lives: an explicit path, else `$SENTIMENT_DB`, else `$XDG_DATA_HOME/sentiment/sentiment.sqlite`
 /// (`~/.local/share/sentiment/sentiment.sqlite`).
@@ -32,17 +35,78 @@ public struct StoreLocation: Sendable, Equatable {
 extension SentimentService {
     /// Opens the store at `location`, creating it when missing. A store this call creates gets the shipped
     /// default model as its active model unless `defaultModel` is false.
+    ///
+    /// Creation is all or nothing: the store is built under a temporary name beside the final one (schema, then
+    /// the shipped model), closed, and linked into place in one step, so a kill, a full disk or a concurrent first
+    /// command never leaves a store without its model or half migrated at `location`.
     /// - Throws: `ShippedModelError` (before anything is created) when the shipped model is needed but missing.
     public convenience init(opening location: StoreLocation, defaultModel: Bool = true) throws {
-        let isNew = !FileManager.default.fileExists(atPath: location.path)
-        let shipped = isNew && defaultModel ? try ShippedModel.bytes() : nil
-        let store = try SentimentStore(path: location.path, createDirectory: location.isDefault)
-        if let shipped {
-            let info = try store.importModel(data: shipped, source: DefaultModel.fileName) {
-                try Self.checkUsable($0, source: DefaultModel.fileName)
-            }
-            if try store.activeModel() == nil { try store.activate(name: info.name, version: info.version) }
+        if !Self.exists(location.path) {
+            try Self.create(location, defaultModel: defaultModel)
         }
-        self.init(store: store)
+        self.init(store: try SentimentStore(path: location.path, createDirectory: location.isDefault))
+    }
+
+    /// Prefix of the temporary files of a store being created (in the store's directory).
+    static let creatingPrefix = ".sentiment-creating-"
+
+    private static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    private static func create(_ location: StoreLocation, defaultModel: Bool) throws {
+        let shipped = defaultModel ? try ShippedModel.bytes() : nil
+        let path = location.path
+        let dir = (path as NSString).deletingLastPathComponent
+        if location.isDefault && !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.cannotOpen(path: path, reason: "cannot create directory \(dir)")
+            }
+        }
+        removeAbandonedCreations(in: dir.isEmpty ? "." : dir)
+        let temp = (dir.isEmpty ? "" : dir + "/") + creatingPrefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(temp + suffix) } }
+        do {
+            let store: SentimentStore
+            do {
+                store = try SentimentStore(path: temp)
+            } catch let e as StoreError {
+                // Name the user's path, not the temporary one.
+                throw StoreError.cannotOpen(path: path, reason: "\(e)".replacingOccurrences(of: temp, with: path))
+            }
+            if let shipped {
+                let info = try store.importModel(data: shipped, source: DefaultModel.fileName) {
+                    try Self.checkUsable($0, source: DefaultModel.fileName)
+                }
+                if try store.activeModel() == nil { try store.activate(name: info.name, version: info.version) }
+            }
+            try store.close()
+        }
+        // link() puts the complete file in place, or fails if another command created the store meanwhile (then
+        // that one is used); where hard links are not supported, rename() (last writer wins: both are new stores).
+        if link(temp, path) != 0 {
+            let code = errno
+            if code == EEXIST { return }
+            if code == EPERM || code == ENOTSUP || code == EXDEV {
+                guard rename(temp, path) == 0 else { throw StoreError.cannotOpen(path: path, reason: errnoText()) }
+            } else {
+                throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(code)))
+            }
+        }
+        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// Removes the temporary files of creations whose process is gone (killed before it could clean up).
+    private static func removeAbandonedCreations(in dir: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for name in names where name.hasPrefix(creatingPrefix) {
+            let rest = name.dropFirst(creatingPrefix.count)
+            guard let pid = Int32(rest.prefix(while: { $0.isNumber })), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+        }
     }
 }

@@ -175,4 +175,40 @@ final class DataSafetyTests: XCTestCase {
         }
         XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).count, 0, "nothing imported")
     }
+
+    func testStoreCreationIsAllOrNothing() throws {
+        let box = try Sandbox()
+        let path = box.path("new.sqlite")
+        // Kill the first command as soon as its store is being built: a temporary file, or the store's own path,
+        // has appeared. At that moment the path must hold nothing or a complete store.
+        for _ in 0..<3 {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: sentimentBinary)
+            process.arguments = ["models", "list", "--db", path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning && Date() < deadline {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: box.dir.path)) ?? []
+                if names.contains(where: { $0.hasPrefix(".sentiment-creating-") || $0.hasPrefix("new.sqlite") }) {
+                    kill(process.processIdentifier, SIGKILL)
+                    break
+                }
+            }
+            process.waitUntilExit()
+            if FileManager.default.fileExists(atPath: path) {
+                let out = try box.ok(["models", "list", "--db", path, "--format", "json"])
+                XCTAssertTrue(out.contains("default@1") && out.contains("active"), "an incomplete store: \(out)")
+            }
+        }
+        // The next command creates (or finds) a complete store with its active default model, and leaves no
+        // temporary files behind, also of the killed creations.
+        let out = try box.ok(["models", "list", "--db", path, "--format", "json"])
+        XCTAssertTrue(out.contains("default@1") && out.contains("active"), out)
+        try box.ok(["predict", "--db", path, "--no-store", "Shares soar"])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: box.dir.path).filter { $0.hasPrefix(".sentiment-creating-") }
+        XCTAssertEqual(leftovers, [], "temporary files left behind")
+    }
 }
