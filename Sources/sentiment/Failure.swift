@@ -41,7 +41,15 @@ struct CLIFailure: Error, CustomStringConvertible {
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((terminalSafe(line) + "\n").utf8))
+    FileHandle.standardError.write(Data((terminalSafe(readable(line)) + "\n").utf8))
+}
+
+/// A message cut to a length a terminal shows on a few lines: its start and end, with what was left out counted
+/// (a corpus whose only line is 20 MB long must not become a 20 MB error).
+func readable(_ message: String, limit: Int = 600) -> String {
+    guard message.count > limit else { return message }
+    let head = message.prefix(limit * 2 / 3), tail = message.suffix(limit / 6)
+    return "\(head) … [\(message.count - head.count - tail.count) characters left out] … \(tail)"
 }
 
 /// Runs a command body, turning every error into one line on stderr and a documented exit code.

@@ -211,4 +211,17 @@ final class DataSafetyTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: box.dir.path).filter { $0.hasPrefix(".sentiment-creating-") }
         XCTAssertEqual(leftovers, [], "temporary files left behind")
     }
+
+    func testHugeOneLineInputGivesAShortError() throws {
+        let box = try Sandbox()
+        // Carriage returns only: the whole file is one "line" to a CSV reader, with a stray quote in it.
+        var csv = "text,label\r"
+        for i in 0..<60_000 { csv += "headline \(i) with \"quote,positive\r" }
+        let corpus = try box.write("cr-only.csv", csv)
+        let r = try box.run(["train", "--corpus", corpus, "--name", "cr"])
+        XCTAssertNotEqual(r.code, 0)
+        XCTAssertLessThan(r.stderr.utf8.count, 2_000, "error of \(r.stderr.utf8.count) bytes")
+        XCTAssertFalse(r.stderr.dropLast().contains("\r") || r.stderr.dropLast().contains("\n"), "one line, no raw CR")
+        XCTAssertTrue(r.stderr.contains("cr-only.csv"), r.stderr)
+    }
 }
