@@ -25,6 +25,8 @@ public final class SentimentStore: Sendable {
     /// The store's file path (":memory:" for in-memory stores).
     public let path: String
     let writer: any DatabaseWriter
+    /// Opened for reading only (see `init(path:createDirectory:readOnly:)`).
+    public let isReadOnly: Bool
     /// This store's file in `OpenStores` (nil in memory).
     private let fileID: OpenStores.FileID?
 
@@ -37,7 +39,10 @@ public final class SentimentStore: Sendable {
     ///   `~/.local/share/sentiment/`); when false, a missing directory is an error (likely a typo).
     /// - Throws: `StoreError.cannotOpen`, `.readOnlyLocation`, `.corrupted`, `.notASentimentStore`,
     ///   `.newerVersion`.
-    public init(path: String, createDirectory: Bool = false) throws {
+    /// - Parameter readOnly: for commands that only read: the store is opened without ever taking the write lock
+    ///   (GRDB's writable pool writes on open when the WAL file is missing or empty, and would then wait for a
+    ///   writer of another process). A store whose schema needs migrating is opened writable instead.
+    public init(path: String, createDirectory: Bool = false, readOnly: Bool = false) throws {
         self.path = path
         if createDirectory {
             let dir = (path as NSString).deletingLastPathComponent
@@ -50,13 +55,20 @@ public final class SentimentStore: Sendable {
             }
         }
         try Self.precheck(path: path)
-        let pool: DatabasePool
+        var pool: DatabasePool
+        var readOnlyOpen = readOnly && FileManager.default.fileExists(atPath: path)
         do {
-            pool = try DatabasePool(path: path, configuration: Self.configuration())
+            pool = try DatabasePool(path: path, configuration: Self.configuration(readOnly: readOnlyOpen))
+            if readOnlyOpen, try !pool.read({ try Schema.migrator.hasCompletedMigrations($0) }) {
+                try pool.close()
+                readOnlyOpen = false
+                pool = try DatabasePool(path: path, configuration: Self.configuration())
+            }
         } catch {
             throw StoreError.map(error, path: path)
         }
         self.writer = pool
+        self.isReadOnly = readOnlyOpen
         fileID = OpenStores.register(path)
         try prepareSchema()
     }
@@ -67,6 +79,7 @@ public final class SentimentStore: Sendable {
         self.path = path
         self.writer = writer
         self.fileID = nil
+        self.isReadOnly = false
         try prepareSchema()
     }
 
@@ -93,8 +106,9 @@ public final class SentimentStore: Sendable {
     /// The schema version this build writes (the store's `PRAGMA user_version`).
     public static var schemaVersion: Int { Schema.version }
 
-    static func configuration() -> Configuration {
+    static func configuration(readOnly: Bool = false) -> Configuration {
         var config = Configuration()
+        config.readonly = readOnly
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(5)
         config.label = "SentimentStore"
@@ -191,7 +205,7 @@ public final class SentimentStore: Sendable {
                 throw StoreError.newerVersion(
                     path: path, detail: "unknown migrations \(unknown.joined(separator: ", "))")
             }
-            try migrator.migrate(writer)
+            if !isReadOnly { try migrator.migrate(writer) }
         } catch {
             throw StoreError.map(error, path: path)
         }

@@ -2,7 +2,6 @@ import StoreInterface
 import GRDB
 
 extension StoreError {
-    static let busyPrefix = "store is busy (locked by another process): "
     static let diskFullPrefix = "disk full: "
 
     /// Maps any error thrown by GRDB/SQLite into a `StoreError` naming `path`.

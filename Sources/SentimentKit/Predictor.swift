@@ -44,6 +44,10 @@ public final class Predictor: Sendable {
 
     public var labels: [String] { classifier.labels }
 
+    /// Attempts to store one batch while another process holds the store (each waits the store's busy timeout,
+    /// 5 s on SQLite): a minute in all.
+    static let busyAttempts = 12
+
     /// Predicts `texts` (one batch; `source` is stored with each).
     public func predict(_ texts: [String], source: String, into sink: PredictionSink) throws {
         try run(sink) { process in
@@ -88,9 +92,19 @@ public final class Predictor: Sendable {
                 return
             }
             try storage.submit {
-                batch.ids = try store.insertPredictions(PredictionColumns(
-                    modelId: modelId, texts: batch.texts, labelIndices: batch.labelIndices,
-                    probabilities: batch.probabilities, sources: batch.sources))
+                let columns = PredictionColumns(modelId: modelId, texts: batch.texts, labelIndices: batch.labelIndices,
+                                                probabilities: batch.probabilities, sources: batch.sources)
+                // Each attempt waits the store's busy timeout for the write lock; a long file outlasts another
+                // process's write instead of stopping halfway.
+                var attempt = 1
+                while true {
+                    do {
+                        batch.ids = try store.insertPredictions(columns)
+                        break
+                    } catch let e as StoreError where e.isBusy && attempt < Self.busyAttempts {
+                        attempt += 1
+                    }
+                }
                 try output.submit { sinkBox.sink.write(batch) }
             }
         }

@@ -40,11 +40,14 @@ extension SentimentService {
     /// the shipped model), closed, and linked into place in one step, so a kill, a full disk or a concurrent first
     /// command never leaves a store without its model or half migrated at `location`.
     /// - Throws: `ShippedModelError` (before anything is created) when the shipped model is needed but missing.
-    public convenience init(opening location: StoreLocation, defaultModel: Bool = true) throws {
+    ///
+    /// With `readOnly` (for work that only reads: queries, `predict` without storing, export) the store is opened
+    /// without ever taking the write lock, so it never waits for a writer of another process.
+    public convenience init(opening location: StoreLocation, defaultModel: Bool = true, readOnly: Bool = false) throws {
         if !Self.exists(location.path) {
             try Self.create(location, defaultModel: defaultModel)
         }
-        self.init(store: try SentimentStore(path: location.path, createDirectory: location.isDefault))
+        self.init(store: try SentimentStore(path: location.path, createDirectory: location.isDefault, readOnly: readOnly))
     }
 
     /// Prefix of the temporary files of a store being created (in the store's directory).

@@ -63,6 +63,16 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// How a backend starts the message of `.database` when another process held the store longer than the
+    /// busy timeout.
+    public static let busyPrefix = "store is busy (locked by another process): "
+
+    /// Another process held the store's write lock longer than the busy timeout: the same write may succeed later.
+    public var isBusy: Bool {
+        if case let .database(_, message) = self { return message.hasPrefix(Self.busyPrefix) }
+        return false
+    }
+
     /// True for errors caused by user input (bad label, bad search, unknown ids) rather than the store itself.
     public var isInputError: Bool {
         switch self {

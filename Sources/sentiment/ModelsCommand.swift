@@ -64,7 +64,7 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let service = try store.service()
+                let service = try store.service(readOnly: true)
                 let db = service.store
                 let (classifier, info) = try service.classifier(model)
                 let stored = try db.loadModel(name: info.name, version: info.version)
@@ -181,7 +181,7 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let info = try store.open().activate(name: model.name, version: model.version)
+                let info = try store.service().store.activate(name: model.name, version: model.version)
                 emitText("active model: \(info.reference)")
             }
         }
@@ -197,7 +197,7 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let info = try store.open().archive(name: model.name, version: model.version)
+                let info = try store.service().store.archive(name: model.name, version: model.version)
                 emitText("archived \(info.reference)")
             }
         }
@@ -215,7 +215,7 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let db = try store.open()
+                let db = try store.service().store
                 let info = try db.modelInfo(name: model.name, version: model.version)
                 let n = try db.delete(name: info.name, version: info.version, deletePredictions: deletePredictions)
                 emitText("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : ""))
@@ -244,7 +244,7 @@ struct Models: ParsableCommand {
         func run() throws {
             try reporting {
                 let destination = ExportDestination(argument: file, replacing: force)
-                let info = try store.service().exportModel(model, to: destination)
+                let info = try store.service(readOnly: true).exportModel(model, to: destination)
                 if destination == .standardOutput {
                     printError("exported \(terminalSafe(info.reference)) to standard output")
                 } else {

@@ -59,7 +59,7 @@ struct Predict: ParsableCommand {
                     throw CLIFailure.badInput("argument \(i + 1): empty text")
                 }
             }
-            let predictor = try store.service().predictor(model, storing: !noStore, explain: explain)
+            let predictor = try store.service(readOnly: noStore).predictor(model, storing: !noStore, explain: explain)
             let writer = PredictionOutput(format: format, labels: predictor.labels, model: predictor.model.reference,
                                           explain: explain)
             do {

@@ -18,10 +18,11 @@ struct StoreOptions: ParsableArguments {
 
     /// The application layer over the store, which is created when missing (with the shipped default model
     /// unless `--no-default-model`).
-    func service() throws -> SentimentService {
-        try SentimentService(opening: location, defaultModel: !noDefaultModel)
+    /// `readOnly` for commands that only read: they never wait for another process's write transaction.
+    func service(readOnly: Bool = false) throws -> SentimentService {
+        try SentimentService(opening: location, defaultModel: !noDefaultModel, readOnly: readOnly)
     }
 
-    /// The store itself (for queries the store answers directly).
-    func open() throws -> any SentimentStoring { try service().store }
+    /// The store itself, for queries the store answers directly (read-only).
+    func open() throws -> any SentimentStoring { try service(readOnly: true).store }
 }

@@ -224,4 +224,61 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertFalse(r.stderr.dropLast().contains("\r") || r.stderr.dropLast().contains("\n"), "one line, no raw CR")
         XCTAssertTrue(r.stderr.contains("cr-only.csv"), r.stderr)
     }
+
+    /// Another process's write transaction, opened right after the WAL was truncated (so the WAL file is empty).
+    private func holdWriteLock(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.allowsUnsafeTransactions = true
+        config.busyMode = .timeout(30)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.execute(sql: "BEGIN IMMEDIATE")
+        }
+        return queue
+    }
+
+    func testReadersNeverWaitForAWriterEvenWithAnEmptyWAL() throws {
+        let box = try Sandbox()
+        try box.ok(["predict", "Shares soar after record profit"])
+        let wal = box.db + "-wal"
+        let holder = try holdWriteLock(box.db)
+        XCTAssertEqual((try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? NSNumber)?.intValue ?? 0, 0)
+        let started = Date()
+        for args in [["models", "list"], ["predictions"], ["predictions", "summary"], ["models", "show"],
+                     ["corpora", "list"], ["predict", "--no-store", "Plant closes"]] {
+            let r = try box.run(args)
+            XCTAssertEqual(r.code, 0, "\(args): \(r.stderr)")
+        }
+        // Each would have waited the 5 s busy timeout and failed before.
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30)
+        try holder.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+    }
+
+    func testStoringWaitsForAnotherWriterInsteadOfStoppingHalfway() throws {
+        let box = try Sandbox()
+        let lines = (0..<60_000).map { "headline \($0) about profits and losses" }
+        let file = try box.write("many.txt", lines.joined(separator: "\n") + "\n")
+        try box.ok(["models", "list"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sentimentBinary)
+        process.arguments = ["predict", "--file", file, "--db", box.db, "--format", "csv"]
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        // Take the write lock once the first batch is stored, and keep it longer than the 5 s busy timeout.
+        try process.run()
+        let store = try SentimentStore(path: box.db, readOnly: true)
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && Date() < deadline, (try? store.countPredictions(PredictionQuery())) ?? 0 < 10_000 {
+            usleep(1_000)
+        }
+        let holder = try holdWriteLock(box.db)
+        Thread.sleep(forTimeInterval: 7)
+        try holder.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+        process.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, message)
+        XCTAssertEqual(try store.countPredictions(PredictionQuery()), 60_000, "every row stored once")
+    }
 }
