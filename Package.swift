@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
+        // The one growable byte buffer (output rows, bulk-insert values) and its decimal formatter.
+        .target(name: "Bytes"),
         // Pure data structure shared by features and model: compressed sparse rows.
         .target(name: "Sparse"),
         // Corpus readers (CSV/TSV, JSON Lines, fastText, PhraseBank): the only I/O before the store.
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "StoreInterface"),
         // SQLite store (GRDB): knows nothing about training; stores and loads values. SHA-256 from swift-crypto.
         .target(name: "ClassifierStore",
-                dependencies: ["StoreInterface", .product(name: "GRDB", package: "GRDB.swift"),
+                dependencies: ["StoreInterface", "Bytes", .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "Crypto", package: "swift-crypto")]),
         // Features + model = one classifier: fit, predict, evaluate, explain, out-of-core fit. Pure.
         .target(name: "SentimentClassifier",
@@ -49,7 +51,7 @@ let package = Package(
         // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.
         .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh", "default.sentiment-model"]),
         .executableTarget(name: "sentiment",
-                          dependencies: ["SentimentKit", "SentimentClassifier", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
+                          dependencies: ["SentimentKit", "SentimentClassifier", "Bytes", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "sentiment-bench",
                           dependencies: ["SentimentKit", "SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse"]),

@@ -191,7 +191,7 @@ struct PredictionInserter {
                     }
                     spans.append((t0..<l0, l0..<j0, j0..<s0, s0..<bytes.count))
                 }
-                let base = bytes.storage.baseAddress!
+                let base = bytes.base
                 for r in 0..<count {
                     let i = start + r
                     let p = Int32(7 * r)

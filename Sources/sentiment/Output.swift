@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bytes
 import Foundation
 import SentimentKit
 
@@ -7,105 +8,71 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, jsonl, csv
 }
 
+/// Writes bytes to standard output, all of them (retrying short writes).
+func writeStandardOutput(_ raw: UnsafeRawBufferPointer) {
+    var off = 0
+    while off < raw.count {
+        let n = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
+        if n <= 0 { break }
+        off += n
+    }
+}
+
 /// Buffered standard output: commands that print many rows write through this.
 struct StandardOutput {
-    private var buffer: [UInt8] = []
-    init() { buffer.reserveCapacity(1 << 16) }
+    private let buffer = ByteBuffer(capacity: 1 << 16)
 
     mutating func write(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
+        buffer.append(s)
         if buffer.count >= 1 << 16 { flush() }
     }
     mutating func line(_ s: String) { write(s); write("\n") }
 
     /// Writes one CSV field, quoted when needed (RFC 4180), straight into the buffer.
     mutating func writeCSVField(_ s: String) {
-        appendCSVField(s, to: &buffer)
+        var s = s
+        s.withUTF8 { buffer.append(csvField: $0) }
         if buffer.count >= 1 << 16 { flush() }
     }
 
     mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
-                if n <= 0 { break }
-                off += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
+        guard buffer.count > 0 else { return }
+        writeStandardOutput(UnsafeRawBufferPointer(buffer.bytes))
+        buffer.removeAll()
     }
 }
 
-/// A large output buffer written straight to standard output: the hot path of `predict --file`, which appends
-/// bytes with no per-row `String`s. Used from one thread at a time.
+/// The output of `predict --file`'s hot path: rows are appended byte by byte (no per-row `String`s) into the
+/// product's byte buffer, which is written to standard output whenever a row leaves it over 1 MiB. Used from one
+/// thread at a time.
 final class OutputBuffer {
-    private let capacity: Int
-    private let base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
+    let bytes = ByteBuffer(capacity: (1 << 20) + (1 << 16))
 
-    init(capacity: Int = 1 << 20) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
-    }
+    var count: Int { bytes.count }
 
-    deinit { base.deallocate() }
+    @inline(__always) func append(_ byte: UInt8) { bytes.append(byte) }
+    @inline(__always) func append(_ b: UnsafeRawBufferPointer) { bytes.append(b) }
+    @inline(__always) func append(_ b: UnsafeBufferPointer<UInt8>) { bytes.append(b) }
+    func append(_ b: [UInt8]) { bytes.append(b) }
+    func append(_ s: String) { bytes.append(s) }
+    @inline(__always) func append(decimal value: Int64) { bytes.append(decimal: value) }
+    @inline(__always) func append(csvField b: UnsafeBufferPointer<UInt8>) { bytes.append(csvField: b) }
+    @inline(__always) func append(jsonString b: UnsafeBufferPointer<UInt8>) { bytes.append(jsonString: b) }
+    @inline(__always) func append(number x: Float) { bytes.append(number: x) }
 
-    /// Makes room for `n` more bytes (flushing when full); returns false when `n` exceeds the whole buffer.
-    @inline(__always)
-    private func room(_ n: Int) -> Bool {
-        if count + n > capacity { flush() }
-        return n <= capacity
-    }
+    /// Ends a row: writes the buffer out once it holds 1 MiB.
+    @inline(__always) func endRow() { if bytes.count >= 1 << 20 { flush() } }
 
-    @inline(__always)
-    func append(_ byte: UInt8) {
-        if count == capacity { flush() }
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always)
-    func append(_ bytes: UnsafeRawBufferPointer) {
+    /// Writes the buffered bytes to standard output.
+    func flush() {
         guard bytes.count > 0 else { return }
-        if room(bytes.count) {
-            UnsafeMutableRawPointer(base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-            count += bytes.count
-        } else {
-            writeAll(bytes)
-        }
+        writeStandardOutput(UnsafeRawBufferPointer(bytes.bytes))
+        bytes.removeAll()
     }
+}
 
-    @inline(__always)
-    func append(_ bytes: UnsafeBufferPointer<UInt8>) { append(UnsafeRawBufferPointer(bytes)) }
-
-    func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
-
-    func append(_ s: String) {
-        var s = s
-        s.withUTF8 { append($0) }
-    }
-
-    /// A non-negative integer in decimal.
-    @inline(__always)
-    func append(decimal value: Int64) {
-        _ = room(20)
-        var v = value.magnitude
-        if value < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { d in
-            var n = 0
-            repeat {
-                d[23 - n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-                v /= 10
-                n += 1
-            } while v > 0
-            UnsafeMutableRawPointer(base + count).copyMemory(from: d.baseAddress! + 24 - n, byteCount: n)
-            count += n
-        }
-    }
-
+/// The output formats' encodings on the product's byte buffer.
+extension ByteBuffer {
     /// `number(x)`: a probability rounded to 6 decimals in its shortest form, written without a `String` for
     /// values in [0.0001, 1] (every such value is `0.` and up to 6 digits without trailing zeros, or `1`).
     @inline(__always)
@@ -114,7 +81,7 @@ final class OutputBuffer {
         guard scaled >= 100, scaled <= 1e6 else { return append(number(x)) }
         var k = Int(scaled)
         if k == 1_000_000 { return append(UInt8(ascii: "1")) }
-        _ = room(8)
+        reserve(8)
         var digits = 6
         while k % 10 == 0 { k /= 10; digits -= 1 }
         base[count] = UInt8(ascii: "0")
@@ -128,7 +95,7 @@ final class OutputBuffer {
         count += 2 + digits
     }
 
-    /// A CSV field, quoted when it holds `,` `"` CR or LF (inner quotes doubled), as `appendCSVField`.
+    /// A CSV field, quoted when it holds `,` `"` CR or LF (inner quotes doubled): the one CSV field writer.
     @inline(__always)
     func append(csvField b: UnsafeBufferPointer<UInt8>) {
         guard ByteScan.needsCSVQuotes(b) else { return append(b) }
@@ -177,23 +144,6 @@ final class OutputBuffer {
         }
         append(UnsafeBufferPointer(rebasing: b[start...]))
         append(0x22)
-    }
-
-    /// Writes the buffered bytes to standard output.
-    func flush() {
-        guard count > 0 else { return }
-        writeAll(UnsafeRawBufferPointer(start: base, count: count))
-        count = 0
-    }
-
-    private func writeAll(_ raw: UnsafeRawBufferPointer) {
-        if count > 0 && raw.baseAddress != UnsafeRawPointer(base) { flush() }
-        var off = 0
-        while off < raw.count {
-            let n = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
-            if n <= 0 { break }
-            off += n
-        }
     }
 }
 
@@ -291,26 +241,10 @@ func renderTable(header: [String], rows: [[String]], rightAligned: Set<Int> = []
 
 /// One CSV field, quoted when needed (RFC 4180).
 func csvField(_ s: String) -> String {
-    var bytes: [UInt8] = []
-    appendCSVField(s, to: &bytes)
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-/// Appends `s` as a CSV field: as is, or quoted with inner quotes doubled when it holds `,` `"` CR or LF.
-func appendCSVField(_ s: String, to buffer: inout [UInt8]) {
+    let buffer = ByteBuffer(capacity: s.utf8.count + 8)
     var s = s
-    s.withUTF8 { b in
-        if b.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-            buffer.append(0x22)
-            for c in b {
-                if c == 0x22 { buffer.append(0x22) }
-                buffer.append(c)
-            }
-            buffer.append(0x22)
-        } else {
-            buffer.append(contentsOf: b)
-        }
-    }
+    s.withUTF8 { buffer.append(csvField: $0) }
+    return String(decoding: buffer.bytes, as: UTF8.self)
 }
 
 /// JSON text of an encodable value (sorted keys, so output is stable).

@@ -35,7 +35,7 @@ final class PredictionOutput: PredictionSink {
     }
 
     private func write(_ b: PredictionBatch, _ i: Int) {
-        defer { count += 1 }
+        defer { count += 1; out.endRow() }
         let k = labels.count
         let label = b.labelIndices[i]
         let id = b.ids?[i]
