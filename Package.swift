@@ -51,7 +51,7 @@ let package = Package(
         // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.
         .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh", "default.sentiment-model"]),
         .executableTarget(name: "sentiment",
-                          dependencies: ["SentimentKit", "SentimentClassifier", "Bytes", "CMalloc", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression",
+                          dependencies: ["SentimentKit", "SentimentClassifier", "Bytes", "CMalloc", "CorpusIO", "TextFeatures", "SoftmaxRegression",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "sentiment-bench",
                           dependencies: ["SentimentKit", "SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse"]),

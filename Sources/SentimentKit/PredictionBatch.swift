@@ -5,17 +5,18 @@ import SoftmaxRegression
 /// Texts on their way through prediction: read, predicted, stored, written. Each stage owns the batch in turn.
 public final class PredictionBatch: @unchecked Sendable {
     // @unchecked: the pipeline hands a batch from stage to stage (reader → predictor → store → sink); exactly one
-    // stage uses it at a time, and each hand-over goes through a lock or a serial queue.
+    // stage uses it at a time, and each hand-over goes through a lock or a serial queue. For the same reason its
+    // fields skip dynamic exclusivity checks, which the output stage would otherwise pay on every row it reads.
     public let texts: [String]
     public let sources: PredictionColumns.Sources
     /// Bytes read up to the end of this batch (for progress).
-    public internal(set) var bytesRead = 0
+    @exclusivity(unchecked) public internal(set) var bytesRead = 0
     /// `count × labels`, row-major.
-    public internal(set) var probabilities: [Float] = []
-    public internal(set) var labelIndices: [Int] = []
-    public internal(set) var explanations: [Explanation]? = nil
+    @exclusivity(unchecked) public internal(set) var probabilities: [Float] = []
+    @exclusivity(unchecked) public internal(set) var labelIndices: [Int] = []
+    @exclusivity(unchecked) public internal(set) var explanations: [Explanation]? = nil
     /// The stored predictions' ids, once stored.
-    public internal(set) var ids: [Int64]? = nil
+    @exclusivity(unchecked) public internal(set) var ids: [Int64]? = nil
 
     public init(texts: [String], sources: PredictionColumns.Sources, bytesRead: Int = 0) {
         self.texts = texts

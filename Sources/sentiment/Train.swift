@@ -1,5 +1,4 @@
 import ArgumentParser
-import ClassifierStore
 import CorpusIO
 import Foundation
 import SentimentKit
