@@ -166,6 +166,13 @@ extension SentimentService {
         events(.fitEnded)
         let (classifier, report) = try fitted.get()
         events(.phaseEnded("fit"))
+        if report.featureCount == 0 {
+            var why = "no feature was kept"
+            if case .vocabulary(let minDF, _) = options.features.vocabulary, minDF > 1 {
+                why += ": none occurs in at least \(minDF) of the \(texts.count) texts (lower --min-df)"
+            }
+            throw SentimentKitError.invalidInput("\(request.corpora.joined(separator: ", ")): \(why); nothing was stored")
+        }
 
         // Store the corpora (deduplicated by content) and the model with its run in one transaction.
         return try save(classifier, report, request: request, parent: parent, importing: stored, imported: [],

@@ -281,4 +281,13 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, message)
         XCTAssertEqual(try store.countPredictions(PredictionQuery()), 60_000, "every row stored once")
     }
+
+    func testAModelWithoutFeaturesIsNotStored() throws {
+        let box = try Sandbox()
+        try box.ok(["models", "list"])
+        let corpus = try box.write("small.csv", try smallCorpus())
+        try box.fails(["train", "--corpus", corpus, "--name", "empty", "--min-df", "99999999999"], code: 65, mentions: "--min-df")
+        XCTAssertFalse(try box.ok(["models", "list"]).contains("empty"))
+        XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).count, 0)
+    }
 }
