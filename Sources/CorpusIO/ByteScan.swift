@@ -117,6 +117,15 @@ func firstInvalidUTF8(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> In
 }
 
 /// A String from Latin-1 (ISO 8859-1) bytes: every byte is the code point of the same value.
+/// The record's text as UTF-8 when its bytes are valid UTF-8 (a PhraseBank file saved as UTF-8 would otherwise
+/// become mojibake), else as Latin-1 (the format's own encoding).
+func phraseBankString(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String {
+    if isASCII(p, start, end) { return makeString(p, start, end) }
+    let bytes = UnsafeBufferPointer(start: p + start, count: end - start)
+    if let s = String(validating: bytes, as: UTF8.self) { return s }
+    return latin1String(p, start, end)
+}
+
 func latin1String(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String {
     if isASCII(p, start, end) { return makeString(p, start, end) }
     var extra = 0

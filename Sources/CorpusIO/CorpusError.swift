@@ -15,6 +15,12 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
         case noRecords
         /// A CSV/TSV header lacks a requested column; `available` lists the header's columns.
         case missingColumn(name: String, available: [String])
+        /// The header names a column this reader uses more than once (1-based positions).
+        case duplicateColumn(name: String, positions: [Int])
+        /// A JSON object names a key more than once.
+        case duplicateKey(name: String)
+        /// A comma before `}` or `]` (JSON allows none).
+        case trailingComma
         /// A JSON line lacks a requested key; `available` lists the object's keys (sorted).
         case missingKey(name: String, available: [String])
         /// A JSON value has the wrong type (for example a number where text is expected).
@@ -76,6 +82,10 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
         case .missingKey(let name, let available):
             return "missing key \"\(name)\" (keys: \(available.map { "\"\($0)\"" }.joined(separator: ", ")))"
         case .invalidValue(let key, let expected): return "value of \"\(key)\" must be \(expected)"
+        case .duplicateColumn(let name, let positions):
+            return "column \"\(name)\" appears \(positions.count) times in the header (columns \(positions.map(String.init).joined(separator: ", "))); rename all but one"
+        case .duplicateKey(let name): return "key \"\(name)\" appears more than once in the object"
+        case .trailingComma: return "invalid JSON: a comma before } or ]"
         case .invalidJSON: return "invalid JSON (expected one JSON object per line)"
         case .noLabels(let format):
             return "format \(format.rawValue) has no labels, but labels are required"

@@ -1,4 +1,5 @@
-// Financial PhraseBank raw format: `sentence@label`, Latin-1, split at the last '@'.
+// Financial PhraseBank raw format: `sentence@label`, Latin-1 (or UTF-8 where a record is valid UTF-8), split at
+// the last '@'.
 extension RecordParser {
     mutating func phraseBankRecord(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws -> (String, String?) {
         var at = end - 1
@@ -9,11 +10,11 @@ extension RecordParser {
             textEnd = at
             let (ls, le) = trimmed(p, at + 1, end)
             if ls == le { throw CorpusError(file: file, line: line, problem: .emptyLabel) }
-            label = latin1String(p, ls, le)
+            label = phraseBankString(p, ls, le)
         }
         let settled = try settleLabel(label, missing: .missingLabel(expected: "sentence@label"))
         if settled == nil && label != nil { textEnd = end }  // file without labels: the '@' belongs to the text
         if isBlank(p, start, textEnd) { throw CorpusError(file: file, line: line, problem: .emptyText) }
-        return (latin1String(p, start, textEnd), settled)
+        return (phraseBankString(p, start, textEnd), settled)
     }
 }

@@ -97,6 +97,14 @@ struct RecordParser {
     }
 
     private mutating func resolveColumns() throws {
+        // A column this reader uses must be named once: which of two "text" columns was meant is not guessed.
+        for name in [options.textColumn, options.labelColumn] {
+            let wanted = name.trimmingASCIISpaces().lowercased()
+            let at = columns.indices.filter { columns[$0].trimmingASCIISpaces().lowercased() == wanted }
+            if at.count > 1 {
+                throw CorpusError(file: file, line: line, problem: .duplicateColumn(name: name, positions: at.map { $0 + 1 }))
+            }
+        }
         guard let t = findColumn(options.textColumn) else {
             throw CorpusError(file: file, line: line, problem: .missingColumn(name: options.textColumn, available: columns))
         }

@@ -290,4 +290,31 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertFalse(try box.ok(["models", "list"]).contains("empty"))
         XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).count, 0)
     }
+
+    func testNoSilentConversionsInCorpora() throws {
+        let box = try Sandbox()
+        func jsonl(_ name: String, _ odd: String) throws -> String {
+            var lines = (0..<10).map { "{\"text\": \"shares up \($0)\", \"label\": \"positive\"}" }
+            lines += (0..<10).map { "{\"text\": \"shares down \($0)\", \"label\": \"negative\"}" }
+            lines.insert(odd, at: 5)
+            return try box.write(name, lines.joined(separator: "\n") + "\n")
+        }
+        try box.fails(["train", "--corpus", try jsonl("bool.jsonl", "{\"text\": \"odd\", \"label\": true}"), "--name", "x"],
+                      code: 65, mentions: "bool.jsonl:6")
+        try box.fails(["train", "--corpus", try jsonl("comma.jsonl", "{\"text\": \"odd\", \"label\": \"positive\",}"), "--name", "x"],
+                      code: 65, mentions: "comma before }")
+        try box.fails(["train", "--corpus", try jsonl("dup.jsonl", "{\"text\": \"a\", \"text\": \"b\", \"label\": \"positive\"}"), "--name", "x"],
+                      code: 65, mentions: "\"text\" appears more than once")
+        // Integer labels are a documented decision: taken as their decimal text.
+        try box.ok(["train", "--corpus", try jsonl("int.jsonl", "{\"text\": \"odd\", \"label\": 7}"), "--name", "ints", "--no-tune"])
+        let csv = try box.write("dup.csv", "text,label,text\n" + (0..<10).map { "up \($0),positive,x\ndown \($0),negative,y" }.joined(separator: "\n") + "\n")
+        try box.fails(["train", "--corpus", csv, "--name", "x"], code: 65, mentions: "appears 2 times in the header (columns 1, 3)")
+        // A PhraseBank file saved as UTF-8 is read as UTF-8, not as Latin-1 mojibake.
+        let pb = (0..<10).map { "Sales in Hämeenlinna rose \($0) %@positive\nProfit in Jyväskylä fell \($0) %@negative" }
+        let path = try box.write("pb.txt", pb.joined(separator: "\n") + "\n")
+        try box.ok(["train", "--corpus", path, "--name", "pb", "--no-tune"])
+        let shown = try box.ok(["corpora", "show", "pb", "--format", "json"])
+        XCTAssertTrue(shown.contains("Hämeenlinna"), shown)
+        XCTAssertFalse(shown.contains("Ã"), shown)
+    }
 }
