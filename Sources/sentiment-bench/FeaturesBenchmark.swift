@@ -1,21 +1,8 @@
+import ArgumentParser
 import Foundation
 import Sparse
 import TextFeatures
 import CorpusIO
-
-/// Wall-clock seconds since an arbitrary origin.
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
-/// CPU seconds (user + system) used by this process so far.
-func cpuTime() -> Double {
-    Double(clock()) / Double(CLOCKS_PER_SEC)
-}
-
-struct BenchError: Error, CustomStringConvertible { var description: String }
 
 /// A minimal RFC 4180 reader for the benchmark: the `text` column of a CSV file with a header row.
 func readTextColumn(path: String) throws -> (texts: [String], bytes: Int) {
@@ -72,75 +59,86 @@ func readTextColumn(path: String) throws -> (texts: [String], bytes: Int) {
     return (texts, data.count)
 }
 
-func featuresBenchmark(_ args: [String]) -> Int32 {
-    guard let path = args.first else {
-        print("usage: sentiment-bench features FILE [--minimal-reader] [--vocabulary [MIN_DF]] [--char MIN MAX] [--buckets N] [--ngrams N] [--repeat K]")
-        return 2
-    }
-    var config = FeatureConfig.default
-    var repeats = 1
-    var minimalReader = false
-    var k = 1
-    while k < args.count {
-        switch args[k] {
-        case "--vocabulary":
-            var minDF = 2
-            if k + 1 < args.count, let m = Int(args[k + 1]) { minDF = m; k += 1 }
-            config.vocabulary = .vocabulary(minDocumentFrequency: minDF, maxFeatures: nil)
-        case "--char":
-            if k + 2 < args.count, let lo = Int(args[k + 1]), let hi = Int(args[k + 2]) {
-                config.charNgrams = CharNgramRange(min: lo, max: hi); k += 2
-            }
-        case "--buckets":
-            if k + 1 < args.count, let n = Int(args[k + 1]) { config.vocabulary = .hashing(buckets: n); k += 1 }
-        case "--ngrams":
-            if k + 1 < args.count, let n = Int(args[k + 1]) { config.wordNgrams = n; k += 1 }
-        case "--minimal-reader":
-            minimalReader = true
-        case "--repeat":
-            if k + 1 < args.count, let n = Int(args[k + 1]) { repeats = max(1, n); k += 1 }
-        default:
-            print("unknown option \(args[k])"); return 2
-        }
-        k += 1
-    }
-    let t0 = now(), c0 = cpuTime()
-    let texts: [String], bytes: Int
-    do {
-        if minimalReader {
-            (texts, bytes) = try readTextColumn(path: path)
-        } else {
-            texts = try CorpusFile.readAll(path: path, options: CorpusOptions(format: .csv, requireLabels: false)).texts
-            bytes = Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0)
-        }
-    } catch { print(error); return 1 }
-    let tRead = now() - t0, cRead = cpuTime() - c0
-    print("config: \(config.vocabulary), wordNgrams \(config.wordNgrams), charNgrams \(config.charNgrams.map { "\($0.min)...\($0.max)" } ?? "off"), \(config.weighting), sublinear \(config.sublinearTF), l2 \(config.l2Normalize), negation \(config.tokenizer.markNegation)")
-    print(String(format: "read      %.3f s  cpu %.3f s  (%d rows, %.1f MB, %@)", tRead, cRead, texts.count, Double(bytes) / 1e6,
-                 minimalReader ? "minimal reader in the benchmark" : "CorpusFile.readAll"))
-    for _ in 0..<repeats {
-        let t1 = now(), c1 = cpuTime()
-        let v = Vectorizer.fit(texts, config: config)
-        let tFit = now() - t1, cFit = cpuTime() - c1
-        let t2 = now(), c2 = cpuTime()
-        let m = v.transform(texts)
-        let tTransform = now() - t2, cTransform = cpuTime() - c2
-        let t3 = now(), c3 = cpuTime()
-        let (_, m2) = Vectorizer.fitTransform(texts, config: config)
-        let tFitTransform = now() - t3, cFitTransform = cpuTime() - c3
-        let rows = Double(texts.count), mb = Double(bytes) / 1e6
-        print(String(format: "fit       %.3f s  cpu %.3f s  (%d features)", tFit, cFit, v.featureCount))
-        print(String(format: "transform %.3f s  cpu %.3f s  (nnz %d, %.0f rows/s, %.1f MB/s)", tTransform, cTransform, m.nonZeroCount, rows / tTransform, mb / tTransform))
-        print(String(format: "fitTransform %.3f s  cpu %.3f s  (same matrix as fit+transform: %@)", tFitTransform, cFitTransform, m == m2 ? "yes" : "NO"))
-        let best = min(tFit + tTransform, tFitTransform)
-        print(String(format: "total     %.3f s  read + min(fit+transform, fitTransform) → %.0f rows/s, %.1f MB/s",
-                      tRead + best, rows / (tRead + best), mb / (tRead + best)))
-    }
-    return 0
-}
+struct FeaturesBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Time the feature pipeline on a CSV file: read, Vectorizer.fit, transform and fitTransform.",
+        discussion: """
+            Features as FeatureConfig.default unless an option changes them. Prints one line per stage, seconds and \
+            CPU seconds; --repeat runs the fit and transform stages again on the texts read once.
 
-func printTokens(_ args: [String]) -> Int32 {
-    let tokenizer = Tokenizer(.default)
-    for text in args { print(tokenizer.tokens(text).joined(separator: " | ")) }
-    return 0
+            Example:
+              sentiment-bench features scale-1000000.csv --buckets 524288 --repeat 3
+            """)
+
+    @Argument(help: ArgumentHelp("A CSV file with a header row and a text column.", valueName: "file"))
+    var file: String
+
+    @Flag(help: "Read with the benchmark's own minimal CSV reader (the text column only) instead of CorpusFile.readAll.")
+    var minimalReader = false
+
+    @Option(defaultAsFlag: 2, parsing: .next,
+            help: ArgumentHelp("Learn a vocabulary of the features seen in at least MIN_DF texts (2 when the value is left out).",
+                               valueName: "min-df"))
+    var vocabulary: Int? = nil
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Add character n-grams of MIN to MAX characters.", valueName: "min max"))
+    var char: [Int] = []
+
+    @Option(help: ArgumentHelp("Hash features into N buckets.", valueName: "n"))
+    var buckets: Int?
+
+    @Option(help: ArgumentHelp("Largest word n-gram length.", valueName: "n"))
+    var ngrams: Int?
+
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("Run the fit and transform stages K times.", valueName: "k"))
+    var repeats = 1
+
+    func validate() throws {
+        if let vocabulary, vocabulary < 1 { throw ValidationError("--vocabulary must be ≥ 1, got \(vocabulary)") }
+        if vocabulary != nil && buckets != nil { throw ValidationError("--vocabulary and --buckets exclude each other") }
+        if let buckets, !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
+        try validateCharRange(char)
+        if let ngrams, ngrams < 1 { throw ValidationError("--ngrams must be ≥ 1, got \(ngrams)") }
+        if repeats < 1 { throw ValidationError("--repeat must be ≥ 1, got \(repeats)") }
+    }
+
+    func run() throws {
+        var config = FeatureConfig.default
+        if let vocabulary { config.vocabulary = .vocabulary(minDocumentFrequency: vocabulary, maxFeatures: nil) }
+        if let buckets { config.vocabulary = .hashing(buckets: buckets) }
+        if char.count == 2 { config.charNgrams = CharNgramRange(min: char[0], max: char[1]) }
+        if let ngrams { config.wordNgrams = ngrams }
+
+        let t0 = now(), c0 = cpuTime()
+        let texts: [String], bytes: Int
+        if minimalReader {
+            (texts, bytes) = try readTextColumn(path: file)
+        } else {
+            texts = try CorpusFile.readAll(path: file, options: CorpusOptions(format: .csv, requireLabels: false)).texts
+            bytes = fileSize(file)
+        }
+        let tRead = now() - t0, cRead = cpuTime() - c0
+        print("config: \(config.vocabulary), wordNgrams \(config.wordNgrams), charNgrams \(config.charNgrams.map { "\($0.min)...\($0.max)" } ?? "off"), \(config.weighting), sublinear \(config.sublinearTF), l2 \(config.l2Normalize), negation \(config.tokenizer.markNegation)")
+        print(String(format: "read      %.3f s  cpu %.3f s  (%d rows, %.1f MB, %@)", tRead, cRead, texts.count, Double(bytes) / 1e6,
+                     minimalReader ? "minimal reader in the benchmark" : "CorpusFile.readAll"))
+        for _ in 0..<repeats {
+            let t1 = now(), c1 = cpuTime()
+            let v = Vectorizer.fit(texts, config: config)
+            let tFit = now() - t1, cFit = cpuTime() - c1
+            let t2 = now(), c2 = cpuTime()
+            let m = v.transform(texts)
+            let tTransform = now() - t2, cTransform = cpuTime() - c2
+            let t3 = now(), c3 = cpuTime()
+            let (_, m2) = Vectorizer.fitTransform(texts, config: config)
+            let tFitTransform = now() - t3, cFitTransform = cpuTime() - c3
+            let rows = Double(texts.count), mb = Double(bytes) / 1e6
+            print(String(format: "fit       %.3f s  cpu %.3f s  (%d features)", tFit, cFit, v.featureCount))
+            print(String(format: "transform %.3f s  cpu %.3f s  (nnz %d, %.0f rows/s, %.1f MB/s)", tTransform, cTransform, m.nonZeroCount, rows / tTransform, mb / tTransform))
+            print(String(format: "fitTransform %.3f s  cpu %.3f s  (same matrix as fit+transform: %@)", tFitTransform, cFitTransform, m == m2 ? "yes" : "NO"))
+            let best = min(tFit + tTransform, tFitTransform)
+            print(String(format: "total     %.3f s  read + min(fit+transform, fitTransform) → %.0f rows/s, %.1f MB/s",
+                          tRead + best, rows / (tRead + best), mb / (tRead + best)))
+        }
+    }
 }

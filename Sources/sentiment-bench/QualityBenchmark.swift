@@ -1,57 +1,133 @@
+import ArgumentParser
 import CorpusIO
 import Foundation
 import SentimentClassifier
 import SoftmaxRegression
 import TextFeatures
 
-/// `quality TRAIN TEST [options]`: fit with the library defaults (or a variant) on TRAIN, report on TEST.
-/// The last line is one JSON object (macro_f1, accuracy, log_loss, ece, fit_seconds, ...).
-func qualityBenchmark(_ args: [String]) -> Int32 {
-    guard args.count >= 2 else {
-        print("usage: sentiment-bench quality TRAIN TEST [--min-df N] [--hashing BUCKETS] [--char MIN MAX] [--ngrams N] "
-              + "[--no-tune] [--l2 X] [--class-weight SPEC] [--no-negation] [--no-sublinear] [--supervised none|naive-bayes] [--seed N] [--repeat K]")
-        return 2
-    }
-    var options = ClassifierOptions.default
+struct QualityBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quality",
+        abstract: "Fit with the library defaults (or a variant) on TRAIN and report on TEST.",
+        discussion: """
+            Prints the evaluation (per-label scores, macro-F1, accuracy, log loss, ECE, confusion matrix), the tuning \
+            grid, calibration and optimizer run; the last line is one JSON object: system, macro_f1, accuracy, \
+            log_loss, ece, fit_seconds (best of --repeat), predict_seconds, train_rows, test_rows, n_features, l2, \
+            cv_macro_f1, iterations, function_evaluations, converged.
+
+            Example:
+              sentiment-bench quality ../shared/corpora/financial-phrasebank/train.csv ../shared/corpora/financial-phrasebank/test.csv --no-tune --l2 1e-3
+            """)
+
+    @Argument(help: ArgumentHelp("The labelled training corpus.", valueName: "train"))
+    var train: String
+
+    @Argument(help: ArgumentHelp("The labelled test corpus.", valueName: "test"))
+    var test: String
+
+    @Option(help: ArgumentHelp("Learn a vocabulary of the features seen in at least N texts (default: a vocabulary with N = 2).", valueName: "n"))
+    var minDf: Int?
+
+    @Option(help: ArgumentHelp("Hash features into this many buckets instead of learning a vocabulary.", valueName: "buckets"))
+    var hashing: Int?
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Add character n-grams of MIN to MAX characters.", valueName: "min max"))
+    var char: [Int] = []
+
+    @Option(help: ArgumentHelp("Largest word n-gram length (default: \(ClassifierOptions.defaultFeatures.wordNgrams)).", valueName: "n"))
+    var ngrams: Int?
+
+    @Flag(help: "Do not tune λ by cross-validation.")
+    var noTune = false
+
+    @Option(help: ArgumentHelp("L2 strength λ (default: tuned by cross-validation; \(ClassifierOptions.default.training.l2) with --no-tune).", valueName: "x"))
+    var l2: Double?
+
+    @Option(help: ArgumentHelp("Class weights: balanced, none, or LABEL=W,... (default: balanced).", valueName: "spec"))
+    var classWeight: String?
+
+    @Flag(help: "Do not mark negated tokens.")
+    var noNegation = false
+
+    @Flag(help: "Raw term frequencies instead of 1 + log(tf).")
+    var noSublinear = false
+
+    @Option(help: ArgumentHelp("Factor on the TF-IDF weights learned from the labels: none or naive-bayes (default: \(ClassifierOptions.default.supervisedWeighting.rawValue)).",
+                               valueName: "kind"))
+    var supervised: String?
+
+    @Option(help: ArgumentHelp("Seed for folds and shuffling (default: \(ClassifierOptions.default.training.seed)).", valueName: "n"))
+    var seed: UInt64?
+
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("Fit K times; fit_seconds is the best.", valueName: "k"))
     var repeats = 1
+
+    @Flag(help: "Fit out of core (StreamingFit: hashed features, SGD), the training corpus fed in chunks of 16,384 rows.")
     var streaming = false
+
+    @Option(help: ArgumentHelp("Hash buckets of --streaming.", valueName: "n"))
     var buckets = StreamingFit.defaultBuckets
-    var k = 2
-    do {
-        while k < args.count {
-            let next: () throws -> String = {
-                k += 1
-                guard k < args.count else { throw BenchError(description: "\(args[k - 1]) needs a value") }
-                return args[k]
-            }
-            switch args[k] {
-            case "--min-df": options.features.vocabulary = .vocabulary(minDocumentFrequency: Int(try next()) ?? 1, maxFeatures: nil)
-            case "--hashing": options.features.vocabulary = .hashing(buckets: Int(try next()) ?? (1 << 20))
-            case "--char":
-                let lo = Int(try next()) ?? 2, hi = Int(try next()) ?? 5
-                options.features.charNgrams = CharNgramRange(min: lo, max: hi)
-            case "--ngrams": options.features.wordNgrams = Int(try next()) ?? 2
-            case "--no-tune": options.tuning = .off
-            case "--l2": options.training.l2 = Double(try next()) ?? 1e-4
-            case "--class-weight": options.training.classWeighting = try ClassWeighting(parsing: try next())
-            case "--no-negation": options.features.tokenizer.markNegation = false
-            case "--no-sublinear": options.features.sublinearTF = false
-            case "--supervised":
-                let v = try next()
-                guard let w = SupervisedWeighting(rawValue: v) else { throw BenchError(description: "--supervised: none or naive-bayes, not \(v)") }
-                options.supervisedWeighting = w
-            case "--seed": options.training.seed = UInt64(try next()) ?? 42
-            case "--repeat": repeats = max(1, Int(try next()) ?? 1)
-            case "--streaming": streaming = true
-            case "--buckets": buckets = Int(try next()) ?? buckets
-            case "--epochs": options.training.maxEpochs = Int(try next()) ?? 5
-            case "--learning-rate": options.training.learningRate = Double(try next()) ?? 0.5
-            default: throw BenchError(description: "unknown option \(args[k])")
-            }
-            k += 1
+
+    @Option(help: ArgumentHelp("Most epochs of SGD (default: \(ClassifierOptions.default.training.maxEpochs)).", valueName: "n"))
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("AdaGrad base learning rate of SGD (default: \(ClassifierOptions.default.training.learningRate)).", valueName: "x"))
+    var learningRate: Double?
+
+    func validate() throws {
+        if let minDf, minDf < 1 { throw ValidationError("--min-df must be ≥ 1, got \(minDf)") }
+        if let hashing, !(1...(1 << 30)).contains(hashing) { throw ValidationError("--hashing must be in 1...\(1 << 30), got \(hashing)") }
+        if minDf != nil && hashing != nil { throw ValidationError("--min-df and --hashing exclude each other") }
+        try validateCharRange(char)
+        if let ngrams, ngrams < 1 { throw ValidationError("--ngrams must be ≥ 1, got \(ngrams)") }
+        if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be a finite number ≥ 0, got \(l2)") }
+        if let classWeight {
+            do { _ = try ClassWeighting(parsing: classWeight) } catch { throw ValidationError("--class-weight: \(error)") }
         }
-        let train = try CorpusFile.readAll(path: args[0])
-        let test = try CorpusFile.readAll(path: args[1])
+        if let supervised, SupervisedWeighting(rawValue: supervised) == nil {
+            throw ValidationError("--supervised must be none or naive-bayes, got \(supervised)")
+        }
+        if repeats < 1 { throw ValidationError("--repeat must be ≥ 1, got \(repeats)") }
+        if !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1, got \(epochs)") }
+        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
+            throw ValidationError("--learning-rate must be a finite number > 0, got \(learningRate)")
+        }
+    }
+
+    /// The library defaults with this command's changes.
+    func classifierOptions() throws -> ClassifierOptions {
+        var options = ClassifierOptions.default
+        if let minDf { options.features.vocabulary = .vocabulary(minDocumentFrequency: minDf, maxFeatures: nil) }
+        if let hashing { options.features.vocabulary = .hashing(buckets: hashing) }
+        if char.count == 2 { options.features.charNgrams = CharNgramRange(min: char[0], max: char[1]) }
+        if let ngrams { options.features.wordNgrams = ngrams }
+        if noTune { options.tuning = .off }
+        if let l2 { options.training.l2 = l2 }
+        if let classWeight { options.training.classWeighting = try ClassWeighting(parsing: classWeight) }
+        if noNegation { options.features.tokenizer.markNegation = false }
+        if noSublinear { options.features.sublinearTF = false }
+        if let supervised, let w = SupervisedWeighting(rawValue: supervised) { options.supervisedWeighting = w }
+        if let seed { options.training.seed = seed }
+        if let epochs { options.training.maxEpochs = epochs }
+        if let learningRate { options.training.learningRate = learningRate }
+        return options
+    }
+
+    /// The last stdout line.
+    struct Summary: Encodable {
+        var system = "sentiment"
+        var macro_f1: Double, accuracy: Double, log_loss: Double, ece: Double
+        var fit_seconds: Double, predict_seconds: Double
+        var train_rows: Int, test_rows: Int, n_features: Int, l2: Double
+        @NullWhenAbsent var cv_macro_f1: Double?
+        var iterations: Int, function_evaluations: Int, converged: Bool
+    }
+
+    func run() throws {
+        let options = try classifierOptions()
+        let train = try CorpusFile.readAll(path: train)
+        let test = try CorpusFile.readAll(path: test)
         var best = Double.infinity
         var fitted: (SentimentClassifier, FitReport)? = nil
         for _ in 0..<repeats {
@@ -85,18 +161,11 @@ func qualityBenchmark(_ args: [String]) -> Int32 {
             print(String(format: "temperature %.3f, out-of-fold ECE %.4f → %.4f", c.temperature, c.eceBefore, c.eceAfter))
         }
         print("optimizer \(report.run.optimizer.rawValue), \(report.run.iterations) iterations, final loss \(report.run.finalLoss), converged \(report.run.converged)")
-        let summary: [String: Any] = [
-            "system": "sentiment", "macro_f1": eval.macroF1, "accuracy": eval.accuracy, "log_loss": eval.logLoss,
-            "ece": eval.ece, "fit_seconds": best, "predict_seconds": predictSeconds, "train_rows": train.count,
-            "test_rows": test.count, "n_features": report.featureCount, "l2": clf.options.training.l2,
-            "cv_macro_f1": report.crossValidatedMacroF1 ?? NSNull(), "iterations": report.run.iterations,
-            "function_evaluations": report.run.functionEvaluations, "converged": report.run.converged,
-        ]
-        let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
-        return 0
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        return 1
+        print(try jsonLine(Summary(
+            macro_f1: eval.macroF1, accuracy: eval.accuracy, log_loss: eval.logLoss, ece: eval.ece,
+            fit_seconds: best, predict_seconds: predictSeconds, train_rows: train.count, test_rows: test.count,
+            n_features: report.featureCount, l2: clf.options.training.l2, cv_macro_f1: report.crossValidatedMacroF1,
+            iterations: report.run.iterations, function_evaluations: report.run.functionEvaluations,
+            converged: report.run.converged)))
     }
 }

@@ -32,7 +32,7 @@ struct ChildMeasurement: Codable {
 ///
 /// Note on `ru_maxrss`: on Linux, `execve` records the high-water RSS of the address space it replaces. A child
 /// started by `posix_spawn` (which shares the parent's memory until `exec`) therefore reports at least the
-/// *parent's* peak RSS. The suite avoids that by spawning through `sentiment-bench measure` (see `measureMode`),
+/// *parent's* peak RSS. The suite avoids that by spawning through `sentiment-bench measure` (see `Measure`),
 /// a fresh small process whose own peak is the floor of every figure.
 func spawnAndWait(_ argv: [String], stdoutPath: String? = nil, stderrPath: String? = nil,
                   stdinPath: String? = "/dev/null") throws -> ChildMeasurement {
@@ -84,36 +84,4 @@ func executablePath() -> String {
         return URL(fileURLWithPath: c).standardizedFileURL.resolvingSymlinksInPath().path
     }
     return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arg0
-}
-
-/// `measure [--stdout FILE] [--stderr FILE] [--] COMMAND [ARGS...]`: runs COMMAND as a child, waits for it with
-/// wait4() and prints one JSON object: exit, signal, wall_seconds, maxrss_kib, user_seconds, system_seconds.
-/// Exits 0 when the child could be run (its status is in the JSON), 1 otherwise. A portable `/usr/bin/time -v`.
-func measureMode(_ args: [String]) -> Int32 {
-    var stdoutPath: String? = nil, stderrPath: String? = nil
-    var k = 0
-    while k < args.count {
-        switch args[k] {
-        case "--stdout" where k + 1 < args.count: stdoutPath = args[k + 1]; k += 2; continue
-        case "--stderr" where k + 1 < args.count: stderrPath = args[k + 1]; k += 2; continue
-        case "--": k += 1
-        default: break
-        }
-        break
-    }
-    let command = Array(args[k...])
-    guard !command.isEmpty else {
-        FileHandle.standardError.write(Data("usage: sentiment-bench measure [--stdout FILE] [--stderr FILE] [--] COMMAND [ARGS...]\n".utf8))
-        return 2
-    }
-    do {
-        let m = try spawnAndWait(command, stdoutPath: stdoutPath, stderrPath: stderrPath, stdinPath: nil)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(m), as: UTF8.self))
-        return 0
-    } catch {
-        FileHandle.standardError.write(Data("sentiment-bench measure: \(error)\n".utf8))
-        return 1
-    }
 }

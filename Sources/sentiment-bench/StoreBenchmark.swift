@@ -1,17 +1,50 @@
+import ArgumentParser
 import ClassifierStore
 import Foundation
 
-/// `store-insert [N] [DIR] [BATCH] [columns|rows] [background|writer]`: bulk-inserts N predictions (batches of 10,000,
-/// FTS indexed) into a fresh on-disk store and reports rows/s — the store's own cost, without featurizing or
-/// predicting. `columns` (the default) inserts through `PredictionColumns`, as `sentiment predict` does; `rows`
-/// through `NewPrediction` values and a `PredictionWriter`. `background` (the default, as `sentiment predict`)
-/// checkpoints the WAL on a thread of its own (`withBackgroundCheckpoints`); `writer` leaves it to the commits.
-func storeInsertBenchmark(_ args: [String]) -> Int32 {
-    let n = args.first.flatMap { Int($0) } ?? 1_000_000
-    let dir = args.count > 1 ? args[1] : NSTemporaryDirectory()
-    let path = (dir as NSString).appendingPathComponent("store-insert-\(getpid()).sqlite")
-    defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-    do {
+struct StoreInsertBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store-insert",
+        abstract: "Bulk-insert N predictions into a fresh on-disk store and report rows/s.",
+        discussion: """
+            The store's own cost, without featurizing or predicting: batches of BATCH rows, FTS indexed, into \
+            DIR/store-insert-PID.sqlite (removed afterwards). columns inserts through PredictionColumns, as \
+            `sentiment predict` does; rows through NewPrediction values and a PredictionWriter. background (as \
+            `sentiment predict`) checkpoints the WAL on a thread of its own (withBackgroundCheckpoints); writer \
+            leaves it to the commits.
+
+            Example:
+              sentiment-bench store-insert 1000000 /tmp 10000
+            """)
+
+    enum Shape: String, ExpressibleByArgument, CaseIterable { case columns, rows }
+    enum Checkpoints: String, ExpressibleByArgument, CaseIterable { case background, writer }
+
+    @Argument(help: ArgumentHelp("Predictions to insert.", valueName: "n"))
+    var count = 1_000_000
+
+    @Argument(help: ArgumentHelp("Directory of the temporary store (default: the temporary directory).", valueName: "dir"))
+    var directory: String?
+
+    @Argument(help: ArgumentHelp("Rows per batch.", valueName: "batch"))
+    var batch = 10_000
+
+    @Argument(help: ArgumentHelp("How rows are handed to the store: columns or rows.", valueName: "shape"))
+    var shape = Shape.columns
+
+    @Argument(help: ArgumentHelp("Who checkpoints the WAL: background or writer.", valueName: "checkpoints"))
+    var checkpoints = Checkpoints.background
+
+    func validate() throws {
+        if count < 1 { throw ValidationError("N must be ≥ 1, got \(count)") }
+        if batch < 1 { throw ValidationError("BATCH must be ≥ 1, got \(batch)") }
+    }
+
+    func run() throws {
+        let n = count
+        let dir = directory ?? NSTemporaryDirectory()
+        let path = (dir as NSString).appendingPathComponent("store-insert-\(getpid()).sqlite")
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
         let store = try SentimentStore(path: path)
         let labels = ["negative", "neutral", "positive"]
         let model = try store.saveModel(NewModel(
@@ -24,23 +57,12 @@ func storeInsertBenchmark(_ args: [String]) -> Int32 {
         for i in 0..<10_000 {
             texts.append((0..<12).map { words[(i &* 7 &+ $0 &* 13) % words.count] }.joined(separator: " ") + " \(i)")
         }
-        let batch = max(1, args.count > 2 ? Int(args[2]) ?? 10_000 : 10_000)
-        let mode = args.count > 3 ? args[3] : "columns"
-        guard mode == "columns" || mode == "rows" else {
-            FileHandle.standardError.write(Data("error: unknown mode \(mode) (columns or rows)\n".utf8))
-            return 2
-        }
-        let checkpoints = args.count > 4 ? args[4] : "background"
-        guard checkpoints == "background" || checkpoints == "writer" else {
-            FileHandle.standardError.write(Data("error: unknown checkpoint mode \(checkpoints) (background or writer)\n".utf8))
-            return 2
-        }
         let t0 = now()
         func bulk(_ body: () throws -> Void) throws {
-            if checkpoints == "background" { try store.withBackgroundCheckpoints(body) } else { try body() }
+            if checkpoints == .background { try store.withBackgroundCheckpoints(body) } else { try body() }
         }
         try bulk {
-            if mode == "rows" {
+            if shape == .rows {
                 let writer = store.predictionWriter(batchSize: batch)
                 for i in 0..<n {
                     let p = Double(i % 100) / 100
@@ -79,10 +101,6 @@ func storeInsertBenchmark(_ args: [String]) -> Int32 {
         }
         let seconds = now() - t0
         print(String(format: "inserted %d predictions in %.2f s: %.0f rows/s (batches of %d, FTS indexed, ",
-                     n, seconds, Double(n) / seconds, batch) + mode + ", checkpoints: " + checkpoints + ")")
-        return 0
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        return 1
+                     n, seconds, Double(n) / seconds, batch) + shape.rawValue + ", checkpoints: " + checkpoints.rawValue + ")")
     }
 }

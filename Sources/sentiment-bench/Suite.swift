@@ -1,3 +1,4 @@
+import ArgumentParser
 import ClassifierStore
 import CorpusIO
 import Foundation
@@ -18,105 +19,273 @@ import Glibc
 //   query     p50/p99 latency of store queries (SentimentStore API) on the store holding the stored predictions
 //   quality   Financial PhraseBank: this project's fit next to scikit-learn's (from --sklearn-json)
 //
-// A readable table per part on stdout, progress on stderr, and one JSON object as the last stdout line.
-// Parts that need files under --shared skip themselves with a message when they are missing; a part that needs
-// another part's output (predict needs a trained model, query a store of predictions) builds it first.
+// A readable table per part on stdout, progress on stderr, and one JSON object as the last stdout line
+// (`SuiteReport`; bench/README.md). Parts that need files under --shared skip themselves with a message when they
+// are missing; a part that needs another part's output (predict needs a trained model, query a store of
+// predictions) builds it first.
 
-let suitePartNames = ["features", "train", "predict", "query", "quality"]
+enum SuitePart: String, CaseIterable, ExpressibleByArgument {
+    case features, train, predict, query, quality
+}
+
+struct SuiteBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suite",
+        abstract: "The release-mode benchmark suite: features, train, predict, query, quality (bench/run.sh drives it).",
+        discussion: """
+            Runs the parts given (default: all) in that order: a readable table per part on standard output, \
+            progress on standard error, and one JSON object as the last line of standard output. Parts that need \
+            files under --shared are skipped with a message when they are missing; predict and query build the \
+            model and store they need when an earlier run did not.
+
+            Example:
+              sentiment-bench suite query --query-runs 200
+            """)
+
+    @Argument(help: ArgumentHelp("The parts to run (default: all).", valueName: "part"))
+    var parts: [SuitePart] = []
+
+    @Option(help: ArgumentHelp("The shared folder with tools/make-scale-corpus and corpora/financial-phrasebank.", valueName: "dir"))
+    var shared = "../shared"
+
+    @Option(help: ArgumentHelp("Scale corpora, stores and logs.", valueName: "dir"))
+    var work = "/tmp/sentiment-bench"
+
+    @Option(help: ArgumentHelp("The sentiment executable (default: next to this executable).", valueName: "path"))
+    var sentiment: String?
+
+    @Option(help: ArgumentHelp("scikit-learn's result (last line of bench/sklearn_baseline.py) for the quality table.", valueName: "file"))
+    var sklearnJson: String?
+
+    @Option(help: ArgumentHelp("Train sizes, comma-separated (default: 10000,100000,1000000).", valueName: "n,n,..."),
+            transform: positiveCounts)
+    var sizes = [10_000, 100_000, 1_000_000]
+
+    @Option(help: ArgumentHelp("Rows of the corpus of the features and predict parts (default: 1000000).", valueName: "n"), transform: positiveCount)
+    var bigRows = 1_000_000
+
+    @Option(help: ArgumentHelp("Rows of the model used to predict (default: 100000).", valueName: "n"), transform: positiveCount)
+    var modelRows = 100_000
+
+    @Option(help: ArgumentHelp("Timed runs of each query (default: 50).", valueName: "n"), transform: positiveCount)
+    var queryRuns = 50
+
+    @Option(help: ArgumentHelp("The word of the full-text search queries.", valueName: "word"))
+    var search = "profit"
+
+    @Option(name: .customLong("quality-repeat"), help: ArgumentHelp("Fits of the quality part; the best time is reported (default: 3).", valueName: "k"),
+            transform: positiveCount)
+    var qualityRepeats = 3
+
+    @Option(name: .customLong("features-repeat"), help: ArgumentHelp("fitTransform runs per configuration; the best time is reported (default: 1).", valueName: "k"),
+            transform: positiveCount)
+    var featureRepeats = 1
+
+    func run() throws {
+        let chosen = parts.isEmpty ? SuitePart.allCases : SuitePart.allCases.filter(parts.contains)
+        let suite = Suite(self)
+        if !suite.run(parts: chosen) { throw ExitCode.failure }
+    }
+}
+
+/// A count option: a positive integer, `_` allowed as a digit separator (1_000_000).
+func positiveCount(_ text: String) throws -> Int {
+    guard let n = Int(text.replacingOccurrences(of: "_", with: "")), n > 0 else {
+        throw ValidationError("expected a positive integer, got \"\(text)\"")
+    }
+    return n
+}
+
+/// Comma-separated counts, at least one.
+func positiveCounts(_ text: String) throws -> [Int] {
+    let counts = try text.split(separator: ",").map { try positiveCount(String($0)) }
+    if counts.isEmpty { throw ValidationError("give at least one size") }
+    return counts
+}
 
 /// The targets of the performance issue, printed beside the figures.
-enum SuiteTargets {
-    static let train1MSeconds = 5.0
-    static let train1MRSSMB = 125.0
-    static let predictNoStoreSeconds = 2.0
-    static let predictStoreSeconds = 6.0
-    static let queryP99Milliseconds = 50.0
-    static let phraseBankTrainSeconds = 1.0
-
-    static var json: [String: Any] {
-        ["train_1m_seconds": train1MSeconds, "train_1m_rss_mb": train1MRSSMB,
-         "predict_1m_no_store_seconds": predictNoStoreSeconds, "predict_1m_store_seconds": predictStoreSeconds,
-         "query_p99_ms": queryP99Milliseconds, "phrasebank_train_tuned_seconds": phraseBankTrainSeconds]
-    }
+struct SuiteTargets: Encodable {
+    var train_1m_seconds = 5.0
+    var train_1m_rss_mb = 125.0
+    var predict_1m_no_store_seconds = 2.0
+    var predict_1m_store_seconds = 6.0
+    var query_p99_ms = 50.0
+    var phrasebank_train_tuned_seconds = 1.0
 }
 
 /// A part cannot run here (missing input); not a failure.
 struct SkipPart: Error, CustomStringConvertible { var description: String }
 
-func suiteBenchmark(_ args: [String]) -> Int32 {
-    let usage = """
-        usage: sentiment-bench suite [PART...] [--shared DIR] [--work DIR] [--sentiment PATH] [--sklearn-json FILE]
-                                     [--sizes N,N,...] [--big-rows N] [--model-rows N] [--query-runs N]
-                                     [--search WORD] [--quality-repeat K] [--features-repeat K]
-          PART: \(suitePartNames.joined(separator: ", ")) (default: all, in that order)
-          --shared DIR        the shared folder with tools/make-scale-corpus and corpora/financial-phrasebank (../shared)
-          --work DIR          scale corpora, stores and logs (/tmp/sentiment-bench)
-          --sentiment PATH    the sentiment executable (default: next to this executable)
-          --sklearn-json FILE scikit-learn's result (last line of bench/sklearn_baseline.py) for the quality table
-          --sizes             train sizes (10000,100000,1000000); --big-rows: features/predict corpus (1000000);
-          --model-rows        rows of the model used to predict (100000)
-        """
-    let suite = Suite()
-    var parts: [String] = []
-    var k = 0
-    do {
-        func value() throws -> String {
-            k += 1
-            guard k < args.count else { throw BenchError(description: "\(args[k - 1]) needs a value") }
-            return args[k]
-        }
-        func count(_ text: String, _ flag: String) throws -> Int {
-            guard let n = Int(text.replacingOccurrences(of: "_", with: "")), n > 0 else {
-                throw BenchError(description: "\(flag): expected a positive integer, got \"\(text)\"")
-            }
-            return n
-        }
-        while k < args.count {
-            let a = args[k]
-            switch a {
-            case "--shared": suite.shared = try value()
-            case "--work": suite.work = try value()
-            case "--sentiment": suite.sentiment = try value()
-            case "--sklearn-json": suite.sklearnJSON = try value()
-            case "--sizes": suite.sizes = try value().split(separator: ",").map { try count(String($0), a) }
-            case "--big-rows": suite.bigRows = try count(try value(), a)
-            case "--model-rows": suite.modelRows = try count(try value(), a)
-            case "--query-runs": suite.queryRuns = try count(try value(), a)
-            case "--search": suite.searchWord = try value()
-            case "--quality-repeat": suite.qualityRepeats = try count(try value(), a)
-            case "--features-repeat": suite.featureRepeats = try count(try value(), a)
-            case "-h", "--help": print(usage); return 0
-            default:
-                guard suitePartNames.contains(a) else { throw BenchError(description: "unknown part or option \(a)") }
-                if !parts.contains(a) { parts.append(a) }
-            }
-            k += 1
-        }
-        if suite.sizes.isEmpty { throw BenchError(description: "--sizes: give at least one size") }
-    } catch {
-        FileHandle.standardError.write(Data("sentiment-bench suite: \(error)\n\(usage)\n".utf8))
-        return 2
-    }
-    if parts.isEmpty { parts = suitePartNames }
-    return suite.run(parts: suitePartNames.filter(parts.contains))
+// MARK: The JSON report (last stdout line; keys documented in bench/README.md)
+
+struct SuiteReport: Encodable {
+    var suite = "sentiment-bench suite"
+    var parts: [String]
+    var started: String
+    var cpus: Int
+    var load_average_start: [Double]
+    var load_average_end: [Double] = []
+    var targets = SuiteTargets()
+    @NullWhenAbsent var rss_floor_mb: Double? = nil
+    // The parts that ran; the others are absent.
+    var features: Outcome<FeaturesResult>? = nil
+    var train: Outcome<TrainResult>? = nil
+    var predict: Outcome<PredictResult>? = nil
+    var query: Outcome<QueryResult>? = nil
+    var quality: Outcome<QualityResult>? = nil
 }
 
-final class Suite {
-    var shared = "../shared"
-    var work = "/tmp/sentiment-bench"
-    var sentiment = ""
-    var sklearnJSON: String? = nil
-    var sizes = [10_000, 100_000, 1_000_000]
-    var bigRows = 1_000_000
-    var modelRows = 100_000
-    var queryRuns = 50
-    var searchWord = "profit"
-    var qualityRepeats = 3
-    var featureRepeats = 1
+/// A part's result, or `{"skipped": why}` / `{"error": what}`.
+enum Outcome<Result: Encodable>: Encodable {
+    case done(Result)
+    case skipped(String)
+    case failed(String)
 
+    func encode(to encoder: Encoder) throws {
+        switch self {
+        case .done(let result): try result.encode(to: encoder)
+        case .skipped(let why): try ["skipped": why].encode(to: encoder)
+        case .failed(let error): try ["error": error].encode(to: encoder)
+        }
+    }
+}
+
+struct FeaturesResult: Encodable {
+    var corpus: String, rows: Int, bytes: Int, read_seconds: Double
+    var vocabulary: FeaturizeRun, hashing: FeaturizeRun
+}
+
+struct FeaturizeRun: Encodable {
+    var fit_transform_seconds: Double, rows_per_second: Double, mb_per_second: Double
+    var read_and_fit_transform_seconds: Double, read_and_fit_transform_rows_per_second: Double
+    var features: Int, non_zeros: Int
+}
+
+struct TrainResult: Encodable {
+    var runs: [TrainRun]
+    /// Absent unless the two largest sizes both ran.
+    var time_ratio_largest_to_previous: Double? = nil
+    var rss_ratio_largest_to_previous: Double? = nil
+}
+
+/// One size of the train part: measured, or `{"rows", "skipped"}` / `{"rows", "error"}`.
+enum TrainRun: Encodable {
+    case measured(TrainMeasurement)
+    case skipped(rows: Int, why: String)
+    case failed(rows: Int, error: String)
+
+    private struct Note: Encodable { var rows: Int, skipped: String?, error: String? }
+
+    func encode(to encoder: Encoder) throws {
+        switch self {
+        case .measured(let m): try m.encode(to: encoder)
+        case .skipped(let rows, let why): try Note(rows: rows, skipped: why, error: nil).encode(to: encoder)
+        case .failed(let rows, let error): try Note(rows: rows, skipped: nil, error: error).encode(to: encoder)
+        }
+    }
+}
+
+struct TrainMeasurement: Encodable {
+    var rows: Int, wall_seconds: Double, cpu_seconds: Double, max_rss_mb: Double, max_rss_kib: Int
+    // From the train command's JSON output; null when it could not be read.
+    @NullWhenAbsent var cli_duration_seconds: Double?
+    @NullWhenAbsent var tuned: Bool?
+    @NullWhenAbsent var features: Int?
+    @NullWhenAbsent var iterations: Int?
+    var store: String
+}
+
+/// What the suite reads from `sentiment train --format json`.
+struct TrainCommandOutput: Decodable {
+    var tuned: Bool?, duration_seconds: Double?, features: Int?, iterations: Int?
+}
+
+struct PredictResult: Encodable {
+    struct InProcess: Encodable { var seconds: Double, rows_per_second: Double, model_load_seconds: Double }
+    var rows: Int, model_rows: Int
+    var in_process: InProcess
+    var cli_no_store: CommandRun, cli_store: CommandRun
+    var stored_predictions: Int, store_mb: Double
+}
+
+/// A child process's measurement over `rows` rows.
+struct CommandRun: Encodable {
+    var wall_seconds: Double, rows_per_second: Double, max_rss_mb: Double, max_rss_kib: Int, cpu_seconds: Double
+
+    init(_ m: ChildMeasurement, rows: Int) {
+        wall_seconds = m.wallSeconds
+        rows_per_second = Double(rows) / m.wallSeconds
+        max_rss_mb = m.maxRSSMB
+        max_rss_kib = m.maxRSSKiB
+        cpu_seconds = m.cpuSeconds
+    }
+}
+
+struct QueryResult: Encodable {
+    var store: String, predictions: Int, queries: [QueryTiming]
+}
+
+struct QueryTiming: Encodable {
+    var query: String, result: Int, first_ms: Double, p50_ms: Double, p99_ms: Double, max_ms: Double, runs: Int
+}
+
+struct QualityResult: Encodable {
+    var sentiment: QualityScores
+    /// scikit-learn's result as it was read, or `{"skipped": why}`.
+    var sklearn: JSONValue
+    /// Absent without scikit-learn's result.
+    var comparison: QualityComparison? = nil
+}
+
+struct QualityScores: Encodable {
+    var system = "sentiment defaults (tuned + calibrated)"
+    var macro_f1: Double, accuracy: Double, log_loss: Double, ece: Double, fit_seconds: Double
+    var train_rows: Int, test_rows: Int, n_features: Int, l2: Double
+    @NullWhenAbsent var cv_macro_f1: Double?
+    var fit_repeats: Int, grid_size: Int
+}
+
+/// sentiment − scikit-learn; null where not a finite number.
+struct QualityComparison: Encodable {
+    @NullWhenAbsent var macro_f1_difference: Double?
+    @NullWhenAbsent var accuracy_difference: Double?
+    @NullWhenAbsent var log_loss_difference: Double?
+    @NullWhenAbsent var ece_difference: Double?
+    @NullWhenAbsent var fit_time_ratio_sklearn_to_sentiment: Double?
+}
+
+// MARK: The suite
+
+final class Suite {
+    var shared: String
+    var work: String
+    var sentiment: String
+    let sklearnJSON: String?
+    let sizes: [Int]
+    let bigRows: Int
+    let modelRows: Int
+    let queryRuns: Int
+    let searchWord: String
+    let qualityRepeats: Int
+    let featureRepeats: Int
+
+    let targets = SuiteTargets()
     let bench = executablePath()
-    var report: [String: Any] = [:]
     var rssFloorMB: Double? = nil
+
+    init(_ options: SuiteBenchmark) {
+        shared = options.shared
+        work = options.work
+        sentiment = options.sentiment ?? ""
+        sklearnJSON = options.sklearnJson
+        sizes = options.sizes
+        bigRows = options.bigRows
+        modelRows = options.modelRows
+        queryRuns = options.queryRuns
+        searchWord = options.search
+        qualityRepeats = options.qualityRepeats
+        featureRepeats = options.featureRepeats
+    }
 
     var phraseBank: String { shared + "/corpora/financial-phrasebank" }
     var storesDir: String { work + "/stores" }
@@ -125,7 +294,8 @@ final class Suite {
     func trainStore(_ n: Int) -> String { "\(storesDir)/train-\(n).sqlite" }
     var predictStore: String { "\(storesDir)/predict-\(bigRows).sqlite" }
 
-    func run(parts: [String]) -> Int32 {
+    /// Runs the parts and prints the report; false when a part failed.
+    func run(parts: [SuitePart]) -> Bool {
         if sentiment.isEmpty { sentiment = (bench as NSString).deletingLastPathComponent + "/sentiment" }
         shared = absolute(shared)
         work = absolute(work)
@@ -134,7 +304,7 @@ final class Suite {
         }
         let started = Date()
         let loadStart = loadAverage()
-        print("sentiment-bench suite — parts: \(parts.joined(separator: ", "))")
+        print("sentiment-bench suite — parts: \(parts.map(\.rawValue).joined(separator: ", "))")
         print("started \(ISO8601DateFormatter().string(from: started)); \(ProcessInfo.processInfo.activeProcessorCount) CPUs; "
               + "load average \(loadStart.map { String(format: "%.2f", $0) }.joined(separator: " ")) "
               + "(other work on the machine slows every figure)")
@@ -142,56 +312,54 @@ final class Suite {
         print("work dir:  \(work)    shared: \(shared)\(FileManager.default.fileExists(atPath: shared) ? "" : " (absent)")")
         print("MB = 10^6 bytes. Peak RSS is the child's ru_maxrss from wait4().")
         flush()
+        var report = SuiteReport(parts: parts.map(\.rawValue), started: ISO8601DateFormatter().string(from: started),
+                                 cpus: ProcessInfo.processInfo.activeProcessorCount, load_average_start: loadStart)
         var failed = false
+        /// The part's result; a failure is printed and noted, the suite goes on.
+        func outcome<R: Encodable>(_ body: () throws -> R) -> Outcome<R> {
+            do {
+                return .done(try body())
+            } catch let skip as SkipPart {
+                print("skipped: \(skip)")
+                return .skipped(skip.description)
+            } catch {
+                print("FAILED: \(error)")
+                failed = true
+                return .failed("\(error)")
+            }
+        }
         for part in parts {
             print("")
             let t0 = now()
-            do {
-                switch part {
-                case "features": report[part] = try features()
-                case "train": report[part] = try train()
-                case "predict": report[part] = try predict()
-                case "query": report[part] = try query()
-                case "quality": report[part] = try quality()
-                default: break
-                }
-            } catch let skip as SkipPart {
-                print("skipped: \(skip)")
-                report[part] = ["skipped": skip.description]
-            } catch {
-                print("FAILED: \(error)")
-                report[part] = ["error": "\(error)"]
-                failed = true
+            switch part {
+            case .features: report.features = outcome { try features() }
+            case .train: report.train = outcome { try train() }
+            case .predict: report.predict = outcome { try predict() }
+            case .query: report.query = outcome { try query() }
+            case .quality: report.quality = outcome { try quality() }
             }
             flush()
-            progress("\(part): done in \(String(format: "%.0f", now() - t0)) s")
+            progress("\(part.rawValue): done in \(String(format: "%.0f", now() - t0)) s")
         }
         let loadEnd = loadAverage()
         print("")
         print(String(format: "finished in %.0f s; load average %@", Date().timeIntervalSince(started),
                      loadEnd.map { String(format: "%.2f", $0) }.joined(separator: " ")))
-        report["suite"] = "sentiment-bench suite"
-        report["parts"] = parts
-        report["started"] = ISO8601DateFormatter().string(from: started)
-        report["cpus"] = ProcessInfo.processInfo.activeProcessorCount
-        report["load_average_start"] = loadStart
-        report["load_average_end"] = loadEnd
-        report["targets"] = SuiteTargets.json
-        report["rss_floor_mb"] = rssFloorMB ?? NSNull()
+        report.load_average_end = loadEnd
+        report.rss_floor_mb = rssFloorMB
         do {
-            let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try jsonLine(report))
         } catch {
             print("{\"error\": \"cannot encode the report: \(error)\"}")
             failed = true
         }
         flush()
-        return failed ? 1 : 0
+        return !failed
     }
 
     // MARK: 1. Featurization
 
-    func features() throws -> [String: Any] {
+    func features() throws -> FeaturesResult {
         header("1. Featurization throughput (CorpusFile.readAll + Vectorizer.fitTransform)")
         let path = try ensureCorpus(bigRows)
         let bytes = fileSize(path)
@@ -204,8 +372,7 @@ final class Suite {
         var hashed = ClassifierOptions.defaultFeatures
         hashed.vocabulary = .hashing(buckets: StreamingFit.defaultBuckets)
         var tableRows = [["read (CorpusFile.readAll)", "", fixed(tRead, 2), grouped(rows / tRead), fixed(mb / tRead, 1)]]
-        var out: [String: Any] = ["corpus": path, "rows": texts.count, "bytes": bytes, "read_seconds": tRead]
-        for (key, config) in [("vocabulary", ClassifierOptions.defaultFeatures), ("hashing", hashed)] {
+        func featurize(_ key: String, _ config: FeatureConfig) -> FeaturizeRun {
             var tFeat = Double.infinity
             var featureCount = 0, nonZeros = 0
             for r in 0..<featureRepeats {
@@ -220,24 +387,27 @@ final class Suite {
             tableRows.append(["featurize (fitTransform)", what, fixed(tFeat, 2), grouped(rows / tFeat), fixed(mb / tFeat, 1)])
             tableRows.append(["read + featurize", what, fixed(tRead + tFeat, 2), grouped(rows / (tRead + tFeat)),
                               fixed(mb / (tRead + tFeat), 1)])
-            out[key] = ["fit_transform_seconds": tFeat, "rows_per_second": rows / tFeat, "mb_per_second": mb / tFeat,
-                        "read_and_fit_transform_seconds": tRead + tFeat,
-                        "read_and_fit_transform_rows_per_second": rows / (tRead + tFeat),
-                        "features": featureCount, "non_zeros": nonZeros] as [String: Any]
+            return FeaturizeRun(fit_transform_seconds: tFeat, rows_per_second: rows / tFeat, mb_per_second: mb / tFeat,
+                                read_and_fit_transform_seconds: tRead + tFeat,
+                                read_and_fit_transform_rows_per_second: rows / (tRead + tFeat),
+                                features: featureCount, non_zeros: nonZeros)
         }
+        let vocabulary = featurize("vocabulary", ClassifierOptions.defaultFeatures)
+        let hashing = featurize("hashing", hashed)
         print("corpus \(path): \(texts.count) rows, \(fixed(mb, 1)) MB; word 1–\(hashed.wordNgrams)-grams, sublinear TF-IDF"
               + (featureRepeats > 1 ? "; fitTransform best of \(featureRepeats)" : "")
               + ". Hashing is what out-of-core training (corpora over 32 MB) uses.")
         table(["stage", "features", "seconds", "rows/s", "MB/s"], tableRows)
-        return out
+        return FeaturesResult(corpus: path, rows: texts.count, bytes: bytes, read_seconds: tRead,
+                              vocabulary: vocabulary, hashing: hashing)
     }
 
     // MARK: 2. Training
 
-    func train() throws -> [String: Any] {
+    func train() throws -> TrainResult {
         header("2. `sentiment train` as a child process (fresh store, --no-default-model)")
         var rows: [[String]] = []
-        var results: [[String: Any]] = []
+        var runs: [TrainRun] = []
         var notes: [String] = []
         var seconds: [Int: Double] = [:], rss: [Int: Double] = [:]
         var corpora: [Int: String] = [:]
@@ -251,7 +421,7 @@ final class Suite {
         for n in sizes.sorted() {
             guard let path = corpora[n] else {
                 rows.append([grouped(Double(n)), "skipped", "", "", "", "", "", "", ""])
-                results.append(["rows": n, "skipped": notes.first { $0.hasPrefix(grouped(Double(n)) + " ") } ?? "skipped"])
+                runs.append(.skipped(rows: n, why: notes.first { $0.hasPrefix(grouped(Double(n)) + " ") } ?? "skipped"))
                 continue
             }
             let store = trainStore(n)
@@ -261,35 +431,33 @@ final class Suite {
             do {
                 let m = try measured([sentiment, "train", "--corpus", path, "--db", store, "--no-default-model",
                                       "--name", "scale-\(n)", "--format", "json"], label: "train-\(n)", stdout: out)
-                let json = (try? jsonObject(String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self))) ?? [:]
-                let tuned = json["tuned"] as? Bool
-                let duration = double(json["duration_seconds"])
+                let json = (try? JSONDecoder().decode(TrainCommandOutput.self, from: FileManager.default.contents(atPath: out) ?? Data()))
+                    ?? TrainCommandOutput()
                 seconds[n] = m.wallSeconds
                 rss[n] = m.maxRSSMB
                 var target = ""
                 if n == 1_000_000 {
-                    target = "≤ \(fixed(SuiteTargets.train1MSeconds, 0)) s: \(verdict(m.wallSeconds, SuiteTargets.train1MSeconds)); "
-                        + "≤ \(fixed(SuiteTargets.train1MRSSMB, 0)) MB: \(verdict(m.maxRSSMB, SuiteTargets.train1MRSSMB))"
+                    target = "≤ \(fixed(targets.train_1m_seconds, 0)) s: \(verdict(m.wallSeconds, targets.train_1m_seconds)); "
+                        + "≤ \(fixed(targets.train_1m_rss_mb, 0)) MB: \(verdict(m.maxRSSMB, targets.train_1m_rss_mb))"
                 }
-                rows.append([grouped(Double(n)), tuned.map { $0 ? "yes (5-fold CV)" : "no" } ?? "?",
-                             double(json["features"]).map(grouped) ?? "?",
-                             double(json["iterations"]).map { String(Int($0)) } ?? "?",
-                             fixed(m.wallSeconds, 2), duration.map { fixed($0, 2) } ?? "?", fixed(m.cpuSeconds, 1),
+                rows.append([grouped(Double(n)), json.tuned.map { $0 ? "yes (5-fold CV)" : "no" } ?? "?",
+                             json.features.map { grouped(Double($0)) } ?? "?",
+                             json.iterations.map { String($0) } ?? "?",
+                             fixed(m.wallSeconds, 2), json.duration_seconds.map { fixed($0, 2) } ?? "?", fixed(m.cpuSeconds, 1),
                              fixed(m.maxRSSMB, 0), target])
-                results.append(["rows": n, "wall_seconds": m.wallSeconds, "cpu_seconds": m.cpuSeconds,
-                                "max_rss_mb": m.maxRSSMB, "max_rss_kib": m.maxRSSKiB,
-                                "cli_duration_seconds": duration ?? NSNull(), "tuned": tuned ?? NSNull(),
-                                "features": json["features"] ?? NSNull(), "iterations": json["iterations"] ?? NSNull(),
-                                "store": store])
+                runs.append(.measured(TrainMeasurement(
+                    rows: n, wall_seconds: m.wallSeconds, cpu_seconds: m.cpuSeconds, max_rss_mb: m.maxRSSMB,
+                    max_rss_kib: m.maxRSSKiB, cli_duration_seconds: json.duration_seconds, tuned: json.tuned,
+                    features: json.features, iterations: json.iterations, store: store)))
             } catch {
                 rows.append([grouped(Double(n)), "FAILED", "", "", "", "", "", "", ""])
-                results.append(["rows": n, "error": "\(error)"])
+                runs.append(.failed(rows: n, error: "\(error)"))
                 notes.append("\(grouped(Double(n))) rows failed: \(error)")
             }
         }
         table(["rows", "tuned", "features", "iter.", "wall s", "CLI-reported s", "CPU s", "peak RSS MB", "target (1M)"], rows)
         for note in notes { print(note) }
-        var out: [String: Any] = ["runs": results]
+        var out = TrainResult(runs: runs)
         let big = sizes.max()!, sortedSizes = sizes.sorted()
         if sortedSizes.count >= 2 {
             let prev = sortedSizes[sortedSizes.count - 2]
@@ -299,8 +467,8 @@ final class Suite {
                     ? "; note: \(prev) rows are tuned by CV, \(big) are not" : ""
                 print("growth: \(name) = \(fixed(a / b, 2)) for \(fixed(Double(big) / Double(prev), 0))× the rows "
                       + "(peak RSS ×\(fixed(ra / rb, 2)))" + note)
-                out["time_ratio_largest_to_previous"] = a / b
-                out["rss_ratio_largest_to_previous"] = ra / rb
+                out.time_ratio_largest_to_previous = a / b
+                out.rss_ratio_largest_to_previous = ra / rb
             }
         }
         print("corpora up to \(grouped(Double(ClassifierOptions.tuneRowLimit))) rows are tuned by 5-fold CV over "
@@ -311,7 +479,7 @@ final class Suite {
 
     // MARK: 3. Prediction
 
-    func predict() throws -> [String: Any] {
+    func predict() throws -> PredictResult {
         header("3. Prediction throughput on \(grouped(Double(bigRows))) rows with the model trained on \(grouped(Double(modelRows))) rows")
         let modelStore = try ensureModelStore()
         let path = try ensureCorpus(bigRows)
@@ -345,23 +513,22 @@ final class Suite {
             ["in-process SentimentClassifier.probabilities", grouped(n), fixed(tProb, 2), grouped(n / tProb), "–", ""],
             ["sentiment predict --file --format csv --no-store", grouped(n), fixed(noStore.wallSeconds, 2),
              grouped(n / noStore.wallSeconds), fixed(noStore.maxRSSMB, 0),
-             "≤ \(fixed(SuiteTargets.predictNoStoreSeconds, 0)) s: \(verdict(noStore.wallSeconds, SuiteTargets.predictNoStoreSeconds))"],
+             "≤ \(fixed(targets.predict_1m_no_store_seconds, 0)) s: \(verdict(noStore.wallSeconds, targets.predict_1m_no_store_seconds))"],
             ["sentiment predict --file --format csv (stores all)", grouped(n), fixed(store.wallSeconds, 2),
              grouped(n / store.wallSeconds), fixed(store.maxRSSMB, 0),
-             "≤ \(fixed(SuiteTargets.predictStoreSeconds, 0)) s: \(verdict(store.wallSeconds, SuiteTargets.predictStoreSeconds))"],
+             "≤ \(fixed(targets.predict_1m_store_seconds, 0)) s: \(verdict(store.wallSeconds, targets.predict_1m_store_seconds))"],
         ])
         print("model: \(trainStore(modelRows)) (loaded in \(fixed(tLoad, 2)) s, \(classifier.vectorizer.featureCount) features); "
               + "CLI output to /dev/null; the storing run wrote \(grouped(Double(stored))) predictions, store \(fixed(storeMB, 0)) MB")
-        return ["rows": texts.count, "model_rows": modelRows,
-                "in_process": ["seconds": tProb, "rows_per_second": n / tProb, "model_load_seconds": tLoad],
-                "cli_no_store": measurementJSON(noStore, rows: texts.count),
-                "cli_store": measurementJSON(store, rows: texts.count),
-                "stored_predictions": stored, "store_mb": storeMB]
+        return PredictResult(rows: texts.count, model_rows: modelRows,
+                             in_process: .init(seconds: tProb, rows_per_second: n / tProb, model_load_seconds: tLoad),
+                             cli_no_store: CommandRun(noStore, rows: texts.count), cli_store: CommandRun(store, rows: texts.count),
+                             stored_predictions: stored, store_mb: storeMB)
     }
 
     // MARK: 4. Queries
 
-    func query() throws -> [String: Any] {
+    func query() throws -> QueryResult {
         header("4. Query latency on the store of predictions (SentimentStore API, \(queryRuns) runs each after a first run)")
         let path = predictStore
         var total = 0
@@ -397,7 +564,7 @@ final class Suite {
             ("summary (all predictions)", { try db.summary().total }),
         ]
         var rows: [[String]] = []
-        var results: [[String: Any]] = []
+        var results: [QueryTiming] = []
         for (name, body) in queries {
             progress("query: \(name)")
             let t0 = now()
@@ -412,19 +579,19 @@ final class Suite {
             times.sort()
             let p50 = percentile(times, 0.50), p99 = percentile(times, 0.99)
             rows.append([name, grouped(Double(result)), fixed(first, 1), fixed(p50, 2), fixed(p99, 2), fixed(times.last!, 2),
-                         verdict(p99, SuiteTargets.queryP99Milliseconds)])
-            results.append(["query": name, "result": result, "first_ms": first, "p50_ms": p50, "p99_ms": p99,
-                            "max_ms": times.last!, "runs": queryRuns])
+                         verdict(p99, targets.query_p99_ms)])
+            results.append(QueryTiming(query: name, result: result, first_ms: first, p50_ms: p50, p99_ms: p99,
+                                       max_ms: times.last!, runs: queryRuns))
         }
-        table(["query", "result", "first ms", "p50 ms", "p99 ms", "max ms", "p99 ≤ \(fixed(SuiteTargets.queryP99Milliseconds, 0)) ms"], rows)
+        table(["query", "result", "first ms", "p50 ms", "p99 ms", "max ms", "p99 ≤ \(fixed(targets.query_p99_ms, 0)) ms"], rows)
         print("store \(path): \(grouped(Double(total))) predictions. result = rows returned, or the count / total. "
               + "p99 of \(queryRuns) runs is the nearest-rank percentile (with 50 runs: the largest).")
-        return ["store": path, "predictions": total, "queries": results]
+        return QueryResult(store: path, predictions: total, queries: results)
     }
 
     // MARK: 5. Quality
 
-    func quality() throws -> [String: Any] {
+    func quality() throws -> QualityResult {
         header("5. Quality on Financial PhraseBank: sentiment (library defaults) next to scikit-learn")
         let trainPath = phraseBank + "/train.csv", testPath = phraseBank + "/test.csv"
         for p in [trainPath, testPath] where !FileManager.default.fileExists(atPath: p) {
@@ -442,24 +609,21 @@ final class Suite {
         }
         let (clf, fit) = fitted!
         let eval = try clf.evaluate(texts: test.texts, labels: test.labels)
-        var ours: [String: Any] = ["system": "sentiment defaults (tuned + calibrated)", "macro_f1": eval.macroF1,
-                                   "accuracy": eval.accuracy, "log_loss": eval.logLoss, "ece": eval.ece, "fit_seconds": best,
-                                   "train_rows": train.count, "test_rows": test.count, "n_features": fit.featureCount,
-                                   "l2": clf.options.training.l2, "cv_macro_f1": fit.crossValidatedMacroF1 ?? NSNull(),
-                                   "fit_repeats": qualityRepeats]
-        ours["grid_size"] = fit.tuning?.grid.count ?? 0
+        let ours = QualityScores(macro_f1: eval.macroF1, accuracy: eval.accuracy, log_loss: eval.logLoss, ece: eval.ece,
+                                 fit_seconds: best, train_rows: train.count, test_rows: test.count, n_features: fit.featureCount,
+                                 l2: clf.options.training.l2, cv_macro_f1: fit.crossValidatedMacroF1,
+                                 fit_repeats: qualityRepeats, grid_size: fit.tuning?.grid.count ?? 0)
         var rows: [[String]] = [[
             "sentiment, defaults (tuned + calibrated)", fixed(eval.macroF1, 4), fixed(eval.accuracy, 4), fixed(eval.logLoss, 4),
             fixed(eval.ece, 4), fixed(best, 2), "λ = \(String(format: "%.3g", clf.options.training.l2)) "
                 + "(5-fold CV over \(fit.tuning?.grid.count ?? 0) values)",
         ]]
-        var out: [String: Any] = ["sentiment": ours]
-        var sk: [String: Any]? = nil
+        var sk: JSONValue? = nil
         var skNote = ""
         if let file = sklearnJSON {
             do {
-                let obj = try jsonObject(try lastLine(of: file))
-                guard double(obj["macro_f1"]) != nil, double(obj["fit_seconds"]) != nil else {
+                let obj = try JSONValue(parsingObject: try lastLine(of: file))
+                guard obj["macro_f1"]?.double != nil, obj["fit_seconds"]?.double != nil else {
                     throw BenchError(description: "\(file): no macro_f1 / fit_seconds")
                 }
                 sk = obj
@@ -470,44 +634,43 @@ final class Suite {
             skNote = "scikit-learn: not run (pass --sklearn-json FILE; bench/run.sh quality runs bench/sklearn_baseline.py)"
         }
         if let sk {
-            let c = double(sk["C"]).map { String(format: "C = %g", $0) } ?? ""
-            let system = sk["system"] as? String ?? "sklearn"
+            let c = sk["C"]?.double.map { String(format: "C = %g", $0) } ?? ""
+            let system = sk["system"]?.string ?? "sklearn"
             var grid = " (5-fold CV)"
             if let open = system.range(of: "cv5[") {
                 grid = " (5-fold CV over C ∈ {\(system[open.upperBound...].prefix { $0 != "]" })})"
-            } else if double(sk["cv_macro_f1"]) == nil {
+            } else if sk["cv_macro_f1"]?.double == nil {
                 grid = " (no CV)"
             }
             rows.append(["scikit-learn TF-IDF 1-2 + LogisticRegression(balanced)", num(sk["macro_f1"]), num(sk["accuracy"]),
                          num(sk["log_loss"]), num(sk["ece"]), num(sk["fit_seconds"], 2), c + grid])
-            out["sklearn"] = sk
         }
         table(["system", "macro-F1", "accuracy", "log loss", "ECE", "fit s", "regularisation"], rows)
         print("\(train.count) train / \(test.count) test rows; sentiment fit time is the best of \(qualityRepeats) fits in-process "
               + "(features + CV + calibration + final fit).")
-        if let sk, let skF1 = double(sk["macro_f1"]), let skFit = double(sk["fit_seconds"]) {
-            let ratios: [String: Double] = [
-                "macro_f1_difference": eval.macroF1 - skF1,
-                "accuracy_difference": eval.accuracy - (double(sk["accuracy"]) ?? .nan),
-                "log_loss_difference": eval.logLoss - (double(sk["log_loss"]) ?? .nan),
-                "ece_difference": eval.ece - (double(sk["ece"]) ?? .nan),
-                "fit_time_ratio_sklearn_to_sentiment": skFit / best,
-            ]
-            print("sentiment − scikit-learn: macro-F1 \(signed(ratios["macro_f1_difference"]!)), accuracy \(signed(ratios["accuracy_difference"]!)), "
-                  + "log loss \(signed(ratios["log_loss_difference"]!)), ECE \(signed(ratios["ece_difference"]!)) (lower is better for the last two)")
-            let system = sk["system"] as? String ?? ""
+        var out = QualityResult(sentiment: ours, sklearn: sk ?? .object(["skipped": .string(skNote)]))
+        if let sk, let skF1 = sk["macro_f1"]?.double, let skFit = sk["fit_seconds"]?.double {
+            let f1Difference = eval.macroF1 - skF1
+            let accuracyDifference = eval.accuracy - (sk["accuracy"]?.double ?? .nan)
+            let logLossDifference = eval.logLoss - (sk["log_loss"]?.double ?? .nan)
+            let eceDifference = eval.ece - (sk["ece"]?.double ?? .nan)
+            print("sentiment − scikit-learn: macro-F1 \(signed(f1Difference)), accuracy \(signed(accuracyDifference)), "
+                  + "log loss \(signed(logLossDifference)), ECE \(signed(eceDifference)) (lower is better for the last two)")
+            let system = sk["system"]?.string ?? ""
             let gridNote = system.contains("cv5[")
                 ? "scikit-learn ran with a short C grid (bench/run.sh: --c-grid 1,10,100, 3 values instead of the reference 12, "
                   + "whose full run takes ~5.5 min), n_jobs=1"
                 : "scikit-learn's own grid, n_jobs=1"
             print("fit time: scikit-learn / sentiment = \(fixed(skFit / best, 0))× (\(gridNote))")
-            out["comparison"] = ratios.mapValues { $0.isFinite ? $0 as Any : NSNull() }
+            out.comparison = QualityComparison(
+                macro_f1_difference: finite(f1Difference), accuracy_difference: finite(accuracyDifference),
+                log_loss_difference: finite(logLossDifference), ece_difference: finite(eceDifference),
+                fit_time_ratio_sklearn_to_sentiment: finite(skFit / best))
         } else {
             print(skNote)
-            out["sklearn"] = ["skipped": skNote]
         }
-        print("target: PhraseBank train with tuning ≤ \(fixed(SuiteTargets.phraseBankTrainSeconds, 0)) s: "
-              + "\(fixed(best, 2)) s, \(verdict(best, SuiteTargets.phraseBankTrainSeconds))")
+        print("target: PhraseBank train with tuning ≤ \(fixed(targets.phrasebank_train_tuned_seconds, 0)) s: "
+              + "\(fixed(best, 2)) s, \(verdict(best, targets.phrasebank_train_tuned_seconds))")
         return out
     }
 
@@ -593,11 +756,6 @@ final class Suite {
         print("peak-RSS floor (/bin/true through the measure helper): \(fixed(m.maxRSSMB, 1)) MB")
     }
 
-    func measurementJSON(_ m: ChildMeasurement, rows: Int) -> [String: Any] {
-        ["wall_seconds": m.wallSeconds, "rows_per_second": Double(rows) / m.wallSeconds, "max_rss_mb": m.maxRSSMB,
-         "max_rss_kib": m.maxRSSKiB, "cpu_seconds": m.cpuSeconds]
-    }
-
     func removeStore(_ path: String) {
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
@@ -605,99 +763,4 @@ final class Suite {
     func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/" + path).standardizedFileURL.path
     }
-}
-
-// MARK: Formatting
-
-func header(_ title: String) {
-    print(title)
-    print(String(repeating: "=", count: title.count))
-}
-
-/// Numeric columns right-aligned, text columns (the first, and any with a letter in a cell) left-aligned;
-/// a blank last column is dropped.
-func table(_ head: [String], _ rows: [[String]]) {
-    var head = head, rows = rows
-    if let last = head.indices.last, rows.allSatisfy({ $0.count <= last || $0[last].isEmpty }) {
-        head.removeLast()
-        rows = rows.map { Array($0.prefix(last)) }
-    }
-    let columns = head.count
-    var width = head.map(\.count)
-    for r in rows { for (i, c) in r.prefix(columns).enumerated() { width[i] = max(width[i], c.count) } }
-    let left = (0..<columns).map { i in i == 0 || rows.contains { i < $0.count && $0[i].contains { $0.isLetter } } }
-    func line(_ cells: [String]) -> String {
-        (0..<columns).map { i -> String in
-            let c = i < cells.count ? cells[i] : ""
-            let pad = String(repeating: " ", count: width[i] - c.count)
-            return left[i] ? c + pad : pad + c
-        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-    }
-    print(line(head))
-    print(width.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-    for r in rows { print(line(r)) }
-}
-
-func fixed(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "–" }
-func signed(_ x: Double) -> String { x.isFinite ? String(format: "%+.4f", x) : "–" }
-func num(_ v: Any?, _ digits: Int = 4) -> String { double(v).map { fixed($0, digits) } ?? "–" }
-
-/// A JSON number as a Double, whether it was decoded as an integer or not.
-func double(_ v: Any?) -> Double? {
-    if let n = v as? NSNumber { return n.doubleValue }
-    if let d = v as? Double { return d }
-    if let i = v as? Int { return Double(i) }
-    return nil
-}
-
-/// 1234567 → "1,234,567".
-func grouped(_ x: Double) -> String {
-    guard x.isFinite else { return "–" }
-    let s = String(Int(x.rounded()))
-    var out = ""
-    for (i, ch) in s.reversed().enumerated() {
-        if i > 0 && i % 3 == 0 && ch != "-" { out.append(",") }
-        out.append(ch)
-    }
-    return String(out.reversed())
-}
-
-/// "met" or "missed (4.9× the target)".
-func verdict(_ value: Double, _ target: Double) -> String {
-    value <= target ? "met" : "missed (\(fixed(value / target, 1))×)"
-}
-
-/// Nearest-rank percentile of sorted values.
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    let rank = Int((p * Double(sorted.count)).rounded(.up))
-    return sorted[min(max(rank, 1), sorted.count) - 1]
-}
-
-func progress(_ text: String) {
-    FileHandle.standardError.write(Data("[suite] \(text)\n".utf8))
-}
-
-func flush() { fflush(nil) }  // every C stream (stdout is a global var Swift 6 will not touch)
-
-func loadAverage() -> [Double] {
-    var l = [Double](repeating: 0, count: 3)
-    return getloadavg(&l, 3) == 3 ? l : []
-}
-
-func fileSize(_ path: String) -> Int {
-    ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
-}
-
-/// The last non-empty line of a file.
-func lastLine(of path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else { throw BenchError(description: "\(path): cannot read") }
-    return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
-}
-
-func jsonObject(_ text: String) throws -> [String: Any] {
-    guard let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-        throw BenchError(description: "not a JSON object: \(text.prefix(80))")
-    }
-    return obj
 }
