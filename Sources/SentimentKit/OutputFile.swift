@@ -63,17 +63,7 @@ public enum OutputFile {
         defer { if !placed { unlink(temp) } }
         do {
             defer { close(fd) }
-            try bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw fail(.system(errnoText()))
-                    }
-                    offset += n
-                }
-            }
+            try writeAll(bytes, to: fd, path: path)
             if fchmod(fd, mode) != 0 || fsync(fd) != 0 { throw fail(.system(errnoText())) }
         }
         if target.exists {
@@ -93,13 +83,18 @@ public enum OutputFile {
     /// Writes `bytes` to standard output, refusing a terminal (binary data would garble it).
     public static func writeStandardOutput(_ bytes: [UInt8]) throws {
         if isatty(STDOUT_FILENO) != 0 { throw OutputFileError(path: "-", problem: .terminal) }
+        try writeAll(bytes, to: STDOUT_FILENO, path: "-")
+    }
+
+    /// Every byte to `fd` (short writes and interrupts retried).
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
         try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = systemWrite(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw OutputFileError(path: "-", problem: .system(errnoText()))
+                    throw OutputFileError(path: path, problem: .system(errnoText()))
                 }
                 offset += n
             }
