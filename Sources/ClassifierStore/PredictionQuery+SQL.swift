@@ -1,11 +1,43 @@
+import Foundation
 import GRDB
 import StoreInterface
+
+/// Letters and digits: a word without any has no token for the index (e.g. "&" or "-").
+private let alphanumerics = CharacterSet.alphanumerics
 
 extension PredictionQuery.Order {
     var byConfidence: Bool { self == .confidenceDescending || self == .confidenceAscending }
 }
 
 extension PredictionQuery {
+    /// The FTS5 MATCH expression of `search`: as given with `.fts5`; with `.words` every whitespace-separated word
+    /// (or "quoted phrase") becomes an FTS5 string — a phrase of the tokens the index's tokenizer makes of it — so
+    /// punctuation is never syntax and all of them must match. nil when there is nothing to match.
+    var matchExpression: String? {
+        guard let search else { return nil }
+        if searchSyntax == .fts5 { return search }
+        var parts: [String] = []
+        var current = ""
+        var quoted = false
+        func flush() {
+            if current.unicodeScalars.contains(where: { alphanumerics.contains($0) }) {
+                parts.append("\"" + current.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            }
+            current = ""
+        }
+        for ch in search {
+            if ch == "\"" {
+                flush()
+                quoted.toggle()
+            } else if ch.isWhitespace && !quoted {
+                flush()
+            } else {
+                current.append(ch)
+            }
+        }
+        flush()
+        return parts.isEmpty ? "\"\"" : parts.joined(separator: " ")
+    }
     /// WHERE clause and its arguments.
     func whereClause() -> (sql: String, arguments: StatementArguments) {
         var clauses: [String] = []
@@ -24,7 +56,7 @@ extension PredictionQuery {
         if let createdFrom { clauses.append("createdAt >= ?"); args += [Clock.seconds(createdFrom)] }
         if let createdBefore { clauses.append("createdAt < ?"); args += [Clock.seconds(createdBefore)] }
         if let search {
-            clauses.append("id IN (SELECT rowid FROM prediction_fts WHERE prediction_fts MATCH ?)"); args += [search]
+            clauses.append("id IN (SELECT rowid FROM prediction_fts WHERE prediction_fts MATCH ?)"); args += [matchExpression ?? search]
         }
         if let corrected { clauses.append(corrected ? "correctedLabel IS NOT NULL" : "correctedLabel IS NULL") }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), args)

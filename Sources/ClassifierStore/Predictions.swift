@@ -113,7 +113,7 @@ extension SentimentStore {
         return try searching(query) {
             try read { db in
                 if query.allowsBlocks, let blocks = try BlockQuery(db, query) { return try blocks.count(db) }
-                if let search = query.search, query.isOnlySearch {
+                if let search = query.matchExpression, query.isOnlySearch {
                     // The full-text index alone: its entries are the predictions' rows.
                     return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prediction_fts WHERE prediction_fts MATCH ?",
                                             arguments: [search]) ?? 0

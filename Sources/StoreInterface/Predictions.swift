@@ -77,8 +77,15 @@ public struct PredictionQuery: Sendable {
     public var createdFrom: Date?
     /// Exclusive upper bound on `createdAt`.
     public var createdBefore: Date?
-    /// FTS5 MATCH expression over the text, e.g. `profit AND NOT loss`, `"rate cut"`, `bank*`.
+    /// Full-text search over the text. As `.words` (the default): every word must occur, punctuation splits words
+    /// as the index does (`S&P 500`, `Q3-2024`, `U.S.`, `Nokia's` all work), and a "quoted phrase" stays a phrase.
+    /// As `.fts5`: SQLite's FTS5 query syntax (`profit AND NOT loss`, `bank*`, `NEAR(...)`).
     public var search: String?
+    public var searchSyntax: SearchSyntax = .words
+
+    public enum SearchSyntax: String, Sendable, CaseIterable {
+        case words, fts5
+    }
     /// true: only corrected, false: only uncorrected, nil: both.
     public var corrected: Bool?
     public var order: Order

@@ -22,8 +22,11 @@ struct PredictionFilters: ParsableArguments {
     @Option(help: ArgumentHelp("Made before DATE; a plain date includes that whole day (UTC).", valueName: "date"))
     var until: String?
 
-    @Option(help: ArgumentHelp("Full-text search over the text (SQLite FTS5 syntax: words, \"phrases\", AND/OR/NOT, prefix*).", valueName: "query"))
+    @Option(help: ArgumentHelp("Full-text search over the text: every word must occur (punctuation as the index splits it, so S&P 500 or Q3-2024 work); a \"quoted phrase\" stays a phrase.", valueName: "words"))
     var search: String?
+
+    @Flag(help: "Read --search as SQLite FTS5 query syntax instead (AND/OR/NOT, prefix*, NEAR).")
+    var fts = false
 
     @Flag(help: "Only corrected predictions.")
     var corrected = false
@@ -55,6 +58,7 @@ struct PredictionFilters: ParsableArguments {
             q.createdBefore = dateOnly ? d.addingTimeInterval(86_400) : d
         }
         q.search = search
+        q.searchSyntax = fts ? .fts5 : .words
         q.corrected = corrected ? true : (uncorrected ? false : nil)
         return q
     }
@@ -78,7 +82,8 @@ struct Predictions: ParsableCommand {
         discussion: """
             Examples:
               sentiment predictions --max-confidence 0.6 --uncorrected --limit 20
-              sentiment predictions --search '"rate cut" OR inflation' --since 2026-11-01 --format jsonl
+              sentiment predictions --search 'S&P 500 "rate cut"' --since 2026-11-01 --format jsonl
+              sentiment predictions --search '"rate cut" OR inflation*' --fts
               sentiment predictions summary --model news
             """)
 

@@ -95,21 +95,32 @@ final class PredictionTests: XCTestCase {
 
     func testFullTextSearchSyntax() throws {
         let (store, _, _, _) = try fixture()
+        func fts(_ text: String) -> PredictionQuery {
+            var q = PredictionQuery(search: text)
+            q.searchSyntax = .fts5
+            return q
+        }
         XCTAssertEqual(try store.countPredictions(PredictionQuery(search: "profit")), 3)
-        XCTAssertEqual(try store.countPredictions(PredictionQuery(search: "profit NOT warning")), 2)
+        XCTAssertEqual(try store.countPredictions(fts("profit NOT warning")), 2)
         XCTAssertEqual(try texts(store, PredictionQuery(search: "\"rate cut\"")), ["The rate cut was expected"])
-        XCTAssertEqual(try store.countPredictions(PredictionQuery(search: "rate*")), 2)
+        XCTAssertEqual(try texts(store, fts("\"rate cut\"")), ["The rate cut was expected"])
+        XCTAssertEqual(try store.countPredictions(fts("rate*")), 2)
         XCTAssertEqual(try texts(store, PredictionQuery(search: "cafe")), ["Café chain reports flat sales"])  // diacritics folded
-        XCTAssertEqual(try store.countPredictions(PredictionQuery(search: "loss OR sales")), 4)
+        XCTAssertEqual(try store.countPredictions(fts("loss OR sales")), 4)
+        // Plain words: every word must occur; operators are words.
+        XCTAssertEqual(try store.countPredictions(PredictionQuery(search: "profit warning")), 1)
+        XCTAssertEqual(try store.countPredictions(PredictionQuery(search: "loss OR sales")), 0)
         // User input is bound, never interpolated.
         XCTAssertEqual(try store.countPredictions(PredictionQuery(label: "x' OR '1'='1")), 0)
         for bad in ["profit AND", "\"unterminated", "(loss", "nosuchcolumn:profit"] {
-            assertStoreError(try store.predictions(PredictionQuery(search: bad))) {
+            assertStoreError(try store.predictions(fts(bad))) {
                 if case .invalidSearch(let q, _) = $0 { return q == bad && $0.isInputError } else { return false }
             }
-            assertStoreError(try store.summary(PredictionQuery(search: bad))) {
+            assertStoreError(try store.summary(fts(bad))) {
                 if case .invalidSearch = $0 { return true } else { return false }
             }
+            // The same text as plain words is never a syntax error.
+            XCTAssertNoThrow(try store.predictions(PredictionQuery(search: bad)))
         }
     }
 

@@ -317,4 +317,19 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertTrue(shown.contains("Hämeenlinna"), shown)
         XCTAssertFalse(shown.contains("Ã"), shown)
     }
+
+    func testSearchTakesEverydayNewsTermsAsPlainWords() throws {
+        let box = try Sandbox()
+        try box.ok(["predict", "S&P 500 rallies as U.S. stocks gain", "Q3-2024 profit-warning at Nokia's unit, EUR 2.0 mn",
+                    "Quarterly profit falls"])
+        let expected = ["S&P 500": 1, "Q3-2024": 1, "profit-warning": 1, "U.S. stocks": 1, "Nokia's": 1, "EUR 2.0": 1,
+                        "profit": 2, "\"profit warning\"": 1, "stocks profit": 0]
+        for (words, count) in expected {
+            let rows = try jsonArray(box.ok(["predictions", "--search", words, "--format", "json"]))
+            XCTAssertEqual(rows.count, count, "--search \(words)")
+        }
+        let fts = try jsonArray(box.ok(["predictions", "--search", "profit NOT warning", "--fts", "--format", "json"]))
+        XCTAssertEqual(fts.count, 1)
+        try box.fails(["predictions", "--search", "S&P 500", "--fts"], code: 65, mentions: "invalid search")
+    }
 }

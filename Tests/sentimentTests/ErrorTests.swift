@@ -60,7 +60,7 @@ final class ErrorTests: XCTestCase {
         try box.fails(["predictions", "--min-confidence", "2"], code: 64, mentions: "--min-confidence")
         try box.fails(["predictions", "--since", "yesterday"], code: 64, mentions: "cannot parse date")
         try box.fails(["predictions", "--limit", "0"], code: 64, mentions: "--limit")
-        try box.fails(["predictions", "--search", "\"unbalanced"], code: 65, mentions: "invalid search")
+        try box.fails(["predictions", "--search", "\"unbalanced", "--fts"], code: 65, mentions: "invalid search")
         try box.fails(["predict", "--model", "nope", "text"], code: 66, mentions: "model not found: nope")
         try box.fails(["predict", "--model", "news@9", "text"], code: 66, mentions: "news@9")
         try box.fails(["predict", "--model", "news@x", "text"], code: 64, mentions: "news@x")
