@@ -56,10 +56,12 @@ public struct TrainingRequest: Sendable {
     public var settings: TrainingSettings
     /// Train out of core; nil: when the corpus files together exceed `streamingThreshold` bytes.
     public var streaming: Bool?
+    /// Make the new model the active one (without it, it becomes active only when no model is).
+    public var activate: Bool
 
     public init(corpora: [String], reading: CorpusOptions = CorpusOptions(), name: String? = nil,
                 parent: ModelReference? = nil, includeCorrections: Bool = false,
-                settings: TrainingSettings = TrainingSettings(), streaming: Bool? = nil) {
+                settings: TrainingSettings = TrainingSettings(), streaming: Bool? = nil, activate: Bool = true) {
         self.corpora = corpora
         self.reading = reading
         self.name = name
@@ -67,6 +69,7 @@ public struct TrainingRequest: Sendable {
         self.includeCorrections = includeCorrections
         self.settings = settings
         self.streaming = streaming
+        self.activate = activate
     }
 
     /// Most distinct labels a model may have: the weights grow with features × labels, and a corpus with more is
@@ -209,7 +212,8 @@ extension SentimentService {
                                  finalLoss: report.run.finalLoss, crossValidation: cv)
         let (info, stored) = try store.saveModel(classifier.newModel(name: modelName, report: report,
                                                                      parentId: parent?.stored.info.id,
-                                                                     corpusIds: corpusIds, run: run),
+                                                                     corpusIds: corpusIds, run: run,
+                                                                     activate: request.activate),
                                                  importing: newCorpora)
         let seconds = Date().timeIntervalSince(started)
         events(.phaseEnded("model"))

@@ -196,8 +196,9 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let info = try store.service().store.archive(name: model.name, version: model.version)
-                emitText("archived \(info.reference)")
+                let db = try store.service().store
+                let info = try db.archive(name: model.name, version: model.version)
+                emitText("archived \(info.reference)\n" + activeNow(db))
             }
         }
     }
@@ -217,7 +218,7 @@ struct Models: ParsableCommand {
                 let db = try store.service().store
                 let info = try db.modelInfo(name: model.name, version: model.version)
                 let n = try db.delete(name: info.name, version: info.version, deletePredictions: deletePredictions)
-                emitText("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : ""))
+                emitText("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : "") + "\n" + activeNow(db))
             }
         }
     }
@@ -268,6 +269,12 @@ struct Models: ParsableCommand {
             }
         }
     }
+}
+
+/// What is active after a model left: said at once, so nobody finds out at the next `predict`.
+func activeNow(_ db: any SentimentStoring) -> String {
+    if let active = try? db.activeModel() { return "active model: \(active.reference)" }
+    return "no model is active now: predict and evaluate need --model NAME, or activate one (sentiment models activate NAME)"
 }
 
 /// The CV macro-F1 recorded in a model's metrics summary.

@@ -96,7 +96,7 @@ struct Predictions: ParsableCommand {
     @Option(help: ArgumentHelp("Skip the first N rows.", valueName: "n"))
     var offset = 0
 
-    @Option(help: "Order: newest, oldest, confidenceDescending or confidenceAscending.")
+    @Option(help: "Order: newest, oldest, confidence-descending or confidence-ascending.")
     var order: PredictionQuery.Order = .newest
 
     @Option(help: "Output format: table, json, jsonl or csv.")
@@ -189,7 +189,15 @@ struct Predictions: ParsableCommand {
     }
 }
 
-extension PredictionQuery.Order: ExpressibleByArgument {}
+extension PredictionQuery.Order: ExpressibleByArgument {
+    /// `confidenceAscending` or `confidence-ascending` (any case).
+    public init?(argument: String) {
+        let folded = argument.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "").lowercased()
+        guard let order = Self.allCases.first(where: { $0.rawValue.lowercased() == folded }) else { return nil }
+        self = order
+    }
+    public static var allValueStrings: [String] { ["newest", "oldest", "confidence-descending", "confidence-ascending"] }
+}
 
 /// One stored prediction as a JSON object (keys: id, text, label, confidence, probabilities, model, ...).
 func predictionJSON(_ p: PredictionInfo) -> String {

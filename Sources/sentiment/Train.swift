@@ -68,6 +68,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Add the store's corrected predictions (sentiment correct) to the training data.")
     var includeCorrections = false
 
+    @Flag(help: "Keep the active model active (the new one becomes active only when none is).")
+    var noActivate = false
+
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
@@ -106,7 +109,8 @@ struct Train: ParsableCommand {
         settings.seed = seed
         settings.buckets = buckets
         return TrainingRequest(corpora: corpus, reading: reading.corpusOptions(), name: name, parent: from,
-                               includeCorrections: includeCorrections, settings: settings, streaming: streaming)
+                               includeCorrections: includeCorrections, settings: settings, streaming: streaming,
+                               activate: !noActivate)
     }
 
     func run() throws {
