@@ -119,7 +119,8 @@ struct Parent {
 }
 
 extension SentimentService {
-    /// Trains and stores a model (it becomes the active one).
+    /// Trains and stores a model; it becomes the active one unless `request.activate` is false (then only when no
+    /// model is active).
     ///
     /// In memory, every corpus is read and checked before the store is touched. Out of core, one pass reads each
     /// file while a second thread imports its documents in one transaction, committed once all are read and good.
@@ -206,7 +207,10 @@ extension SentimentService {
               importing newCorpora: [NewCorpus], imported: [CorpusInfo], corrections: Int, started: Date,
               events: (TrainingEvent) -> Void) throws -> TrainingResult {
         let corpusIds = (parent?.stored.corpusIds ?? []) + imported.map(\.id)
-        let modelName = request.name ?? parent?.stored.info.name ?? imported.first?.name ?? newCorpora.first?.name ?? "model"
+        // The default name is the first corpus file's stem, in both modes (not the stored corpus's name, which may
+        // be `NAME-2` when other content took `NAME`).
+        let modelName = request.name ?? parent?.stored.info.name
+            ?? request.corpora.first.map { corpusNameAndPath($0).name } ?? "model"
         let cv = try report.tuning.map { try canonicalJSON($0) }
         let run = NewTrainingRun(startedAt: started, finishedAt: Date(), iterations: report.run.iterations,
                                  finalLoss: report.run.finalLoss, crossValidation: cv)
