@@ -24,15 +24,16 @@ struct Models: ParsableCommand {
                 let db = try store.open()
                 let models = try db.models()
                 if format == .json || format == .jsonl {
-                    let items = models.map { m -> [String: String] in
-                        var d = ["model": m.reference, "name": m.name, "version": String(m.version), "status": m.status.rawValue,
-                                 "created_at": isoText(m.createdAt), "labels": m.labels.joined(separator: ","),
-                                 "checksum": m.checksum]
-                        if let p = m.parentId, let parent = try? db.modelInfo(id: p) { d["parent"] = parent.reference }
-                        if let s = cvScore(m) { d["cv_macro_f1"] = fixed(s, 4) }
-                        return d
+                    struct Item: Encodable {
+                        var model: String, name: String, version: Int, status: String, created_at: String
+                        var labels: [String], checksum: String, parent: String?, cv_macro_f1: Double?
                     }
-                    emit(try jsonText(items))
+                    let items = models.map { m in
+                        Item(model: m.reference, name: m.name, version: m.version, status: m.status.rawValue,
+                             created_at: isoText(m.createdAt), labels: m.labels, checksum: m.checksum,
+                             parent: m.parentId.flatMap { try? db.modelInfo(id: $0).reference }, cv_macro_f1: cvScore(m))
+                    }
+                    try emitRecords(items, lines: format == .jsonl)
                     return
                 }
                 let rows = try models.map { m -> [String] in
@@ -300,7 +301,7 @@ struct Corpora: ParsableCommand {
             try reporting {
                 let corpora = try store.open().corpora()
                 if format == .json || format == .jsonl {
-                    emit(try jsonText(corpora.map(corpusDictionary)))
+                    try emitRecords(corpora.map(CorpusRecord.init), lines: format == .jsonl)
                     return
                 }
                 emit(renderTable(header: ["id", "name", "rows", "labels", "imported", "source"], rows: corpora.map {
@@ -330,9 +331,9 @@ struct Corpora: ParsableCommand {
                 if let id = Int64(name) { info = try db.corpus(id: id) } else { info = try db.corpus(named: name) }
                 let docs = try db.corpusDocuments(corpusId: info.id).prefix(max(0, head))
                 if format == .json || format == .jsonl {
-                    var d = corpusDictionary(info)
-                    d["head"] = docs.map { "\($0.label)\t\($0.text)" }.joined(separator: "\n")
-                    emit(try jsonText(d))
+                    var record = CorpusRecord(info)
+                    record.head = docs.map { CorpusRecord.Document(line: $0.line, label: $0.label, text: $0.text) }
+                    emit(try jsonText(record, pretty: format == .json))
                     return
                 }
                 var text = "corpus \(info.name) (id \(info.id)): \(info.rowCount) rows, format \(info.format)\n"
@@ -346,8 +347,26 @@ struct Corpora: ParsableCommand {
     }
 }
 
-func corpusDictionary(_ c: CorpusInfo) -> [String: String] {
-    ["id": String(c.id), "name": c.name, "rows": String(c.rowCount), "format": c.format, "sha256": c.sha256,
-     "source": c.sourcePath, "imported_at": isoText(c.importedAt),
-     "labels": c.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]
+/// A corpus in JSON output: numbers as numbers, label counts as an object.
+struct CorpusRecord: Encodable {
+    struct Document: Encodable { var line: Int, label: String, text: String }
+    var id: Int64, name: String, rows: Int, format: String, sha256: String, source: String, imported_at: String
+    var labels: [String: Int]
+    var head: [Document]? = nil
+
+    init(_ c: CorpusInfo) {
+        id = c.id; name = c.name; rows = c.rowCount; format = c.format; sha256 = c.sha256; source = c.sourcePath
+        imported_at = isoText(c.importedAt); labels = c.labelCounts
+    }
+}
+
+/// Records as one JSON array (`json`) or one compact object per line (`jsonl`).
+func emitRecords<T: Encodable>(_ items: [T], lines: Bool) throws {
+    if lines {
+        var out = StandardOutput()
+        for item in items { out.line(try jsonText(item, pretty: false)) }
+        out.flush()
+    } else {
+        emit(try jsonText(items))
+    }
 }

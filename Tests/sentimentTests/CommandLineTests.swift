@@ -27,4 +27,23 @@ final class CommandLineTests: XCTestCase {
         let deleted = try box.ok(["models", "delete", "news@1"])
         XCTAssertTrue(deleted.contains("active model: default@1"), deleted)
     }
+
+    func testJSONNumbersAreNumbersAndJSONLIsOneObjectPerLine() throws {
+        let box = try Sandbox()
+        let corpus = try box.write("news.csv", try smallCorpus())
+        try box.ok(["train", "--corpus", corpus, "--name", "news", "--no-tune"])
+        let models = try jsonArray(box.ok(["models", "list", "--format", "json"]))
+        let news = try XCTUnwrap(models.first { $0["name"] as? String == "news" })
+        XCTAssertEqual(news["version"] as? Int, 1)
+        XCTAssertEqual(news["labels"] as? [String], ["negative", "neutral", "positive"])
+        let corpora = try jsonArray(box.ok(["corpora", "list", "--format", "json"]))
+        XCTAssertNotNil(corpora.first?["rows"] as? Int)
+        XCTAssertNotNil(corpora.first?["id"] as? Int)
+        XCTAssertNotNil((corpora.first?["labels"] as? [String: Any])?["positive"] as? Int)
+        let lines = try box.ok(["corpora", "list", "--format", "jsonl"]).split(separator: "\n")
+        XCTAssertEqual(lines.count, corpora.count)
+        for line in lines { XCTAssertNotNil(try jsonObject(String(line))["rows"] as? Int) }
+        let shown = try jsonObject(box.ok(["corpora", "show", "news", "--format", "json", "--head", "2"]))
+        XCTAssertEqual((shown["head"] as? [[String: Any]])?.count, 2)
+    }
 }

@@ -28,7 +28,7 @@ final class DataSafetyTests: XCTestCase {
         let first = try box.ok(["models", "import", huge])
         let second = try box.ok(["models", "import", try craftedModel(box, version: Int.max, name: "news", perturb: true)])
         let versions = try jsonArray(box.ok(["models", "list", "--format", "json"]))
-            .filter { ($0["name"] as? String) == "news" }.compactMap { ($0["version"] as? String).flatMap { Int($0) } }
+            .filter { ($0["name"] as? String) == "news" }.compactMap { $0["version"] as? Int }
         XCTAssertEqual(versions.count, 2, first + second)
         XCTAssertTrue(versions.allSatisfy { $0 >= 1 && $0 <= Int(Int32.max) }, "versions \(versions)")
         // The name stays usable.

@@ -19,7 +19,7 @@ final class StreamingTrainTests: XCTestCase {
         try box.ok(["train", "--corpus", corpus, "--name", "small", "--no-tune", "--l2", "1e-4"])
         let corpora = try XCTUnwrap(parseJSON(box.ok(["corpora", "list", "--format", "json"]), file: #filePath, line: #line) as? [[String: Any]])
         XCTAssertEqual(corpora.count, 1, "same content is one corpus: \(corpora)")
-        XCTAssertEqual(corpora.first?["rows"] as? String, "2400", "\(corpora)")
+        XCTAssertEqual(corpora.first?["rows"] as? Int, 2400, "\(corpora)")
         // Same data, same seed: the same model, bit for bit (identical probabilities).
         try box.ok(["train", "--streaming", "--corpus", corpus, "--name", "again"])
         let texts = ["Harlow Precision shares jump 11% after quarterly earnings top forecasts",
