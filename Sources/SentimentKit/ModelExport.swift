@@ -21,7 +21,7 @@ extension SentimentService {
     /// - Throws: `StoreError.modelNotFound`, `.checksumMismatch`, `OutputFileError`.
     @discardableResult
     public func exportModel(_ reference: ModelReference, to destination: ExportDestination) throws -> ModelInfo {
-        let info = try store.modelInfo(name: reference.name, version: reference.version)
+        let info = try withModelContext { try store.modelInfo(name: reference.name, version: reference.version) }
         let bytes = try store.exportData(name: info.name, version: info.version)
         switch destination {
         case .standardOutput:

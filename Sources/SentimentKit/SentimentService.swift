@@ -17,7 +17,7 @@ public final class SentimentService: Sendable {
     public func classifier(_ reference: ModelReference?) throws -> (SentimentClassifier, ModelInfo) {
         let stored: StoredModel
         if let reference {
-            stored = try store.loadModel(name: reference.name, version: reference.version)
+            stored = try withModelContext { try store.loadModel(name: reference.name, version: reference.version) }
         } else {
             guard let active = try store.loadActiveModel() else { throw SentimentKitError.noActiveModel(store: store.path) }
             stored = active

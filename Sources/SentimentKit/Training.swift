@@ -184,7 +184,7 @@ extension SentimentService {
     }
 
     func loadParent(_ reference: ModelReference) throws -> Parent {
-        let stored = try store.loadModel(name: reference.name, version: reference.version)
+        let stored = try withModelContext { try store.loadModel(name: reference.name, version: reference.version) }
         return Parent(classifier: try SentimentClassifier(stored: stored), stored: stored)
     }
 

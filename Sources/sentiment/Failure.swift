@@ -78,6 +78,8 @@ func classify(_ error: Error) -> CLIFailure {
         case .noActiveModel, .fileNotFound: return .notFound(terminalSafe(e.description))
         case .invalidInput: return .badInput(e.description)
         }
+    case let e as ModelNotFound:
+        return .notFound(e.description)
     case let e as OutputFileError:
         return CLIFailure(code: Exit.cannotCreate, message: terminalSafe(e.description))
     case let e as CorpusError:

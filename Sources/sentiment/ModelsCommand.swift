@@ -181,7 +181,8 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let info = try store.service().store.activate(name: model.name, version: model.version)
+                let service = try store.service()
+                let info = try service.withModelContext { try service.store.activate(name: model.name, version: model.version) }
                 emitText("active model: \(info.reference)")
             }
         }
@@ -197,8 +198,9 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let db = try store.service().store
-                let info = try db.archive(name: model.name, version: model.version)
+                let service = try store.service()
+                let db = service.store
+                let info = try service.withModelContext { try db.archive(name: model.name, version: model.version) }
                 emitText("archived \(info.reference)\n" + activeNow(db))
             }
         }
@@ -216,8 +218,9 @@ struct Models: ParsableCommand {
 
         func run() throws {
             try reporting {
-                let db = try store.service().store
-                let info = try db.modelInfo(name: model.name, version: model.version)
+                let service = try store.service()
+                let db = service.store
+                let info = try service.withModelContext { try db.modelInfo(name: model.name, version: model.version) }
                 let n = try db.delete(name: info.name, version: info.version, deletePredictions: deletePredictions)
                 emitText("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : "") + "\n" + activeNow(db))
             }

@@ -46,4 +46,25 @@ final class CommandLineTests: XCTestCase {
         let shown = try jsonObject(box.ok(["corpora", "show", "news", "--format", "json", "--head", "2"]))
         XCTAssertEqual((shown["head"] as? [[String: Any]])?.count, 2)
     }
+
+    func testModelNotFoundNamesTheStoreAndSuggests() throws {
+        let box = try Sandbox()
+        let corpus = try box.write("news.csv", try smallCorpus())
+        try box.ok(["train", "--corpus", corpus, "--name", "headlines", "--no-tune"])
+        let r = try box.run(["predict", "--model", "headlinse", "Shares soar"])
+        XCTAssertEqual(r.code, 66)
+        XCTAssertTrue(r.stderr.contains(box.db), r.stderr)
+        XCTAssertTrue(r.stderr.contains("did you mean headlines?"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("models: headlines, default") || r.stderr.contains("models: default, headlines"), r.stderr)
+        // A missing version of an existing name lists its versions.
+        let v = try box.run(["models", "export", "headlines@7", box.path("x.model")])
+        XCTAssertEqual(v.code, 66)
+        XCTAssertTrue(v.stderr.contains("did you mean headlines@1?"), v.stderr)
+        for args in [["models", "activate", "nope"], ["models", "archive", "nope"], ["models", "delete", "nope"],
+                     ["train", "--from", "nope", "--corpus", corpus], ["evaluate", "--model", "nope", "--corpus", corpus]] {
+            let e = try box.run(args)
+            XCTAssertEqual(e.code, 66, "\(args): \(e.stderr)")
+            XCTAssertTrue(e.stderr.contains("in \(box.db)"), "\(args): \(e.stderr)")
+        }
+    }
 }
