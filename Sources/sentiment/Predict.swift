@@ -61,6 +61,7 @@ struct Predict: ParsableCommand {
             let predictor = try store.service(readOnly: noStore).predictor(model, storing: !noStore, explain: explain)
             let writer = PredictionOutput(format: format, labels: predictor.labels, model: predictor.model.reference,
                                           explain: explain)
+            writer.caption = "model \(predictor.model.reference), store \(store.location.path)" + (noStore ? " (not stored)" : "")
             do {
                 if let reader {
                     // Progress by bytes (approximate: the record's text and label plus separators).

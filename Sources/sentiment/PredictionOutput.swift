@@ -18,6 +18,10 @@ final class PredictionOutput: PredictionSink {
     private let jsonLabels: [[UInt8]]
     private let jsonKeys: [[UInt8]]
 
+    /// A line above the table (which model, which store), so nobody mistakes the shipped model or the default
+    /// store for theirs.
+    var caption: String? = nil
+
     init(format: OutputFormat, labels: [String], model: String, explain: Bool) {
         self.format = format
         self.labels = labels
@@ -43,6 +47,7 @@ final class PredictionOutput: PredictionSink {
         case .table:
             let probabilities = b.probabilities
             if count == 0 {
+                if let caption { out.append(terminalSafe(caption) + "\n") }
                 out.append(["id", "label", "conf"].joined(separator: "  ") + "  " + labels.map { "p(\(terminalSafe($0)))" }.joined(separator: "  ") + "  text\n")
             }
             var cells = [id.map(String.init) ?? "-", terminalSafe(labels[label]), fixed(Double(probabilities[i * k + label]))]

@@ -67,4 +67,11 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(e.stderr.contains("in \(box.db)"), "\(args): \(e.stderr)")
         }
     }
+
+    func testPredictTableNamesModelAndStore() throws {
+        let box = try Sandbox()
+        let out = try box.ok(["predict", "Shares soar after record profit"])
+        XCTAssertTrue(out.hasPrefix("model default@1, store \(box.db)\n"), out)
+        XCTAssertTrue(try box.ok(["predict", "--no-store", "Shares soar"]).contains("(not stored)"))
+    }
 }
