@@ -12,6 +12,9 @@ public final class SentimentService: Sendable {
         self.store = store
     }
 
+    /// The schema version of the SQLite stores this build writes (a store of a newer one is refused).
+    public static var storeSchemaVersion: Int { SentimentStore.schemaVersion }
+
     /// The named model, or the active one when `reference` is nil.
     /// - Throws: `SentimentKitError.noActiveModel`, `StoreError.modelNotFound`, `.checksumMismatch`.
     public func classifier(_ reference: ModelReference?) throws -> (SentimentClassifier, ModelInfo) {

@@ -16,8 +16,9 @@ struct Sentiment: ParsableCommand {
             Example:
               sentiment predict "Shares soar after record profit"
             """,
-        version: "0.2.0",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Predictions.self, Correct.self, Models.self, Corpora.self])
+        version: "0.2.0 (store schema \(SentimentService.storeSchemaVersion))",
+        subcommands: [Train.self, Evaluate.self, Predict.self, Predictions.self, Correct.self, Models.self, Corpora.self,
+                      Store.self])
 
     static func main() {
         #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import XCTest
 
 /// The command line as a newcomer meets it (issue "The command line as a newcomer meets it").
@@ -73,5 +74,19 @@ final class CommandLineTests: XCTestCase {
         let out = try box.ok(["predict", "Shares soar after record profit"])
         XCTAssertTrue(out.hasPrefix("model default@1, store \(box.db)\n"), out)
         XCTAssertTrue(try box.ok(["predict", "--no-store", "Shares soar"]).contains("(not stored)"))
+    }
+
+    func testVersionAndStoreMaintenance() throws {
+        let box = try Sandbox()
+        XCTAssertTrue(try box.ok(["--version"]).contains("store schema"))
+        try box.ok(["predict", "Shares soar after record profit", "Plant closes"])
+        XCTAssertTrue(try box.ok(["store", "verify"]).contains("ok"))
+        // Rows deleted around the store: verify reports it (exit 74), optimize repairs it.
+        let db = try DatabaseQueue(path: box.db)
+        try db.write { try $0.execute(sql: "DELETE FROM prediction WHERE id = 1") }
+        try db.close()
+        try box.fails(["store", "verify"], code: 74, mentions: "problem")
+        try box.ok(["store", "optimize"])
+        XCTAssertTrue(try box.ok(["store", "verify"]).contains("ok"))
     }
 }
