@@ -143,7 +143,8 @@ public enum OutputFile {
         return Destination(path: resolved, exists: true, mode: info.st_mode & 0o7777)
     }
 
-    private static func syncDirectory(_ dir: String) {
+    /// Flushes a directory's entries (a file just linked or renamed into it) to disk.
+    static func syncDirectory(_ dir: String) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)

@@ -18,6 +18,9 @@ public struct StoreLocation: Sendable, Equatable {
         self.isDefault = isDefault
     }
 
+    /// The files SQLite keeps for a store at `path`: the database, its WAL and its shared-memory index.
+    public var files: [String] { [path, path + "-wal", path + "-shm"] }
+
     /// The location from an explicit path (nil or empty: none) and the environment.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> StoreLocation {
         if let explicit, !explicit.isEmpty { return StoreLocation(path: explicit) }
@@ -47,7 +50,7 @@ extension SentimentService {
         if !Self.exists(location.path) {
             try Self.create(location, defaultModel: defaultModel)
         }
-        self.init(store: try SentimentStore(path: location.path, createDirectory: location.isDefault, readOnly: readOnly))
+        self.init(store: try SentimentStore(path: location.path, readOnly: readOnly))
     }
 
     /// Prefix of the temporary files of a store being created (in the store's directory).
@@ -62,28 +65,21 @@ extension SentimentService {
         let shipped = defaultModel ? try ShippedModel.bytes() : nil
         let path = location.path
         let dir = (path as NSString).deletingLastPathComponent
-        if location.isDefault && !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
-            do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            } catch {
-                throw StoreError.cannotOpen(path: path, reason: "cannot create directory \(dir)")
-            }
-        }
         removeAbandonedCreations(in: dir.isEmpty ? "." : dir)
         let temp = (dir.isEmpty ? "" : dir + "/") + creatingPrefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { unlink(temp + suffix) } }
+        defer { for file in StoreLocation(path: temp).files { unlink(file) } }
         do {
             let store: SentimentStore
             do {
-                store = try SentimentStore(path: temp)
+                // The temporary file lies beside the store: creating it creates the default location's directory.
+                store = try SentimentStore(path: temp, createDirectory: location.isDefault)
             } catch let e as StoreError {
                 // Name the user's path, not the temporary one.
                 throw StoreError.cannotOpen(path: path, reason: "\(e)".replacingOccurrences(of: temp, with: path))
             }
             if let shipped {
-                let info = try store.importModel(data: shipped, source: DefaultModel.fileName) {
-                    try Self.checkUsable($0, source: DefaultModel.fileName)
-                }
+                // Its SHA-256 is pinned (`ShippedModel`), so these are the bytes the tests load: no second check.
+                let info = try store.importModel(data: shipped, source: DefaultModel.fileName)
                 if try store.activeModel() == nil { try store.activate(name: info.name, version: info.version) }
             }
             try store.close()
@@ -99,8 +95,7 @@ extension SentimentService {
                 throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(code)))
             }
         }
-        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+        OutputFile.syncDirectory(dir.isEmpty ? "." : dir)
     }
 
     /// Removes the temporary files of creations whose process is gone (killed before it could clean up).

@@ -45,8 +45,8 @@ struct Evaluate: ParsableCommand {
                 let bytes = try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 emit(String(decoding: bytes, as: UTF8.self))
             default:
-                emit("model \(terminalSafe(result.model.reference)) on \(terminalSafe(result.corpus.sourcePath)) (\(result.rows) rows)\n\n"
-                     + terminalSafe(result.report.rendered(), keepingNewlines: true))
+                emitText("model \(result.model.reference) on \(result.corpus.sourcePath) (\(result.rows) rows)\n\n"
+                         + result.report.rendered())
             }
         }
     }

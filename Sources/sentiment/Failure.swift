@@ -75,13 +75,13 @@ func classify(_ error: Error) -> CLIFailure {
         return e
     case let e as SentimentKitError:
         switch e {
-        case .noActiveModel, .fileNotFound: return .notFound(terminalSafe(e.description))
+        case .noActiveModel, .fileNotFound: return .notFound(e.description)
         case .invalidInput: return .badInput(e.description)
         }
     case let e as ModelNotFound:
         return .notFound(e.description)
     case let e as OutputFileError:
-        return CLIFailure(code: Exit.cannotCreate, message: terminalSafe(e.description))
+        return CLIFailure(code: Exit.cannotCreate, message: e.description)
     case let e as CorpusError:
         switch e.problem {
         case .fileNotFound: return .notFound(e.description)

@@ -165,7 +165,7 @@ struct Models: ParsableCommand {
                 for m in ra.perClass {
                     if let n = rb.perClass.first(where: { $0.label == m.label }) { rows.append(row("F1 \(m.label)", m.f1, n.f1)) }
                 }
-                emit("a = \(terminalSafe(ia.reference)), b = \(terminalSafe(ib.reference)), on \(terminalSafe(corpusInfo.sourcePath)) (\(rowCount) rows)\n\n"
+                emitText("a = \(ia.reference), b = \(ib.reference), on \(corpusInfo.sourcePath) (\(rowCount) rows)\n\n"
                      + renderTable(header: ["metric", "a", "b", "b - a"], rows: rows, rightAligned: [1, 2]))
             }
         }
@@ -250,9 +250,9 @@ struct Models: ParsableCommand {
                 let destination = ExportDestination(argument: file, replacing: force)
                 let info = try store.service(readOnly: true).exportModel(model, to: destination)
                 if destination == .standardOutput {
-                    printError("exported \(terminalSafe(info.reference)) to standard output")
+                    printError("exported \(info.reference) to standard output")
                 } else {
-                    emit("exported \(terminalSafe(info.reference)) to \(terminalSafe(file))")
+                    emitText("exported \(info.reference) to \(file)")
                 }
             }
         }

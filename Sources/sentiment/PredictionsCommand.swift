@@ -231,7 +231,7 @@ struct Correct: ParsableCommand {
     func run() throws {
         try reporting {
             let p = try store.service().correct(prediction: id, label: label)
-            emit("prediction \(p.id): \(terminalSafe(p.label)) → \(terminalSafe(label)) (\(preview(p.text)))")
+            emitText("prediction \(p.id): \(p.label) → \(label) (\(preview(p.text)))")
         }
     }
 }

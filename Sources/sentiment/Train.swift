@@ -135,9 +135,7 @@ struct Train: ParsableCommand {
             } catch {
                 // A store this command created for nothing is removed: bad input leaves things as they were.
                 if !existed {
-                    for file in [location.path, location.path + "-wal", location.path + "-shm"] {
-                        try? FileManager.default.removeItem(atPath: file)
-                    }
+                    for file in location.files { try? FileManager.default.removeItem(atPath: file) }
                 }
                 throw error
             }
