@@ -8,15 +8,7 @@ extension SentimentStore {
     /// is not duplicated: the existing corpus is returned.
     /// With `renamingIfTaken`, a new corpus whose name another corpus has gets `NAME-2`, `NAME-3`…
     public func importCorpus(_ corpus: NewCorpus, renamingIfTaken: Bool = false) throws -> CorpusInfo {
-        try importCorpora { session in
-            if let existing = try session.corpus(sha256: corpus.sha256) { return existing }
-            var sent = false
-            return try session.importCorpus(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
-                                            renamingIfTaken: renamingIfTaken, sha256: { corpus.sha256 }) {
-                defer { sent = true }
-                return sent ? nil : corpus.documents
-            }
-        }
+        try importCorpora { try $0.importCorpus(corpus, renamingIfTaken: renamingIfTaken) }
     }
 
     /// Runs `body` in one write transaction in which it imports corpora whose documents arrive in batches, so

@@ -22,16 +22,7 @@ extension SentimentStore {
                                    payloads: payloads)
         return try write { db in try Self.withSmallPageCache(db) {
             let session = CorpusImportSession(db: db)
-            var imported: [CorpusInfo] = []
-            for corpus in corpora {
-                if let existing = try session.corpus(sha256: corpus.sha256) { imported.append(existing); continue }
-                var sent = false
-                imported.append(try session.importCorpus(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
-                                                         renamingIfTaken: true, sha256: { corpus.sha256 }) {
-                    defer { sent = true }
-                    return sent ? nil : corpus.documents
-                })
-            }
+            let imported = try corpora.map { try session.importCorpus($0, renamingIfTaken: true) }
             let version = try Self.nextVersion(db, name: model.name, requested: nil)
             let info = try Self.insertModel(db, name: model.name, version: version, content: content,
                                             tuning: model.tuning, metrics: model.metrics, parentId: model.parentId,

@@ -82,6 +82,19 @@ public protocol CorpusImporting {
                       sha256: () throws -> String, documents next: () throws -> [CorpusDocument]?) throws -> CorpusInfo
 }
 
+extension CorpusImporting {
+    /// Imports a corpus held in memory; content already stored is returned as stored, not duplicated.
+    public func importCorpus(_ corpus: NewCorpus, renamingIfTaken: Bool) throws -> CorpusInfo {
+        if let existing = try self.corpus(sha256: corpus.sha256) { return existing }
+        var sent = false
+        return try importCorpus(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
+                                renamingIfTaken: renamingIfTaken, sha256: { corpus.sha256 }) {
+            defer { sent = true }
+            return sent ? nil : corpus.documents
+        }
+    }
+}
+
 extension SentimentStoring {
     public func importModel(data: [UInt8], source: String) throws -> ModelInfo {
         try importModel(data: data, source: source, accept: { _ in })
