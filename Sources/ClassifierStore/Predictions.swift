@@ -173,6 +173,26 @@ extension SentimentStore {
         }
     }
 
+    /// Predictions matching `query` per UTC day and label, oldest day first: one grouped scan.
+    public func dailyCounts(_ query: PredictionQuery = PredictionQuery()) throws -> [DailyCount] {
+        let (whereSQL, args) = query.whereClause()
+        return try searching(query) {
+            try read { db in
+                var days: [DailyCount] = []
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT date(createdAt, 'unixepoch') AS day, label, COUNT(*) FROM prediction \(whereSQL)
+                    GROUP BY day, label ORDER BY day
+                    """, arguments: args)
+                while let row = try rows.next() {
+                    let day: String = row[0], label: String = row[1], n: Int = row[2]
+                    if days.last?.day != day { days.append(DailyCount(day: day, byLabel: [:])) }
+                    days[days.count - 1].byLabel[label, default: 0] += n
+                }
+                return days
+            }
+        }
+    }
+
     /// One prediction by id.
     /// - Throws: `StoreError.predictionNotFound`.
     public func prediction(id: Int64) throws -> PredictionInfo {

@@ -18,6 +18,7 @@ extension SentimentService {
         let (parent, fit, corrections): (Parent?, StreamingFit, Int)
         do {
             (parent, fit, corrections) = try streamPass(request, importer)
+            try request.checkCancelled()
         } catch {
             _ = try? importer.finish(abort: true)
             throw error

@@ -58,6 +58,14 @@ public struct TrainingRequest: Sendable {
     public var streaming: Bool?
     /// Make the new model the active one (without it, it becomes active only when no model is).
     public var activate: Bool
+    /// Asked between phases (after reading, after fitting, before storing): true stops the training with
+    /// `CancellationError`, leaving the store as it was. A fit in progress is not interrupted.
+    public var isCancelled: (@Sendable () -> Bool)? = nil
+
+    /// - Throws: `CancellationError` once `isCancelled` says so.
+    func checkCancelled() throws {
+        if isCancelled?() == true { throw CancellationError() }
+    }
 
     public init(corpora: [String], reading: CorpusOptions = CorpusOptions(), name: String? = nil,
                 parent: ModelReference? = nil, includeCorrections: Bool = false,
@@ -142,6 +150,7 @@ extension SentimentService {
         let started = Date()
         let corpora = try request.corpora.map { try readLabelledCorpus($0, request.reading) }
         events(.phaseEnded("read"))
+        try request.checkCancelled()
         var texts: [String] = [], labels: [String] = []
         let parent = try request.parent.map(loadParent)
         var known = Set<String>()  // SHA-256 of the corpora already in the training data
@@ -170,6 +179,7 @@ extension SentimentService {
         events(.fitEnded)
         let (classifier, report) = try fitted.get()
         events(.phaseEnded("fit"))
+        try request.checkCancelled()
         if report.featureCount == 0 {
             var why = "no feature was kept"
             if case .vocabulary(let minDF, _) = options.features.vocabulary, minDF > 1 {

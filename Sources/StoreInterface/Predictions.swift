@@ -134,3 +134,13 @@ public struct PredictionSummary: Equatable, Sendable {
         self.byCorrectedLabel = byCorrectedLabel
     }
 }
+
+/// Predictions of one UTC day (`YYYY-MM-DD`) per predicted label.
+public struct DailyCount: Equatable, Sendable {
+    public var day: String
+    public var byLabel: [String: Int]
+    public init(day: String, byLabel: [String: Int]) {
+        self.day = day
+        self.byLabel = byLabel
+    }
+}

@@ -58,6 +58,8 @@ public protocol SentimentStoring: AnyObject, Sendable {
     func predictions(_ query: PredictionQuery) throws -> [PredictionInfo]
     func countPredictions(_ query: PredictionQuery) throws -> Int
     func summary(_ query: PredictionQuery) throws -> PredictionSummary
+    /// Predictions matching `query` per UTC day and predicted label, oldest day first (days without any left out).
+    func dailyCounts(_ query: PredictionQuery) throws -> [DailyCount]
     func prediction(id: Int64) throws -> PredictionInfo
     func correct(predictionId: Int64, label: String) throws
     func corrections(modelName: String?) throws -> [(text: String, label: String)]
@@ -70,6 +72,8 @@ public protocol SentimentStoring: AnyObject, Sendable {
     /// Problems found (empty: consistent).
     func verify() throws -> [String]
     func optimize() throws
+    /// Releases the store (a long-running front end, at its end); later calls fail.
+    func close() throws
 }
 
 /// Imports corpora inside `SentimentStoring.importCorpora(_:)`'s transaction.

@@ -42,19 +42,11 @@ func emit(_ text: String) {
 
 /// ISO-8601 date (`2026-11-24`, taken as UTC midnight) or date-time (`2026-11-24T10:30:00Z`, with an offset).
 func parseDate(_ text: String, flag: String) throws -> (date: Date, dateOnly: Bool) {
-    let full = ISO8601DateFormatter()
-    if let d = full.date(from: text) { return (d, false) }
-    let frac = ISO8601DateFormatter()
-    frac.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let d = frac.date(from: text) { return (d, false) }
-    let day = ISO8601DateFormatter()
-    day.formatOptions = [.withFullDate]
-    if text.count == 10, let d = day.date(from: text) { return (d, true) }
-    throw CLIFailure.usage("\(flag): cannot parse date \"\(text)\" (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
+    guard let parsed = parseTimestamp(text) else {
+        throw CLIFailure.usage("\(flag): cannot parse date \"\(text)\" (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
+    }
+    return parsed
 }
 
 /// A date as ISO 8601 in UTC with seconds.
-func isoText(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    return f.string(from: date)
-}
+func isoText(_ date: Date) -> String { isoTimestamp(date) }

@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 import SentimentClassifier
 import SentimentKit
@@ -14,9 +15,7 @@ final class PredictionOutput: PredictionSink {
     // Encoded once: the model and labels as CSV fields and JSON strings, and the probabilities' JSON keys.
     private let csvModel: [UInt8]
     private let csvLabels: [[UInt8]]
-    private let jsonModel: [UInt8]
-    private let jsonLabels: [[UInt8]]
-    private let jsonKeys: [[UInt8]]
+    private let json: PredictionJSON
 
     /// A line above the table (which model, which store), so nobody mistakes the shipped model or the default
     /// store for theirs.
@@ -29,9 +28,7 @@ final class PredictionOutput: PredictionSink {
         self.explain = explain
         csvModel = Array(csvField(model).utf8)
         csvLabels = labels.map { Array(csvField($0).utf8) }
-        jsonModel = Array(jsonString(model).utf8)
-        jsonLabels = labels.map { Array(jsonString($0).utf8) }
-        jsonKeys = labels.map { Array((jsonString($0) + ":").utf8) }
+        json = PredictionJSON(labels: labels, model: model)
     }
 
     func write(_ batch: PredictionBatch) {
@@ -96,45 +93,10 @@ final class PredictionOutput: PredictionSink {
         }
     }
 
-    /// One JSON object: `{"id":…,"text":…,"label":…,"confidence":…,"probabilities":{…},"model":…}` plus the
-    /// explanation when there is one.
+    /// One JSON object, in the product's one JSON form of a prediction.
     private func writeJSON(_ b: PredictionBatch, _ i: Int) {
-        let k = labels.count
-        let label = b.labelIndices[i]
-        out.append(Self.idKey)
-        if let id = b.ids?[i] { out.append(decimal: id) } else { out.append(Self.null) }
-        out.append(Self.textKey)
-        withUTF8Bytes(b.texts[i]) { out.append(jsonString: $0) }
-        out.append(Self.labelKey)
-        out.append(jsonLabels[label])
-        b.probabilities.withUnsafeBufferPointer { p in
-            out.append(Self.confidenceKey)
-            out.append(number: p[i * k + label])
-            out.append(Self.probabilitiesKey)
-            for c in 0..<k {
-                if c > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(jsonKeys[c])
-                out.append(number: p[i * k + c])
-            }
-        }
-        out.append(Self.modelKey)
-        out.append(jsonModel)
-        if let e = b.explanations?[i] {
-            func list(_ items: [Explanation.Contribution]) -> String {
-                "[" + items.map { "{\"feature\":\(jsonString($0.feature)),\"contribution\":\(number($0.contribution))}" }.joined(separator: ",") + "]"
-            }
-            out.append(",\"explanation\":{\"toward\":\(list(e.toward)),\"against\":\(list(e.against))}")
-        }
-        out.append(UInt8(ascii: "}"))
+        json.append(b, i, to: out.bytes)
     }
-
-    private static let idKey = Array("{\"id\":".utf8)
-    private static let null = Array("null".utf8)
-    private static let textKey = Array(",\"text\":".utf8)
-    private static let labelKey = Array(",\"label\":".utf8)
-    private static let confidenceKey = Array(",\"confidence\":".utf8)
-    private static let probabilitiesKey = Array(",\"probabilities\":{".utf8)
-    private static let modelKey = Array("},\"model\":".utf8)
 
     /// Ends the output (closing a JSON array) and writes what is buffered. `complete: false` (the input failed
     /// part-way) writes what was produced without closing it.
@@ -144,28 +106,3 @@ final class PredictionOutput: PredictionSink {
     }
 }
 
-/// A probability as a JSON/CSV number, rounded to 6 decimal places (shortest form; no `String(format:)`, which
-/// dominated `predict --file` output time).
-func number(_ x: Float) -> String {
-    guard x.isFinite else { return "0" }
-    let v = (Double(x) * 1e6).rounded() / 1e6
-    return v == v.rounded() ? String(Int(v)) : v.description
-}
-
-/// A JSON string literal with the escapes RFC 8259 requires.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    out.reserveCapacity(s.utf8.count + 2)
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20 || (0x7F...0x9F).contains(u.value): out += String(format: "\\u%04x", u.value)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}

@@ -1,3 +1,4 @@
+import Bytes
 import ArgumentParser
 import Foundation
 import SentimentKit
@@ -199,16 +200,11 @@ extension PredictionQuery.Order: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["newest", "oldest", "confidence-descending", "confidence-ascending"] }
 }
 
-/// One stored prediction as a JSON object (keys: id, text, label, confidence, probabilities, model, ...).
+/// One stored prediction as a JSON object, in the product's one JSON form of a prediction.
 func predictionJSON(_ p: PredictionInfo) -> String {
-    var s = "{\"id\":\(p.id),\"text\":" + jsonString(p.text) + ",\"label\":" + jsonString(p.label)
-    s += ",\"confidence\":" + number(Float(p.confidence))
-    s += ",\"probabilities\":{" + p.probabilities.keys.sorted().map { jsonString($0) + ":" + number(Float(p.probabilities[$0]!)) }.joined(separator: ",") + "}"
-    s += ",\"model\":" + jsonString(p.modelReference)
-    s += ",\"source\":" + jsonString(p.source)
-    s += ",\"created_at\":" + jsonString(isoText(p.createdAt))
-    s += ",\"corrected_label\":" + (p.correctedLabel.map(jsonString) ?? "null")
-    return s + "}"
+    let out = ByteBuffer()
+    PredictionJSON.append(p, to: out)
+    return String(decoding: out.bytes, as: UTF8.self)
 }
 
 struct Correct: ParsableCommand {

@@ -18,7 +18,7 @@ struct Sentiment: ParsableCommand {
             """,
         version: "0.2.0 (store schema \(SentimentService.storeSchemaVersion))",
         subcommands: [Train.self, Evaluate.self, Predict.self, Predictions.self, Correct.self, Models.self, Corpora.self,
-                      Store.self])
+                      Store.self, Serve.self])
 
     static func main() {
         #if canImport(Glibc)
