@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "ClassifierStoreTests", dependencies: ["ClassifierStore"]),
         .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "SentimentKit", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore", "DefaultModel"]),
         .testTarget(name: "SentimentKitTests", dependencies: ["SentimentKit", "ClassifierStore", "DefaultModel"]),
-        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO",
+        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentServer", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO",
                                                             .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
