@@ -844,4 +844,101 @@ final class ServeTests: XCTestCase {
         try expectError(401, "unauthorized", fromEnvironment.call("GET", "/v1/models", auth: .header("Bearer file-token-0123456789abcdef")))
         fromEnvironment.stop()
     }
+
+    // MARK: defects found while writing these tests (each asserts the contract; the messages say what differs)
+
+    /// A text holding U+0000 must be refused (400) or stored whole: answering "a\u0000b" with an id and then
+    /// serving "a" for that id loses the text silently.
+    func testTextWithNULIsRefusedOrStoredWhole() throws {
+        let box = try Sandbox()
+        let server = try startServer(box)
+        let text = "before\u{0}after"
+        let answer = try server.call("POST", "/v1/predict", json: ["texts": [text]])
+        if answer.status == 200 {
+            let p = try XCTUnwrap((try jsonObject(answer.text)["predictions"] as? [[String: Any]])?.first)
+            XCTAssertEqual(p["text"] as? String, text)
+            let id = try XCTUnwrap(p["id"] as? Int)
+            let stored = try expectJSON(200, server.call("GET", "/v1/predictions/\(id)"))
+            XCTAssertEqual(stored["text"] as? String, text,
+                           "POST /v1/predict answered 200 with the text whole, but GET /v1/predictions/\(id) serves it cut at U+0000")
+            let listed = try expectJSON(200, server.call("GET", "/v1/predictions"))
+            XCTAssertEqual((listed["predictions"] as? [[String: Any]])?.first?["text"] as? String, text, "GET /v1/predictions")
+        } else {
+            try expectError(400, "bad_request", answer)
+        }
+        server.stop()
+    }
+
+    /// A trailing comma is not JSON (RFC 8259): 400, and nothing predicted or stored.
+    func testTrailingCommaIsMalformedJSON() throws {
+        let box = try Sandbox()
+        let server = try startServer(box)
+        for body in ["{\"texts\": [\"Profits rise\"],}", "{\"texts\": [\"Profits rise\",]}"] {
+            let answer = try server.call("POST", "/v1/predict", body: Array(body.utf8), contentType: "application/json")
+            XCTAssertEqual(answer.status, 400, "POST /v1/predict with the body \(body): \(answer)")
+            if answer.status == 400 { try expectError(400, "bad_request", answer) }
+        }
+        XCTAssertEqual(try expectJSON(200, server.call("GET", "/v1/predictions/summary"))["total"] as? Int, 0, "nothing stored")
+        server.stop()
+    }
+
+    /// The cursor is opaque, so paging must not depend on where rows sit: predictions stored while a client pages
+    /// through the list (newest first, the default) must not make it see a prediction twice.
+    func testPagingSeesEachPredictionOnceWhilePredictionsAreStored() throws {
+        let box = try Sandbox()
+        let server = try startServer(box)
+        let first = try expectJSON(200, server.call("POST", "/v1/predict", json: ["texts": Array(Self.headlines[0..<10])]))
+        let existing = Set(try XCTUnwrap(first["predictions"] as? [[String: Any]]).map { $0["id"] as! Int })
+        var seen: [Int] = []
+        var cursor: String? = nil
+        for page in 0...existing.count {
+            if page == 1 {  // a new prediction arrives between the first and the second page
+                XCTAssertEqual(try server.call("POST", "/v1/predict", json: ["texts": ["Orders surge", "Profits fall"]]).status, 200)
+            }
+            let answer = try expectJSON(200, server.call("GET", "/v1/predictions?" + queryString([("limit", "4")] + (cursor.map { [("cursor", $0)] } ?? []))))
+            seen += try XCTUnwrap(answer["predictions"] as? [[String: Any]]).map { $0["id"] as! Int }
+            cursor = answer["next_cursor"] as? String
+            if cursor == nil { break }
+        }
+        let old = seen.filter(existing.contains)
+        XCTAssertEqual(old.count, existing.count,
+                       "GET /v1/predictions?limit=4 then ?cursor=…: with 2 predictions stored after the first page, the ids \(seen) show some twice")
+        XCTAssertEqual(Set(old), existing)
+        XCTAssertEqual(old, existing.sorted(by: >))
+        server.stop()
+    }
+
+    /// With --cors-origin, that origin (and no other) gets CORS headers: on errors too, or a page on that origin
+    /// cannot read why a request failed (a 401 for a wrong token looks like a network error to it).
+    func testCORSForTheOneOrigin() throws {
+        let box = try Sandbox()
+        let origin = "https://app.example"
+        let server = try startServer(box, ["--cors-origin", origin])
+        let preflight = try server.call("OPTIONS", "/v1/predict", auth: .none,
+                                        headers: [("Origin", origin), ("Access-Control-Request-Method", "POST"),
+                                                  ("Access-Control-Request-Headers", "authorization,content-type")])
+        XCTAssertEqual(preflight.status, 204)
+        XCTAssertEqual(preflight.headers["access-control-allow-origin"], origin)
+        XCTAssertEqual(preflight.headers["access-control-allow-methods"], "GET, POST, OPTIONS")
+        XCTAssertEqual(preflight.headers["access-control-allow-headers"], "Authorization, Content-Type")
+        let ok = try server.call("GET", "/v1/models", headers: [("Origin", origin)])
+        XCTAssertEqual(ok.status, 200)
+        XCTAssertEqual(ok.headers["access-control-allow-origin"], origin)
+        XCTAssertEqual(ok.headers["vary"], "Origin")
+        // Another origin: nothing.
+        let other = try server.call("GET", "/v1/models", headers: [("Origin", "https://evil.example")])
+        XCTAssertEqual(other.status, 200)
+        XCTAssertNil(other.headers["access-control-allow-origin"])
+        let otherPreflight = try server.call("OPTIONS", "/v1/predict", auth: .none, headers: [("Origin", "https://evil.example")])
+        XCTAssertNil(otherPreflight.headers["access-control-allow-origin"])
+        // Errors, for the allowed origin.
+        for (answer, request) in [(try server.call("GET", "/v1/models", auth: .none, headers: [("Origin", origin)]), "GET /v1/models without a token"),
+                                  (try server.call("GET", "/v1/predictions/999", headers: [("Origin", origin)]), "GET /v1/predictions/999"),
+                                  (try server.call("GET", "/v1/predictions?limit=0", headers: [("Origin", origin)]), "GET /v1/predictions?limit=0")] {
+            XCTAssertGreaterThanOrEqual(answer.status, 400, request)
+            XCTAssertEqual(answer.headers["access-control-allow-origin"], origin,
+                           "\(request) from Origin \(origin): \(answer.status) without Access-Control-Allow-Origin")
+        }
+        server.stop()
+    }
 }
