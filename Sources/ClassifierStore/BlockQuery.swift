@@ -13,6 +13,7 @@ struct BlockQuery {
     var minConfidence: Double?
     var maxConfidence: Double?
     var corrected: Bool?
+    var maxId: Int64?
     /// Corrected label of every corrected prediction (corrections are few: read from their partial index).
     var correctedLabels: [Int64: String]
 
@@ -31,6 +32,7 @@ struct BlockQuery {
         minConfidence = query.minConfidence
         maxConfidence = query.maxConfidence
         corrected = query.corrected
+        maxId = query.maxId
         correctedLabels = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, correctedLabel FROM prediction WHERE correctedLabel IS NOT NULL") {
             correctedLabels[row[0]] = row[1]
@@ -56,6 +58,7 @@ struct BlockQuery {
                 let c = b.confidence(i)
                 guard c >= low && c <= high else { continue }
                 if checkCorrected && (correctedLabels[b.id(i)] != nil) != corrected! { continue }
+                if let maxId, b.id(i) > maxId { continue }
                 if !body(b, i) { return false }
             }
             return true

@@ -59,12 +59,13 @@ extension PredictionQuery {
             clauses.append("id IN (SELECT rowid FROM prediction_fts WHERE prediction_fts MATCH ?)"); args += [matchExpression ?? search]
         }
         if let corrected { clauses.append(corrected ? "correctedLabel IS NOT NULL" : "correctedLabel IS NULL") }
+        if let maxId { clauses.append("id <= ?"); args += [maxId] }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), args)
     }
 
     /// Filters on what `PredictionBlocks` hold (model, label, confidence, correction status) and nothing else.
     var filtersOnBlockColumns: Bool {
-        modelName != nil || label != nil || minConfidence != nil || maxConfidence != nil || corrected != nil
+        modelName != nil || label != nil || minConfidence != nil || maxConfidence != nil || corrected != nil || maxId != nil
     }
 
     /// A full-text search and no other filter.

@@ -193,6 +193,10 @@ extension SentimentStore {
         }
     }
 
+    public func latestPredictionId() throws -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM prediction") }
+    }
+
     /// One prediction by id.
     /// - Throws: `StoreError.predictionNotFound`.
     public func prediction(id: Int64) throws -> PredictionInfo {

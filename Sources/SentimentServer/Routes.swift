@@ -29,6 +29,7 @@ extension SentimentServer {
                 throw APIError(.payloadTooLarge, "texts[\(i)] is \(text.utf8.count) bytes; the limit is \(configuration.maxTextBytes)")
             }
             if text.allSatisfy(\.isWhitespace) { throw APIError.badRequest("texts[\(i)] is empty") }
+            if text.utf8.contains(0) { throw APIError.badRequest("texts[\(i)] holds a NUL character (U+0000), which a stored text cannot") }
         }
         let reference = try body.model.map { try Self.modelReference($0, field: "model") }
         let (classifier, info) = try models.model(reference)
@@ -54,12 +55,18 @@ extension SentimentServer {
         var query = try Self.predictionQuery(request)
         let parameters = request.uri.queryParameters
         let limit = try Self.integer(parameters, "limit", in: 1...1000) ?? 50
+        // A cursor is the next page's offset within the snapshot of the first page (the predictions up to the
+        // newest id then): predictions stored meanwhile do not shift the pages.
         var offset = 0
         if let cursor = parameters.get("cursor"), !cursor.isEmpty {
-            guard cursor.hasPrefix("o"), let n = Int(cursor.dropFirst()), n >= 0 else {
+            let parts = cursor.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 2, let n = Int(parts[0]), n >= 0, let m = Int64(parts[1]), m >= 0 else {
                 throw APIError.badRequest("cursor: \"\(cursor)\" is not a cursor this server gave")
             }
             offset = n
+            query.maxId = m
+        } else {
+            query.maxId = try service.store.latestPredictionId() ?? 0
         }
         if let order = parameters.get("order") {
             guard let o = PredictionQuery.Order(parameter: order) else {
@@ -80,7 +87,7 @@ extension SentimentServer {
             PredictionJSON.append(p, to: out)
         }
         out.append("],\"next_cursor\":")
-        out.append(more ? jsonString("o\(offset + limit)") : "null")
+        out.append(more ? jsonString("\(offset + limit).\(query.maxId ?? 0)") : "null")
         out.append("}\n")
         return JSONBody(out).response
     }
@@ -276,6 +283,11 @@ extension SentimentServer {
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
         let data = try await request.body.collect(upTo: limit)
+        do {
+            try data.withUnsafeReadableBytes { try StrictJSON.validate($0) }
+        } catch let e as StrictJSON.Invalid {
+            throw APIError.badRequest("the body is not valid JSON: \(e.problem) at byte \(e.offset)")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(data.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {

@@ -74,8 +74,9 @@ public final class SentimentServer: Sendable {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(ErrorAndMetricsMiddleware(metrics: metrics, routes: Self.routes))
+        // CORS outermost, so that error answers carry its headers too.
         if let origin = configuration.corsOrigin { router.middlewares.add(SingleOriginCORSMiddleware(origin: origin)) }
+        router.middlewares.add(ErrorAndMetricsMiddleware(metrics: metrics, routes: Self.routes))
 
         router.get("/healthz") { _, _ in JSONBody(#"{"status":"ok"}"#) }
         router.get("/") { _, _ in Page.review }

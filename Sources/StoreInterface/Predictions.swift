@@ -88,6 +88,9 @@ public struct PredictionQuery: Sendable {
     }
     /// true: only corrected, false: only uncorrected, nil: both.
     public var corrected: Bool?
+    /// Only predictions with an id up to this: pages of one snapshot stay the same while more are stored (a
+    /// paging cursor carries it).
+    public var maxId: Int64?
     public var order: Order
     public var limit: Int?
     public var offset: Int

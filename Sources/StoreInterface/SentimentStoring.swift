@@ -61,6 +61,8 @@ public protocol SentimentStoring: AnyObject, Sendable {
     /// Predictions matching `query` per UTC day and predicted label, oldest day first (days without any left out).
     func dailyCounts(_ query: PredictionQuery) throws -> [DailyCount]
     func prediction(id: Int64) throws -> PredictionInfo
+    /// The highest prediction id stored so far (nil: none).
+    func latestPredictionId() throws -> Int64?
     func correct(predictionId: Int64, label: String) throws
     func corrections(modelName: String?) throws -> [(text: String, label: String)]
     func deletePredictions(_ query: PredictionQuery) throws -> Int
