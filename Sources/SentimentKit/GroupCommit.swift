@@ -97,6 +97,15 @@ public final class GroupCommitter: Sendable {
     }
 
     private func run() {
+        // Storing is the writer's whole life: the WAL is checkpointed on a thread of the store's own meanwhile,
+        // not inside this thread's commits (which stalled every request of the batch behind them).
+        var ran = false
+        _ = try? store.withBulkWrites { ran = true; loop() }
+        if !ran { loop() }
+        finished.signal()
+    }
+
+    private func loop() {
         while true {
             wake.wait()
             // Let the batch fill: up to maxWait after its first rows, unless it is full or the store is closing.
@@ -112,7 +121,6 @@ public final class GroupCommitter: Sendable {
             if !batch.isEmpty { commit(batch) }
             if closed && state.withLock({ $0.waiting.isEmpty }) { break }
         }
-        finished.signal()
     }
 
     /// Attempts at a busy store before the batch's callers get the busy error (each waits the store's busy
