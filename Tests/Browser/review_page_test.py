@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -121,7 +121,10 @@ def check(condition, what):
 
 def wait(driver, condition, what, timeout=WAIT):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+        # The page re-renders rows and panels as answers arrive: an element found in one poll may be replaced
+        # before it is read, which only means "not yet".
+        return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
     except TimeoutException:
         message = driver.find_elements(By.ID, "message-text")
         shown = message[0].text if message and message[0].is_displayed() else ""
@@ -192,7 +195,8 @@ def run(args, tmp):
         wait(driver, EC.staleness_of(old_first), "the rows to be redrawn after Apply")
         wait(driver, lambda d: first_row_id(d) == str(expected["id"]),
              f"prediction {expected['id']} (lowest confidence {expected['confidence']}) to be the first row")
-        ids = [r.get_attribute("data-id") for r in driver.find_elements(By.CSS_SELECTOR, "#rows tr[data-id]")]
+        ids = wait(driver, lambda d: [r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#rows tr[data-id]")],
+                   "the rows' ids")
         check(len(ids) >= 2, f"fewer than two rows: {ids}")
 
         # 4. Correct the first row with its button.
@@ -227,8 +231,8 @@ def run(args, tmp):
         # 7. The summary follows (corrections counted, chart drawn); screenshot.
         wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "#chart svg rect")), "the summary chart")
         wait(driver, lambda d: d.find_element(By.ID, "summary-corrected").text == "2", "the summary to count 2 corrections")
-        check(driver.find_element(By.ID, "summary-total").text == str(len(seeded)),
-              f"summary total {driver.find_element(By.ID, 'summary-total').text}, expected {len(seeded)}")
+        wait(driver, lambda d: d.find_element(By.ID, "summary-total").text == str(len(seeded)),
+             f"the summary total to be {len(seeded)}")
         check(driver.execute_script("return typeof window.__pwned") == "undefined", "window.__pwned is set")
         if args.screenshot:
             driver.execute_script("window.scrollTo(0, 0)")
