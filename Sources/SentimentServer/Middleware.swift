@@ -31,6 +31,7 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Turns every error into the API's JSON error (and a known path asked with another method into 405), and counts
 /// requests and their latency.
 struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var knownMethods: Set<HTTPRequest.Method> { [.get, .post, .put, .delete, .head, .options, .patch] }
     let metrics: ServerMetrics
     /// The routes, to tell "no such path" (404) from "not with this method" (405).
     let routes: [Route]
@@ -56,7 +57,9 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             response = api.response
             route = context.endpointPath ?? route
         }
-        metrics.request(route: route, method: request.method.rawValue, status: Int(response.status.code),
+        // Only the methods the API knows become label values: a client's made-up methods must not grow the registry.
+        let method = Self.knownMethods.contains(request.method) ? request.method.rawValue : "other"
+        metrics.request(route: route, method: method, status: Int(response.status.code),
                         seconds: (ContinuousClock.now - start).seconds)
         return response
     }
