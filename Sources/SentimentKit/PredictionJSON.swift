@@ -113,6 +113,21 @@ public func isoTimestamp(_ date: Date) -> String {
     return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
 }
 
+extension PredictionQuery.Order {
+    /// `newest`, `oldest`, `confidence-ascending`, `confidence-descending`, in any case, with `-`, `_` or in camel
+    /// case: the one reading of an order's name (CLI `--order`, API `order=`).
+    public init?(name: String) {
+        let folded = name.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "").lowercased()
+        guard let order = Self.allCases.first(where: { $0.rawValue.lowercased() == folded }) else { return nil }
+        self = order
+    }
+}
+
+/// The exclusive end a user means by an "until" date: a bare day (`dateOnly`) includes that whole day.
+public func exclusiveEnd(_ parsed: (date: Date, dateOnly: Bool)) -> Date {
+    parsed.dateOnly ? parsed.date.addingTimeInterval(86_400) : parsed.date
+}
+
 /// Reads `YYYY-MM-DD` (`dateOnly`: the day's start, UTC) or an ISO 8601 date-time (`2026-12-03T18:00:00Z`,
 /// fractional seconds allowed): the one way every front end reads a date.
 public func parseTimestamp(_ text: String) -> (date: Date, dateOnly: Bool)? {

@@ -108,3 +108,11 @@ extension FitReport {
             oof_ece_before: calibration?.eceBefore, oof_ece_after: calibration?.eceAfter))
     }
 }
+
+extension ModelInfo {
+    /// The cross-validated macro-F1 recorded in the model's metrics summary (nil: not tuned, or no summary).
+    public var crossValidatedMacroF1: Double? {
+        guard let m = metrics, let o = try? JSONSerialization.jsonObject(with: Data(m.utf8)) as? [String: Any] else { return nil }
+        return o["cv_macro_f1"] as? Double
+    }
+}

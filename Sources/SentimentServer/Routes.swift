@@ -69,7 +69,7 @@ extension SentimentServer {
             query.maxId = try service.store.latestPredictionId() ?? 0
         }
         if let order = parameters.get("order") {
-            guard let o = PredictionQuery.Order(parameter: order) else {
+            guard let o = PredictionQuery.Order(name: order) else {
                 throw APIError.badRequest("order: \"\(order)\" is not one of newest, oldest, confidence-ascending, confidence-descending")
             }
             query.order = o
@@ -156,12 +156,9 @@ extension SentimentServer {
 
     func modelJSON(_ m: ModelInfo) throws -> [String: Any] {
         let parent = try m.parentId.map { try service.store.modelInfo(id: $0).reference }
-        let cv: Double? = m.metrics.flatMap { text in
-            (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["cv_macro_f1"] as? Double
-        }
         return ["model": m.reference, "name": m.name, "version": m.version, "status": m.status.rawValue,
                 "created_at": isoTimestamp(m.createdAt), "labels": m.labels, "checksum": m.checksum,
-                "parent": parent ?? NSNull(), "cv_macro_f1": cv ?? NSNull()]
+                "parent": parent ?? NSNull(), "cv_macro_f1": m.crossValidatedMacroF1 ?? NSNull()]
     }
 
     // MARK: evaluate and train: a corpus in the body, or a path the server may read
@@ -340,10 +337,7 @@ extension SentimentServer {
         }
         if let search = parameters.get("search"), !search.allSatisfy(\.isWhitespace) { q.search = search }
         if let since = parameters.get("since"), !since.isEmpty { q.createdFrom = try date(since, "since").date }
-        if let until = parameters.get("until"), !until.isEmpty {
-            let (d, dateOnly) = try date(until, "until")
-            q.createdBefore = dateOnly ? d.addingTimeInterval(86_400) : d
-        }
+        if let until = parameters.get("until"), !until.isEmpty { q.createdBefore = exclusiveEnd(try date(until, "until")) }
         if let corrected = parameters.get("corrected"), !corrected.isEmpty {
             switch corrected.lowercased() {
             case "true": q.corrected = true
@@ -359,15 +353,6 @@ extension SentimentServer {
             throw APIError.badRequest("\(name): cannot read \"\(text)\" as a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
         }
         return parsed
-    }
-}
-
-extension PredictionQuery.Order {
-    /// `newest`, `oldest`, `confidence-ascending`, `confidence-descending` (also with `_` or in camel case).
-    init?(parameter: String) {
-        let folded = parameter.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "").lowercased()
-        guard let order = Self.allCases.first(where: { $0.rawValue.lowercased() == folded }) else { return nil }
-        self = order
     }
 }
 

@@ -31,7 +31,7 @@ struct Models: ParsableCommand {
                     let items = models.map { m in
                         Item(model: m.reference, name: m.name, version: m.version, status: m.status.rawValue,
                              created_at: isoText(m.createdAt), labels: m.labels, checksum: m.checksum,
-                             parent: m.parentId.flatMap { try? db.modelInfo(id: $0).reference }, cv_macro_f1: cvScore(m))
+                             parent: m.parentId.flatMap { try? db.modelInfo(id: $0).reference }, cv_macro_f1: m.crossValidatedMacroF1)
                     }
                     try emitRecords(items, lines: format == .jsonl)
                     return
@@ -39,7 +39,7 @@ struct Models: ParsableCommand {
                 let rows = try models.map { m -> [String] in
                     let parent = try m.parentId.map { try db.modelInfo(id: $0).reference } ?? ""
                     return [m.reference, m.status.rawValue, isoText(m.createdAt), m.labels.joined(separator: ","),
-                            cvScore(m).map { fixed($0) } ?? "", parent]
+                            m.crossValidatedMacroF1.map { fixed($0) } ?? "", parent]
                 }
                 emit(renderTable(header: ["model", "status", "created", "labels", "cv macro-F1", "parent"], rows: rows))
             }
@@ -105,7 +105,7 @@ struct Models: ParsableCommand {
                     ["checksum", info.checksum],
                 ]
                 if let parent { rows.append(["parent", parent]) }
-                if let s = cvScore(info) { rows.append(["cv macro-F1", fixed(s, 4)]) }
+                if let s = info.crossValidatedMacroF1 { rows.append(["cv macro-F1", fixed(s, 4)]) }
                 for c in corpora { rows.append(["corpus", "\(c.name) (\(c.rowCount) rows, \(c.sourcePath))"]) }
                 for r in stored.runs {
                     rows.append(["run", "\(isoText(r.startedAt)): \(String(format: "%.2f s", r.durationSeconds)), \(r.iterations) iterations, loss \(fixed(r.finalLoss, 4))"])
@@ -279,12 +279,6 @@ struct Models: ParsableCommand {
 func activeNow(_ db: any SentimentStoring) -> String {
     if let active = try? db.activeModel() { return "active model: \(active.reference)" }
     return "no model is active now: predict and evaluate need --model NAME, or activate one (sentiment models activate NAME)"
-}
-
-/// The CV macro-F1 recorded in a model's metrics summary.
-func cvScore(_ info: ModelInfo) -> Double? {
-    guard let m = info.metrics, let o = try? JSONSerialization.jsonObject(with: Data(m.utf8)) as? [String: Any] else { return nil }
-    return o["cv_macro_f1"] as? Double
 }
 
 struct Corpora: ParsableCommand {

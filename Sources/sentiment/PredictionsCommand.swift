@@ -54,10 +54,7 @@ struct PredictionFilters: ParsableArguments {
         q.minConfidence = minConfidence
         q.maxConfidence = maxConfidence
         if let since { q.createdFrom = try parseDate(since, flag: "--since").date }
-        if let until {
-            let (d, dateOnly) = try parseDate(until, flag: "--until")
-            q.createdBefore = dateOnly ? d.addingTimeInterval(86_400) : d
-        }
+        if let until { q.createdBefore = exclusiveEnd(try parseDate(until, flag: "--until")) }
         q.search = search
         q.searchSyntax = fts ? .fts5 : .words
         q.corrected = corrected ? true : (uncorrected ? false : nil)
@@ -192,11 +189,7 @@ struct Predictions: ParsableCommand {
 
 extension PredictionQuery.Order: ExpressibleByArgument {
     /// `confidenceAscending` or `confidence-ascending` (any case).
-    public init?(argument: String) {
-        let folded = argument.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "").lowercased()
-        guard let order = Self.allCases.first(where: { $0.rawValue.lowercased() == folded }) else { return nil }
-        self = order
-    }
+    public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["newest", "oldest", "confidence-descending", "confidence-ascending"] }
 }
 
