@@ -142,14 +142,7 @@ public final class GroupCommitter: Sendable {
             let members = groups[modelId]!
             let merged = Self.merge(members.map { batch[$0].columns })
             rows += merged.count
-            var attempt = 1
-            let outcome: Result<[Int64], any Error> = Result {
-                while true {
-                    do { return try store.insertPredictions(merged) } catch let e as StoreError where e.isBusy && attempt < Self.busyAttempts {
-                        attempt += 1
-                    }
-                }
-            }
+            let outcome = Result { try store.insertPredictions(merged, attempts: Self.busyAttempts) }
             var offset = 0
             for i in members {
                 let n = batch[i].columns.count
@@ -189,5 +182,20 @@ public final class GroupCommitter: Sendable {
         return PredictionColumns(modelId: parts[0].modelId, texts: texts, labelIndices: labels,
                                  probabilities: probabilities, sources: constant.map { .constant($0) } ?? .each(sources),
                                  createdAt: parts[0].createdAt)
+    }
+}
+
+extension SentimentStoring {
+    /// `insertPredictions`, tried up to `attempts` times while another process holds the write lock (each attempt
+    /// waits the store's busy timeout): the one busy retry of every storing path.
+    func insertPredictions(_ columns: PredictionColumns, attempts: Int) throws -> [Int64] {
+        var attempt = 1
+        while true {
+            do {
+                return try insertPredictions(columns)
+            } catch let e as StoreError where e.isBusy && attempt < attempts {
+                attempt += 1
+            }
+        }
     }
 }

@@ -96,15 +96,7 @@ public final class Predictor: Sendable {
                                                 probabilities: batch.probabilities, sources: batch.sources)
                 // Each attempt waits the store's busy timeout for the write lock; a long file outlasts another
                 // process's write instead of stopping halfway.
-                var attempt = 1
-                while true {
-                    do {
-                        batch.ids = try store.insertPredictions(columns)
-                        break
-                    } catch let e as StoreError where e.isBusy && attempt < Self.busyAttempts {
-                        attempt += 1
-                    }
-                }
+                batch.ids = try store.insertPredictions(columns, attempts: Self.busyAttempts)
                 try output.submit { sinkBox.sink.write(batch) }
             }
         }
