@@ -3,7 +3,7 @@ import StoreInterface
 import GRDB
 
 /// A prediction query answered from `PredictionBlocks` instead of the prediction table: any combination of model,
-/// label, confidence bounds and correction status (no full-text search, no date bounds, which the table answers).
+/// label, confidence and date bounds and correction status (not full-text search, which the table answers).
 /// Results are exactly those of the SQL query (the same comparisons on the same stored values; labels compared as
 /// bytes, as SQLite does); tests run both and compare.
 struct BlockQuery {
@@ -14,12 +14,17 @@ struct BlockQuery {
     var maxConfidence: Double?
     var corrected: Bool?
     var maxId: Int64?
+    /// Seconds since 1970, as the table stores `createdAt`.
+    var createdFrom: Double?
+    var createdBefore: Double?
+    var cache: BlockCache?
     /// Corrected label of every corrected prediction (corrections are few: read from their partial index).
     var correctedLabels: [Int64: String]
 
-    /// nil when the query needs the table (search or dates).
-    init?(_ db: Database, _ query: PredictionQuery) throws {
-        guard query.search == nil, query.createdFrom == nil, query.createdBefore == nil else { return nil }
+    /// nil when the query needs the table (search).
+    init?(_ db: Database, _ query: PredictionQuery, cache: BlockCache? = nil) throws {
+        guard query.search == nil else { return nil }
+        self.cache = cache
         if let name = query.modelName {
             if let version = query.modelVersion {
                 modelIds = Set(try Int64.fetchAll(db, sql: "SELECT id FROM model WHERE name = ? AND version = ?",
@@ -33,33 +38,65 @@ struct BlockQuery {
         maxConfidence = query.maxConfidence
         corrected = query.corrected
         maxId = query.maxId
+        createdFrom = query.createdFrom.map(Clock.seconds)
+        createdBefore = query.createdBefore.map(Clock.seconds)
         correctedLabels = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, correctedLabel FROM prediction WHERE correctedLabel IS NOT NULL") {
             correctedLabels[row[0]] = row[1]
         }
     }
 
+    /// Whether a block can hold matching rows, judged from its header.
+    private func wants(_ h: PredictionBlocks.Header) -> Bool {
+        if let modelIds, !modelIds.contains(h.modelId) { return false }
+        if let label, !h.labels.contains(where: { $0.utf8.elementsEqual(label.utf8) }) { return false }
+        if let createdFrom, !(h.maxCreatedAt >= createdFrom) { return false }
+        if let createdBefore, !(h.minCreatedAt < createdBefore) { return false }
+        return true
+    }
+
+    /// The row filter of one block: `matches(i)` for row index `i`.
+    private struct RowFilter {
+        let code: Int
+        let low: Double, high: Double
+        let from: Double, before: Double
+        let checkCorrected: Bool, corrected: Bool
+        let correctedLabels: [Int64: String]
+        let maxId: Int64
+
+        @inline(__always) func matches(_ b: PredictionBlocks.View, _ i: Int) -> Bool {
+            if code >= 0 && b.code(i) != code { return false }
+            let c = b.confidence(i)
+            guard c >= low && c <= high else { return false }
+            let t = b.createdAt(i)
+            guard t >= from && t < before else { return false }
+            let id = b.id(i)
+            if id > maxId { return false }
+            if checkCorrected && (correctedLabels[id] != nil) != corrected { return false }
+            return true
+        }
+    }
+
+    private func filter(for b: PredictionBlocks.View) -> RowFilter {
+        RowFilter(code: label.flatMap { l in b.labels.firstIndex { $0.utf8.elementsEqual(l.utf8) } } ?? -1,
+                  low: minConfidence ?? -.infinity, high: maxConfidence ?? .infinity,
+                  from: createdFrom ?? -.infinity, before: createdBefore ?? .infinity,
+                  checkCorrected: corrected != nil && !correctedLabels.isEmpty, corrected: corrected ?? false,
+                  correctedLabels: correctedLabels, maxId: maxId ?? .max)
+    }
+
+    /// Nothing can match (checked before reading any block).
+    private var matchesNothing: Bool { corrected == true && correctedLabels.isEmpty }
+
     /// Calls `body` with each matching row (a block and a row index) in id order, newest first when `descending`,
     /// until it returns false.
     func scan(_ db: Database, descending: Bool = false, _ body: (PredictionBlocks.View, Int) -> Bool) throws {
-        if corrected == true && correctedLabels.isEmpty { return }
-        let checkCorrected = corrected != nil && !correctedLabels.isEmpty
-        let low = minConfidence ?? -.infinity, high = maxConfidence ?? .infinity
-        try PredictionBlocks.forEach(db, descending: descending) { b in
-            if let modelIds, !modelIds.contains(b.modelId) { return true }
-            var code = -1
-            if let label {
-                guard let c = b.labels.firstIndex(where: { $0.utf8.elementsEqual(label.utf8) }) else { return true }
-                code = c
-            }
+        if matchesNothing { return }
+        try PredictionBlocks.forEach(db, descending: descending, cache: cache, wants: wants) { b in
+            let f = filter(for: b)
             for r in 0..<b.count {
                 let i = descending ? b.count - 1 - r : r
-                if code >= 0 && b.code(i) != code { continue }
-                let c = b.confidence(i)
-                guard c >= low && c <= high else { continue }
-                if checkCorrected && (correctedLabels[b.id(i)] != nil) != corrected! { continue }
-                if let maxId, b.id(i) > maxId { continue }
-                if !body(b, i) { return false }
+                if f.matches(b, i) && !body(b, i) { return false }
             }
             return true
         }
@@ -119,6 +156,33 @@ struct BlockQuery {
         return summary
     }
 
+    /// Matching rows per UTC day and label, oldest day first, days named as SQLite's `date(createdAt, 'unixepoch')`
+    /// names them (rows whose time it cannot name are left out, as its GROUP BY would name them NULL).
+    func dailyCounts(_ db: Database) throws -> [DailyCount] {
+        var counts: [Int64: [String: Int]] = [:]
+        // Rows of a block are mostly of one day: count per label code until the day or block changes.
+        var current: (block: Int64, day: Int64, labels: [String])? = nil
+        var perCode: [Int] = []
+        func flush() {
+            guard let c = current else { return }
+            for (code, n) in perCode.enumerated() where n > 0 {
+                counts[c.day, default: [:]][code < c.labels.count ? c.labels[code] : "#\(code)", default: 0] += n
+            }
+        }
+        try scan(db) { b, i in
+            guard let day = SQLiteDate.julianDay(unixSeconds: b.createdAt(i)) else { return true }
+            if current?.block != b.blockId || current?.day != day {
+                flush()
+                current = (b.blockId, day, b.labels)
+                perCode = [Int](repeating: 0, count: b.labels.count + 1)
+            }
+            perCode[min(b.code(i), b.labels.count)] += 1
+            return true
+        }
+        flush()
+        return counts.keys.sorted().map { DailyCount(day: SQLiteDate.text(julianDay: $0), byLabel: counts[$0]!) }
+    }
+
     /// Ids of the matching rows on the page `offset..<offset+limit` in `order`, chosen with a bounded heap.
     func page(_ db: Database, order: PredictionQuery.Order, limit: Int, offset: Int) throws -> [Int64] {
         let k = max(0, offset) + max(0, limit)
@@ -134,39 +198,45 @@ struct BlockQuery {
         }
         typealias Entry = (id: Int64, confidence: Double)
         // `precedes(a, b)`: a comes before b in the requested order (the SQL query's ORDER BY, ties by id).
-        let precedes: (Entry, Entry) -> Bool
-        switch order {
-        case .newest: precedes = { $0.id > $1.id }
-        case .oldest: precedes = { $0.id < $1.id }
-        case .confidenceDescending:
-            precedes = { $0.confidence > $1.confidence || ($0.confidence == $1.confidence && $0.id > $1.id) }
-        case .confidenceAscending:
-            precedes = { $0.confidence < $1.confidence || ($0.confidence == $1.confidence && $0.id < $1.id) }
+        let ascending = order == .confidenceAscending
+        func precedes(_ a: Entry, _ b: Entry) -> Bool {
+            if a.confidence != b.confidence { return ascending ? a.confidence < b.confidence : a.confidence > b.confidence }
+            return ascending ? a.id < b.id : a.id > b.id
         }
         // Max-heap of the k best so far: the root is the one that comes last.
         var heap: [Entry] = []
         heap.reserveCapacity(min(k, 1 << 16))
-        try scan(db) { b, i in
-            let e: Entry = (b.id(i), b.confidence(i))
-            if heap.count < k {
-                heap.append(e)
-                var c = heap.count - 1
-                while c > 0 {
-                    let p = (c - 1) / 2
-                    guard precedes(heap[p], heap[c]) else { break }
-                    heap.swapAt(p, c)
-                    c = p
-                }
-            } else if precedes(e, heap[0]) {
-                heap[0] = e
-                var p = 0
-                while true {
-                    let l = 2 * p + 1, r = l + 1
-                    guard l < heap.count else { break }
-                    let last = r < heap.count && precedes(heap[l], heap[r]) ? r : l
-                    guard precedes(heap[p], heap[last]) else { break }
-                    heap.swapAt(p, last)
-                    p = last
+        if matchesNothing { return [] }
+        // Each block is walked in the requested order (its rows sorted by confidence and id): once a matching row
+        // cannot enter a full heap, no later row of that block can.
+        try PredictionBlocks.forEach(db, cache: cache, wants: wants) { b in
+            let f = filter(for: b)
+            for r in 0..<b.count {
+                let i = b.byConfidence(ascending ? r : b.count - 1 - r)
+                guard f.matches(b, i) else { continue }
+                let e: Entry = (b.id(i), b.confidence(i))
+                if heap.count < k {
+                    heap.append(e)
+                    var c = heap.count - 1
+                    while c > 0 {
+                        let p = (c - 1) / 2
+                        guard precedes(heap[p], heap[c]) else { break }
+                        heap.swapAt(p, c)
+                        c = p
+                    }
+                } else if precedes(e, heap[0]) {
+                    heap[0] = e
+                    var p = 0
+                    while true {
+                        let l = 2 * p + 1, r = l + 1
+                        guard l < heap.count else { break }
+                        let last = r < heap.count && precedes(heap[l], heap[r]) ? r : l
+                        guard precedes(heap[p], heap[last]) else { break }
+                        heap.swapAt(p, last)
+                        p = last
+                    }
+                } else {
+                    break
                 }
             }
             return true

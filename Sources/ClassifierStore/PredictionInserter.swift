@@ -84,7 +84,8 @@ struct PredictionInserter {
             sqlite3_bind_int64(stmt, 1, p.modelId)
             sqlite3_bind_double(stmt, 4, p.confidence)
             SQLiteBinding.text(stmt, 5, json.buffer)
-            sqlite3_bind_double(stmt, 7, p.createdAt.map(Clock.seconds) ?? now)
+            let createdAt = p.createdAt.map(Clock.seconds) ?? now
+            sqlite3_bind_double(stmt, 7, createdAt)
             try Self.bindText(stmt, p.text, p.label, p.source) { try SQLiteBinding.step(stmt, db) }
             let id = sqlite3_last_insert_rowid(db.sqliteConnection)
             ids.append(id)
@@ -94,7 +95,7 @@ struct PredictionInserter {
                 blockModel = p.modelId
                 blockLabels = m.labels
             }
-            block.append(id: id, confidence: p.confidence,
+            block.append(id: id, confidence: p.confidence, createdAt: createdAt,
                          code: UInt16(m.labels.firstIndex { $0.utf8.elementsEqual(p.label.utf8) }!))
         }
         if let b = blockModel { try PredictionBlocks.append(db, modelId: b, labels: blockLabels, rows: block) }
@@ -153,6 +154,7 @@ struct PredictionInserter {
         var block = PredictionBlocks.Rows()
         block.ids.reserveCapacity(n)
         block.confidences.reserveCapacity(n)
+        block.createdAts.reserveCapacity(n)
         block.codes.reserveCapacity(n)
         var ids: [Int64] = []
         ids.reserveCapacity(n)
@@ -211,7 +213,8 @@ struct PredictionInserter {
                     let label = columns.labelIndices[i]
                     let id = last - Int64(count - 1 - r)
                     ids.append(id)
-                    block.append(id: id, confidence: Double(probabilities[i * k + label]), code: UInt16(label))
+                    block.append(id: id, confidence: Double(probabilities[i * k + label]), createdAt: createdAt,
+                                 code: UInt16(label))
                 }
                 start += count
             }

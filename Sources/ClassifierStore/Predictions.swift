@@ -43,8 +43,9 @@ extension SentimentStore {
         let (sql, arguments) = Self.selectSQL(query)
         return try searching(query) {
             try read { db in
-                if query.allowsBlocks, let limit = query.limit, query.filtersOnBlockColumns || query.order.byConfidence,
-                   let blocks = try BlockQuery(db, query) {
+                if query.allowsBlocks, let limit = query.limit,
+                   query.filtersOnBlockColumns || query.order.byConfidence || query.createdFrom != nil || query.createdBefore != nil,
+                   let blocks = try BlockQuery(db, query, cache: blockCache) {
                     return try Self.predictions(db, ids: try blocks.page(db, order: query.order, limit: limit, offset: query.offset))
                 }
                 var out: [PredictionInfo] = []
@@ -112,7 +113,7 @@ extension SentimentStore {
         let (whereSQL, args) = query.whereClause()
         return try searching(query) {
             try read { db in
-                if query.allowsBlocks, let blocks = try BlockQuery(db, query) { return try blocks.count(db) }
+                if query.allowsBlocks, let blocks = try BlockQuery(db, query, cache: blockCache) { return try blocks.count(db) }
                 if let search = query.matchExpression, query.isOnlySearch {
                     // The full-text index alone: its entries are the predictions' rows.
                     return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prediction_fts WHERE prediction_fts MATCH ?",
@@ -128,7 +129,7 @@ extension SentimentStore {
         let (whereSQL, args) = query.whereClause()
         return try searching(query) {
             try read { db in
-                if query.allowsBlocks, let blocks = try BlockQuery(db, query) { return try blocks.summary(db) }
+                if query.allowsBlocks, let blocks = try BlockQuery(db, query, cache: blockCache) { return try blocks.summary(db) }
                 // One pass over the matching rows, counted here: a single table scan instead of one query per
                 // breakdown (the per-label GROUP BY scanned and sorted the whole table again).
                 struct Key: Hashable { var modelId: Int64; var label: String; var corrected: String? }
@@ -173,15 +174,17 @@ extension SentimentStore {
         }
     }
 
-    /// Predictions matching `query` per UTC day and label, oldest day first: one grouped scan.
+    /// Predictions matching `query` per UTC day and label, oldest day first (from the blocks, or one grouped scan
+    /// of the table for a search).
     public func dailyCounts(_ query: PredictionQuery = PredictionQuery()) throws -> [DailyCount] {
         let (whereSQL, args) = query.whereClause()
         return try searching(query) {
             try read { db in
+                if query.allowsBlocks, let blocks = try BlockQuery(db, query, cache: blockCache) { return try blocks.dailyCounts(db) }
                 var days: [DailyCount] = []
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT date(createdAt, 'unixepoch') AS day, label, COUNT(*) FROM prediction \(whereSQL)
-                    GROUP BY day, label ORDER BY day
+                    GROUP BY day, label HAVING day IS NOT NULL ORDER BY day
                     """, arguments: args)
                 while let row = try rows.next() {
                     let day: String = row[0], label: String = row[1], n: Int = row[2]

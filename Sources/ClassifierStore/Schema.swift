@@ -11,7 +11,7 @@ enum Schema {
     static let applicationID: Int32 = 0x534E_544D
     /// Highest schema version this build knows.
     static var version: Int { migrationCount }
-    private static let migrationCount = 3
+    private static let migrationCount = 4
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -189,9 +189,37 @@ enum Schema {
                     data BLOB NOT NULL
                 );
                 """)
+            // The blocks are built by v4 (in its layout), which always follows.
+        }
+        m.registerMigration("v4") { db in
+            // Lowest-confidence pages still read every block's rows, and daily counts scanned the whole table.
+            // v4 blocks carry each row's creation time and the rows' order by confidence, so a confidence-ordered page reads the head of each block and
+            // daily counts and date filters read blocks; `tag` (new on every write) keys the in-memory block cache of
+            // long-running processes, and the creation-time bounds let date filters skip whole blocks.
+            // `data` stays the last column: SQLite reads a row's columns in order, so a column after a large BLOB
+            // would make every read of the block list walk the BLOB's overflow pages.
+            try db.execute(sql: """
+                PRAGMA user_version = 4;
+                DROP TABLE prediction_block;
+                CREATE TABLE prediction_block (
+                    id INTEGER PRIMARY KEY,
+                    modelId INTEGER NOT NULL,
+                    firstId INTEGER NOT NULL,
+                    lastId INTEGER NOT NULL,
+                    -- JSON array: the label codes of `data` index it.
+                    labels TEXT NOT NULL,
+                    -- Random, new on every write of the block.
+                    tag INTEGER NOT NULL,
+                    minCreatedAt REAL NOT NULL,
+                    maxCreatedAt REAL NOT NULL,
+                    -- n × Int64 id, n × Float64 confidence, n × Float64 createdAt, n × UInt16 label code,
+                    -- n × UInt16 row index in (confidence, id) order; little-endian.
+                    data BLOB NOT NULL
+                );
+                """)
             try PredictionBlocks.rebuild(db)
         }
-        // Next: m.registerMigration("v4") { db in …; PRAGMA user_version = 4 } and bump migrationCount.
+        // Next: m.registerMigration("v5") { db in …; PRAGMA user_version = 5 } and bump migrationCount.
         return m
     }
 }

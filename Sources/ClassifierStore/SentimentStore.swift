@@ -27,6 +27,8 @@ public final class SentimentStore: Sendable {
     let writer: any DatabaseWriter
     /// Opened for reading only (see `init(path:createDirectory:readOnly:)`).
     public let isReadOnly: Bool
+    /// Prediction blocks kept in memory between queries (nil: none; see `init(path:createDirectory:readOnly:blockCacheBytes:)`).
+    let blockCache: BlockCache?
     /// This store's file in `OpenStores` (nil in memory).
     private let fileID: OpenStores.FileID?
 
@@ -42,8 +44,12 @@ public final class SentimentStore: Sendable {
     /// - Parameter readOnly: for commands that only read: the store is opened without ever taking the write lock
     ///   (GRDB's writable pool writes on open when the WAL file is missing or empty, and would then wait for a
     ///   writer of another process). A store whose schema needs migrating is opened writable instead.
-    public init(path: String, createDirectory: Bool = false, readOnly: Bool = false) throws {
+    /// - Parameter blockCacheBytes: for a long-running process that answers many filtered queries (`serve`): keep up
+    ///   to this many bytes of prediction blocks (28 bytes a prediction) in memory between queries, so pages, counts
+    ///   and summaries do not read them from the database each time. 0 (one-shot commands): none.
+    public init(path: String, createDirectory: Bool = false, readOnly: Bool = false, blockCacheBytes: Int = 0) throws {
         self.path = path
+        blockCache = blockCacheBytes > 0 ? BlockCache(capacity: blockCacheBytes) : nil
         if createDirectory {
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
@@ -75,9 +81,10 @@ public final class SentimentStore: Sendable {
 
     deinit { if let fileID { OpenStores.unregister(fileID) } }
 
-    private init(path: String, writer: any DatabaseWriter) throws {
+    private init(path: String, writer: any DatabaseWriter, blockCacheBytes: Int) throws {
         self.path = path
         self.writer = writer
+        blockCache = blockCacheBytes > 0 ? BlockCache(capacity: blockCacheBytes) : nil
         self.fileID = nil
         self.isReadOnly = false
         try prepareSchema()
@@ -95,9 +102,10 @@ public final class SentimentStore: Sendable {
     }
 
     /// A fresh store in memory (nothing touches the disk), for tests and one-off runs.
-    public static func inMemory() throws -> SentimentStore {
+    public static func inMemory(blockCacheBytes: Int = 0) throws -> SentimentStore {
         do {
-            return try SentimentStore(path: ":memory:", writer: DatabaseQueue(configuration: configuration()))
+            return try SentimentStore(path: ":memory:", writer: DatabaseQueue(configuration: configuration()),
+                                      blockCacheBytes: blockCacheBytes)
         } catch {
             throw StoreError.map(error, path: ":memory:")
         }

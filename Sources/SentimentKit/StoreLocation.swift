@@ -46,11 +46,14 @@ extension SentimentService {
     ///
     /// With `readOnly` (for work that only reads: queries, `predict` without storing, export) the store is opened
     /// without ever taking the write lock, so it never waits for a writer of another process.
-    public convenience init(opening location: StoreLocation, defaultModel: Bool = true, readOnly: Bool = false) throws {
+    ///
+    /// `blockCacheBytes`: see `SentimentStore.init(path:createDirectory:readOnly:blockCacheBytes:)` (for servers).
+    public convenience init(opening location: StoreLocation, defaultModel: Bool = true, readOnly: Bool = false,
+                            blockCacheBytes: Int = 0) throws {
         if !Self.exists(location.path) {
             try Self.create(location, defaultModel: defaultModel)
         }
-        self.init(store: try SentimentStore(path: location.path, readOnly: readOnly))
+        self.init(store: try SentimentStore(path: location.path, readOnly: readOnly, blockCacheBytes: blockCacheBytes))
     }
 
     /// Prefix of the temporary files of a store being created (in the store's directory).

@@ -48,7 +48,12 @@ struct Serve: ParsableCommand {
     @Option(help: "…or this many microseconds after its first rows arrived.")
     var commitWaitMicroseconds = 500
 
+    @Option(help: ArgumentHelp("Memory for prediction blocks kept between queries, in MB (28 bytes a prediction; 0: none).",
+                               valueName: "MB"))
+    var blockCacheMB = 256
+
     func validate() throws {
+        if !(0...1 << 20).contains(blockCacheMB) { throw ValidationError("--block-cache-mb must be in 0…1048576, got \(blockCacheMB)") }
         if !(0...65_535).contains(port) { throw ValidationError("--port must be in 0…65535, got \(port)") }
         for (flag, value) in [("--max-body-bytes", maxBodyBytes), ("--max-texts", maxTexts), ("--max-text-bytes", maxTextBytes),
                               ("--commit-rows", commitRows)] where value < 1 {
@@ -65,7 +70,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let service = try store.service()
+            let service = try store.service(blockCacheBytes: blockCacheMB << 20)
             let (token, shown) = try resolveToken(storePath: service.store.path)
             var configuration = ServerConfiguration(token: token)
             configuration.host = host

@@ -18,8 +18,9 @@ struct StoreOptions: ParsableArguments {
     /// The application layer over the store, which is created when missing (with the shipped default model
     /// unless `--no-default-model`).
     /// `readOnly` for commands that only read: they never wait for another process's write transaction.
-    func service(readOnly: Bool = false) throws -> SentimentService {
-        try SentimentService(opening: location, defaultModel: !noDefaultModel, readOnly: readOnly)
+    func service(readOnly: Bool = false, blockCacheBytes: Int = 0) throws -> SentimentService {
+        try SentimentService(opening: location, defaultModel: !noDefaultModel, readOnly: readOnly,
+                             blockCacheBytes: blockCacheBytes)
     }
 
     /// The store itself, for queries the store answers directly (read-only).

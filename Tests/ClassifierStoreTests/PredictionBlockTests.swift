@@ -18,8 +18,21 @@ final class PredictionBlockTests: XCTestCase {
 
     /// Two models (one with different labels), rows inserted as columns, as values, one at a time, in a batch
     /// that mixes models, with repeated confidences (ties) and some corrections.
-    private func populatedStore(_ path: String? = nil) throws -> (SentimentStore, ModelInfo, ModelInfo) {
-        let store = try path.map { try SentimentStore(path: $0) } ?? SentimentStore.inMemory()
+    /// Creation times of the mixed batch: over ten days around 2026-03-01, some within a millisecond of midnight
+    /// (SQLite rounds to the millisecond before naming the day).
+    static let day0 = 1_772_323_200.0  // 2026-03-01T00:00:00Z
+    private static func mixedTime(_ g: inout Generator) -> Double {
+        let day = day0 + 86_400 * Double(g.below(10))
+        switch g.below(4) {
+        case 0: return day - 0.0004
+        case 1: return day - 0.0006
+        default: return day + 86_400 * g.unit()
+        }
+    }
+
+    private func populatedStore(_ path: String? = nil, blockCacheBytes: Int = 0) throws -> (SentimentStore, ModelInfo, ModelInfo) {
+        let store = try path.map { try SentimentStore(path: $0, blockCacheBytes: blockCacheBytes) }
+            ?? SentimentStore.inMemory(blockCacheBytes: blockCacheBytes)
         let a = try store.saveModel(sampleModel(name: "a"))
         var bModel = sampleModel(name: "b", activate: false)
         bModel.labels = ["bad", "good"]
@@ -45,10 +58,11 @@ final class PredictionBlockTests: XCTestCase {
         // Values mixing both models in one batch.
         var mixed: [NewPrediction] = []
         for i in 0..<400 {
+            let at = Self.mixedTime(&g)
             if g.below(2) == 0 {
-                mixed.append(prediction(a, "mixed \(i)", testLabels[g.below(3)], 0.34 + 0.66 * g.unit()))
+                mixed.append(prediction(a, "mixed \(i)", testLabels[g.below(3)], 0.34 + 0.66 * g.unit(), at: at))
             } else {
-                mixed.append(prediction(b, "mixed \(i)", ["bad", "good"][g.below(2)], 0.5 + 0.5 * g.unit()))
+                mixed.append(prediction(b, "mixed \(i)", ["bad", "good"][g.below(2)], 0.5 + 0.5 * g.unit(), at: at))
             }
         }
         try store.insertPredictions(mixed)
@@ -80,6 +94,11 @@ final class PredictionBlockTests: XCTestCase {
             q.minConfidence = bounds[g.below(bounds.count)]
             q.maxConfidence = bounds[g.below(bounds.count)]
             q.corrected = [nil, true, false][g.below(3)]
+            if g.below(3) == 0 {
+                let days = [-1.0, 0, 2, 5, 9, 12].map { Self.day0 + 86_400 * $0 }
+                q.createdFrom = g.below(2) == 0 ? Date(timeIntervalSince1970: days[g.below(days.count)]) : nil
+                q.createdBefore = g.below(2) == 0 ? Date(timeIntervalSince1970: days[g.below(days.count)] + 3_600) : nil
+            }
             q.order = PredictionQuery.Order.allCases[g.below(4)]
             q.limit = [1, 7, 50, 500][g.below(4)]
             q.offset = [0, 0, 3, 60][g.below(4)]
@@ -88,21 +107,26 @@ final class PredictionBlockTests: XCTestCase {
         return out
     }
 
-    private func assertSameAnswers(_ store: SentimentStore, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertSameAnswers(_ store: SentimentStore, minimumRows: Int = 1_000, file: StaticString = #filePath,
+                                   line: UInt = #line) throws {
         var compared = 0
         for var q in queries() {
             let blocks = try store.predictions(q), counted = try store.countPredictions(q), summary = try store.summary(q)
+            let days = try store.dailyCounts(q)
             q.allowsBlocks = false
             XCTAssertEqual(blocks, try store.predictions(q), "\(q)", file: file, line: line)
             XCTAssertEqual(counted, try store.countPredictions(q), "\(q)", file: file, line: line)
             XCTAssertEqual(summary, try store.summary(q), "\(q)", file: file, line: line)
+            XCTAssertEqual(days, try store.dailyCounts(q), "\(q)", file: file, line: line)
             compared += blocks.count
         }
-        XCTAssertGreaterThan(compared, 1_000, "the queries should return rows", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(compared, minimumRows, "the queries should return rows", file: file, line: line)
     }
 
     func testBlocksAnswerExactlyLikeTheTable() throws {
         let (store, _, _) = try populatedStore()
+        // The mixed batch spans ten days (and the rest today): daily counts name them as SQLite does.
+        XCTAssertGreaterThanOrEqual(try store.dailyCounts().count, 10)
         XCTAssertEqual(try store.verify(), [])
         try assertSameAnswers(store)
         // Unfiltered summary and count.
@@ -133,7 +157,7 @@ final class PredictionBlockTests: XCTestCase {
         // join the newest block of their model instead of making 30.
         XCTAssertLessThan(blocks, 400)
         let last = try store.read { db in
-            try Int.fetchOne(db, sql: "SELECT length(data) / 18 FROM prediction_block ORDER BY id DESC LIMIT 1") ?? 0
+            try Int.fetchOne(db, sql: "SELECT length(data) / \(PredictionBlocks.bytesPerRow) FROM prediction_block ORDER BY id DESC LIMIT 1") ?? 0
         }
         XCTAssertGreaterThanOrEqual(last, 30)
     }
@@ -187,5 +211,43 @@ final class PredictionBlockTests: XCTestCase {
         XCTAssertEqual(try store.verify(), [])
         XCTAssertEqual(try store.summary(), try source.summary())
         try assertSameAnswers(store)
+    }
+
+    /// A long-running process keeps blocks in memory: its answers must follow every kind of write, including a
+    /// delete of the newest rows followed by inserts that reuse their ids (same block id, same id range).
+    func testCachedBlocksFollowWrites() throws {
+        let dir = try TempDir()
+        let (store, a, b) = try populatedStore(dir.path("c.sqlite"), blockCacheBytes: 64 << 20)
+        try assertSameAnswers(store)
+        XCTAssertGreaterThan(store.blockCache!.bytes, 0, "the queries should have filled the cache")
+        let newest = try store.latestPredictionId()!
+        let q = PredictionQuery(order: .confidenceAscending, limit: 5)
+        XCTAssertEqual(try store.deletePredictions(PredictionQuery(minConfidence: 0)) > 0, true)
+        for i in 0..<40 {
+            try store.insertPredictions([prediction(i % 2 == 0 ? a : b, "again \(i)", i % 2 == 0 ? "negative" : "bad",
+                                                    0.01 + Double(i) / 1000)])
+        }
+        XCTAssertLessThanOrEqual(try store.latestPredictionId()!, newest, "ids should have been reused")
+        XCTAssertEqual(try store.predictions(q).map(\.text), ["again 0", "again 1", "again 2", "again 3", "again 4"])
+        try assertSameAnswers(store, minimumRows: 0)
+        // Another process's writes (another store object on the same file) are seen too.
+        let other = try SentimentStore(path: dir.path("c.sqlite"))
+        try other.insertPredictions([prediction(a, "elsewhere", "positive", 0.001)])
+        XCTAssertEqual(try store.predictions(q).first?.text, "elsewhere")
+        XCTAssertEqual(try store.verify(), [])
+    }
+
+    /// The blocks' day names are SQLite's own, down to the millisecond rounding at midnight.
+    func testDayNamesMatchSQLite() throws {
+        let store = try SentimentStore.inMemory()
+        var g = Generator(state: 3)
+        var times: [Double] = [0, -0.0004, -0.0006, 86_399.9994, 86_399.9996, 951_782_400, 4_107_542_399.9996, -86_400 * 365.25 * 100]
+        for _ in 0..<2_000 { times.append(Double(Int64(g.below(8_000_000_000)) - 2_000_000_000) + g.unit()) }
+        try store.read { db in
+            for t in times {
+                let sql = try String.fetchOne(db, sql: "SELECT date(?, 'unixepoch')", arguments: [t])
+                XCTAssertEqual(SQLiteDate.julianDay(unixSeconds: t).map(SQLiteDate.text(julianDay:)), sql, "\(t)")
+            }
+        }
     }
 }
