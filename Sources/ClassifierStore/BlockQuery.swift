@@ -20,6 +20,8 @@ struct BlockQuery {
     var cache: BlockCache?
     /// Corrected label of every corrected prediction (corrections are few: read from their partial index).
     var correctedLabels: [Int64: String]
+    /// The keys of `correctedLabels`, ascending.
+    var correctedIds: [Int64]
 
     /// nil when the query needs the table (search).
     init?(_ db: Database, _ query: PredictionQuery, cache: BlockCache? = nil) throws {
@@ -44,6 +46,7 @@ struct BlockQuery {
         for row in try Row.fetchAll(db, sql: "SELECT id, correctedLabel FROM prediction WHERE correctedLabel IS NOT NULL") {
             correctedLabels[row[0]] = row[1]
         }
+        correctedIds = correctedLabels.keys.sorted()
     }
 
     /// Whether a block can hold matching rows, judged from its header.
@@ -88,6 +91,42 @@ struct BlockQuery {
     /// Nothing can match (checked before reading any block).
     private var matchesNothing: Bool { corrected == true && correctedLabels.isEmpty }
 
+    /// Every row of `b` matches (no row filter applies to it), so it can be counted without looking at rows.
+    private func isWhole(_ b: PredictionBlocks.View) -> Bool {
+        guard b.count > 0, label == nil, minConfidence == nil, maxConfidence == nil else { return false }
+        if corrected != nil && !correctedLabels.isEmpty { return false }
+        if let createdFrom, !(b.header.minCreatedAt >= createdFrom) { return false }
+        if let createdBefore, !(b.header.maxCreatedAt < createdBefore) { return false }
+        if let maxId, b.id(b.count - 1) > maxId { return false }
+        return true
+    }
+
+    /// The corrected rows of `b`: row index and corrected label (found by binary search: corrections are few).
+    private func correctedRows(_ b: PredictionBlocks.View) -> [(row: Int, label: String)] {
+        guard b.count > 0, !correctedIds.isEmpty else { return [] }
+        let first = b.id(0), last = b.id(b.count - 1)
+        var lo = 0, hi = correctedIds.count
+        while lo < hi { let mid = (lo + hi) / 2; if correctedIds[mid] < first { lo = mid + 1 } else { hi = mid } }
+        var out: [(row: Int, label: String)] = []
+        var k = lo
+        while k < correctedIds.count && correctedIds[k] <= last {
+            let id = correctedIds[k]
+            var a = 0, z = b.count
+            while a < z { let mid = (a + z) / 2; if b.id(mid) < id { a = mid + 1 } else { z = mid } }
+            if a < b.count && b.id(a) == id { out.append((a, correctedLabels[id]!)) }
+            k += 1
+        }
+        return out
+    }
+
+    /// Counts of `b`'s rows per label code (index `labels.count`: a code its labels lack) in a plain loop.
+    @inline(__always) private func codeCounts(_ b: PredictionBlocks.View) -> [Int] {
+        let top = b.labels.count
+        var perCode = [Int](repeating: 0, count: top + 1)
+        for i in 0..<b.count { perCode[min(b.code(i), top)] += 1 }
+        return perCode
+    }
+
     /// Calls `body` with each matching row (a block and a row index) in id order, newest first when `descending`,
     /// until it returns false.
     func scan(_ db: Database, descending: Bool = false, _ body: (PredictionBlocks.View, Int) -> Bool) throws {
@@ -103,8 +142,14 @@ struct BlockQuery {
     }
 
     func count(_ db: Database) throws -> Int {
+        if matchesNothing { return 0 }
         var n = 0
-        try scan(db) { _, _ in n += 1; return true }
+        try PredictionBlocks.forEach(db, cache: cache, wants: wants) { b in
+            if isWhole(b) { n += b.count; return true }
+            let f = filter(for: b)
+            for i in 0..<b.count where f.matches(b, i) { n += 1 }
+            return true
+        }
         return n
     }
 
@@ -112,31 +157,36 @@ struct BlockQuery {
     func summary(_ db: Database) throws -> PredictionSummary {
         struct Key: Hashable { var modelId: Int64; var label: String; var corrected: String? }
         var counts: [Key: Int] = [:]
-        var perCode: [Int] = []
-        var current: (block: Int64, modelId: Int64, labels: [String])? = nil
-        func flush() {
-            guard let c = current else { return }
-            for (code, n) in perCode.enumerated() where n > 0 {
-                counts[Key(modelId: c.modelId, label: code < c.labels.count ? c.labels[code] : "#\(code)", corrected: nil),
-                       default: 0] += n
+        func name(_ b: PredictionBlocks.View, _ code: Int) -> String { code < b.labels.count ? b.labels[code] : "#\(code)" }
+        if !matchesNothing {
+            try PredictionBlocks.forEach(db, cache: cache, wants: wants) { b in
+                let top = b.labels.count
+                var perCode: [Int]
+                if isWhole(b) {
+                    perCode = codeCounts(b)
+                    for (row, c) in correctedRows(b) {
+                        let code = min(b.code(row), top)
+                        perCode[code] -= 1
+                        counts[Key(modelId: b.modelId, label: name(b, code), corrected: c), default: 0] += 1
+                    }
+                } else {
+                    perCode = [Int](repeating: 0, count: top + 1)
+                    let f = filter(for: b)
+                    for i in 0..<b.count where f.matches(b, i) {
+                        let code = min(b.code(i), top)
+                        if !correctedLabels.isEmpty, let c = correctedLabels[b.id(i)] {
+                            counts[Key(modelId: b.modelId, label: name(b, code), corrected: c), default: 0] += 1
+                        } else {
+                            perCode[code] += 1
+                        }
+                    }
+                }
+                for (code, n) in perCode.enumerated() where n > 0 {
+                    counts[Key(modelId: b.modelId, label: name(b, code), corrected: nil), default: 0] += n
+                }
+                return true
             }
         }
-        try scan(db) { b, i in
-            if current?.block != b.blockId {
-                flush()
-                current = (b.blockId, b.modelId, b.labels)
-                perCode = [Int](repeating: 0, count: b.labels.count + 1)
-            }
-            let code = min(b.code(i), b.labels.count)
-            if !correctedLabels.isEmpty, let c = correctedLabels[b.id(i)] {
-                counts[Key(modelId: b.modelId, label: code < b.labels.count ? b.labels[code] : "#\(code)", corrected: c),
-                       default: 0] += 1
-            } else {
-                perCode[code] += 1
-            }
-            return true
-        }
-        flush()
         var names: [Int64: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, name, version FROM model") {
             let name: String = row[1], version: Int = row[2]
@@ -160,26 +210,35 @@ struct BlockQuery {
     /// names them (rows whose time it cannot name are left out, as its GROUP BY would name them NULL).
     func dailyCounts(_ db: Database) throws -> [DailyCount] {
         var counts: [Int64: [String: Int]] = [:]
-        // Rows of a block are mostly of one day: count per label code until the day or block changes.
-        var current: (block: Int64, day: Int64, labels: [String])? = nil
-        var perCode: [Int] = []
-        func flush() {
-            guard let c = current else { return }
-            for (code, n) in perCode.enumerated() where n > 0 {
-                counts[c.day, default: [:]][code < c.labels.count ? c.labels[code] : "#\(code)", default: 0] += n
+        if matchesNothing { return [] }
+        try PredictionBlocks.forEach(db, cache: cache, wants: wants) { b in
+            let top = b.labels.count
+            func add(_ day: Int64, _ perCode: [Int]) {
+                for (code, n) in perCode.enumerated() where n > 0 {
+                    counts[day, default: [:]][code < top ? b.labels[code] : "#\(code)", default: 0] += n
+                }
             }
-        }
-        try scan(db) { b, i in
-            guard let day = SQLiteDate.julianDay(unixSeconds: b.createdAt(i)) else { return true }
-            if current?.block != b.blockId || current?.day != day {
-                flush()
-                current = (b.blockId, day, b.labels)
-                perCode = [Int](repeating: 0, count: b.labels.count + 1)
+            // A block of one day (the usual case: rows are stored as they are predicted) is counted per label code.
+            if isWhole(b), let day = SQLiteDate.julianDay(unixSeconds: b.header.minCreatedAt),
+               day == SQLiteDate.julianDay(unixSeconds: b.header.maxCreatedAt) {
+                add(day, codeCounts(b))
+                return true
             }
-            perCode[min(b.code(i), b.labels.count)] += 1
+            let f = filter(for: b)
+            var currentDay: Int64? = nil
+            var perCode = [Int](repeating: 0, count: top + 1)
+            for i in 0..<b.count where f.matches(b, i) {
+                guard let day = SQLiteDate.julianDay(unixSeconds: b.createdAt(i)) else { continue }
+                if day != currentDay {
+                    if let d = currentDay { add(d, perCode) }
+                    currentDay = day
+                    perCode = [Int](repeating: 0, count: top + 1)
+                }
+                perCode[min(b.code(i), top)] += 1
+            }
+            if let d = currentDay { add(d, perCode) }
             return true
         }
-        flush()
         return counts.keys.sorted().map { DailyCount(day: SQLiteDate.text(julianDay: $0), byLabel: counts[$0]!) }
     }
 

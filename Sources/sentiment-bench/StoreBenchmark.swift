@@ -104,3 +104,60 @@ struct StoreInsertBenchmark: ParsableCommand {
                      n, seconds, Double(n) / seconds, batch) + shape.rawValue + ", checkpoints: " + checkpoints.rawValue + ")")
     }
 }
+
+struct StoreQueryBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store-queries",
+        abstract: "Time the review page's queries on a store: filtered pages, summary, daily counts.",
+        discussion: """
+            The store's own cost of what GET /v1/predictions and /v1/predictions/summary ask, without HTTP or JSON: \
+            each query REPEAT times in turn, median and worst in microseconds, with the block cache `serve` uses \
+            (warmed by one round first) and without it (as one-shot commands read). The store is opened read-only.
+
+            Example:
+              sentiment-bench store-queries /tmp/sentiment-bench/serve/list-1m.sqlite 50
+            """)
+
+    @Argument(help: ArgumentHelp("The store.", valueName: "store"))
+    var path: String
+
+    @Argument(help: ArgumentHelp("Rounds.", valueName: "repeat"))
+    var rounds = 30
+
+    func run() throws {
+        let pages: [(String, PredictionQuery)] = [
+            ("label=negative", PredictionQuery(label: "negative")),
+            ("max_confidence=0.6", PredictionQuery(maxConfidence: 0.6)),
+            ("order=confidence-ascending", PredictionQuery(order: .confidenceAscending)),
+            ("label=positive&min_confidence=0.9", PredictionQuery(label: "positive", minConfidence: 0.9)),
+            ("corrected=false", PredictionQuery(corrected: false)),
+            ("model=default&label=neutral", PredictionQuery(modelName: "default", label: "neutral")),
+        ]
+        for cache in [256 << 20, 0] {
+            let store = try SentimentStore(path: path, readOnly: true, blockCacheBytes: cache)
+            let maxId = try store.latestPredictionId() ?? 0
+            var work: [(String, () throws -> Void)] = pages.map { name, query in
+                var q = query
+                q.limit = 51
+                q.maxId = maxId
+                return (name, { _ = try store.predictions(q) })
+            }
+            work.append(("summary", { _ = try store.summary() }))
+            work.append(("daily counts", { _ = try store.dailyCounts() }))
+            var times = [[Double]](repeating: [], count: work.count)
+            for round in 0...rounds {
+                for (i, w) in work.enumerated() {
+                    let t0 = now()
+                    try w.1()
+                    if round > 0 || cache == 0 { times[i].append(now() - t0) }
+                }
+            }
+            print(cache > 0 ? "with the block cache (\(cache >> 20) MB):" : "without a block cache:")
+            for (i, w) in work.enumerated() {
+                let t = times[i].sorted()
+                let name = w.0.padding(toLength: 36, withPad: " ", startingAt: 0)
+                print(name + String(format: " median %8.0f µs  worst %8.0f µs", t[t.count / 2] * 1e6, t.last! * 1e6))
+            }
+        }
+    }
+}

@@ -104,6 +104,18 @@ final class PredictionBlockTests: XCTestCase {
             q.offset = [0, 0, 3, 60][g.below(4)]
             out.append(q)
         }
+        // Queries that leave whole blocks unfiltered (counted without reading their rows).
+        let day = { (d: Double) in Date(timeIntervalSince1970: Self.day0 + 86_400 * d) }
+        for order in PredictionQuery.Order.allCases {
+            out.append(PredictionQuery(order: order, limit: 20))
+            out.append(PredictionQuery(modelName: "a", order: order, limit: 20))
+            out.append(PredictionQuery(modelName: "b", corrected: false, order: order, limit: 20))
+            out.append(PredictionQuery(createdFrom: day(3), order: order, limit: 20))
+            out.append(PredictionQuery(createdFrom: day(-100), createdBefore: day(10_000), order: order, limit: 20))
+            var capped = PredictionQuery(order: order, limit: 20)
+            capped.maxId = 1_500
+            out.append(capped)
+        }
         return out
     }
 
