@@ -73,8 +73,8 @@ struct APIError: Error, CustomStringConvertible {
         out.append(",\"message\":")
         out.append(jsonString(message))
         out.append("}}\n")
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        return Response(status: code.status, headers: headers, body: .init(byteBuffer: NIOCore.ByteBuffer(bytes: out.bytes)))
+        var response = JSONBody(out, status: code.status).response
+        if code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
     }
 }
