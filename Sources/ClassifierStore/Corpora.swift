@@ -32,8 +32,9 @@ public final class CorpusImportSession: CorpusImporting {
     /// Imports one corpus: `documents` is called until it returns nil, then `sha256` gives the content's identity
     /// (so it can be computed while the documents stream). Content already stored, or imported earlier in this
     /// transaction, is not duplicated: its documents are deleted again and the stored corpus returned.
-    /// With `renamingIfTaken`, a new corpus whose name another corpus has gets `NAME-2`, `NAME-3`…
-    public func importCorpus(name: String, sourcePath: String, format: String, renamingIfTaken: Bool,
+    /// With `renamingIfTaken`, a new corpus whose name another corpus has gets the first free name of
+    /// `alternatives`, else `NAME-2`, `NAME-3`…
+    public func importCorpus(name: String, alternatives: [String], sourcePath: String, format: String, renamingIfTaken: Bool,
                              sha256: () throws -> String,
                              documents: () throws -> [CorpusDocument]?) throws -> CorpusInfo {
         guard !name.isEmpty else { throw StoreError.invalidValue("corpus name is empty") }
@@ -78,6 +79,9 @@ public final class CorpusImportSession: CorpusImporting {
             var stored = name
             if renamingIfTaken {
                 let names = Set(try String.fetchAll(db, sql: "SELECT name FROM corpus WHERE id != ?", arguments: [id]))
+                if names.contains(stored), let free = alternatives.first(where: { !$0.isEmpty && !names.contains($0) }) {
+                    stored = free
+                }
                 var k = 2
                 while names.contains(stored) { stored = "\(name)-\(k)"; k += 1 }
             }
@@ -152,6 +156,16 @@ extension SentimentStore {
             }
             try db.execute(sql: "DELETE FROM corpus WHERE id = ?", arguments: [id])
             if db.changesCount == 0 { throw StoreError.corpusNotFound("#\(id)") }
+        }
+    }
+
+    /// The models (not deleted) trained on the corpus, oldest first.
+    public func models(trainedOn corpusId: Int64) throws -> [ModelInfo] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT model.* FROM model_corpus JOIN model ON model.id = model_corpus.modelId
+                WHERE corpusId = ? AND model.status <> 'deleted' ORDER BY model.id
+                """, arguments: [corpusId]).map(Self.modelInfo)
         }
     }
 

@@ -267,6 +267,27 @@ extension SentimentStore {
         }
     }
 
+    /// Deletes the predictions with these ids (ids not stored are ignored) and their entries in the prediction
+    /// blocks, in one transaction; returns how many were deleted.
+    @discardableResult
+    public func deletePredictions(ids: [Int64]) throws -> Int {
+        try write { db in
+            var deleted: [Int64] = []
+            // Bound parameters per statement stay far below SQLite's limit.
+            var start = 0
+            let unique = Array(Set(ids)).sorted()
+            while start < unique.count {
+                let part = unique[start..<min(start + 500, unique.count)]
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                deleted += try Int64.fetchAll(db, sql: "DELETE FROM prediction WHERE id IN (\(marks)) RETURNING id",
+                                              arguments: StatementArguments(Array(part)))
+                start += part.count
+            }
+            try PredictionBlocks.remove(db, ids: deleted)
+            return deleted.count
+        }
+    }
+
     /// Turns SQLite errors raised by an FTS5 expression into `StoreError.invalidSearch`.
     func searching<T>(_ query: PredictionQuery, _ body: () throws -> T) throws -> T {
         do {

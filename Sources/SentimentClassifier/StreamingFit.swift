@@ -56,6 +56,10 @@ public final class StreamingFit {
     public private(set) var rows = 0
     /// Distinct labels seen so far, sorted.
     public var labels: [String] { labelOrder.sorted() }
+    /// Rows added so far per label.
+    public var rowsPerLabel: [String: Int] {
+        Dictionary(uniqueKeysWithValues: labelCounts.enumerated().map { (labelOrder[$0.offset], $0.element) })
+    }
     private var nonZeros = 0
     private var finished = false
 

@@ -27,6 +27,18 @@ func corpusNameAndPath(_ path: String) -> (name: String, sourcePath: String) {
     return (name, absolute)
 }
 
+/// Names for a corpus whose file name another corpus has taken: its folder and file name (`financial-tweets-train`
+/// for `…/financial-tweets/train.csv`), so train.csv and test.csv of several data sets stay recognisable; the
+/// store falls back to `NAME-2` when that is taken too.
+func alternativeCorpusNames(_ sourcePath: String) -> [String] {
+    guard sourcePath != "<stdin>" else { return [] }
+    let url = URL(fileURLWithPath: sourcePath)
+    let folder = url.deletingLastPathComponent().lastPathComponent
+    let stem = url.deletingPathExtension().lastPathComponent
+    guard !folder.isEmpty, folder != "/", folder != ".", !stem.isEmpty else { return [] }
+    return ["\(folder)-\(stem)"]
+}
+
 /// The store's form of a corpus (see `CorpusHasher` for its identity).
 func newCorpus(_ corpus: Corpus) -> NewCorpus {
     var h = CorpusHasher()
@@ -37,7 +49,7 @@ func newCorpus(_ corpus: Corpus) -> NewCorpus {
         docs.append(CorpusDocument(text: corpus.texts[i], label: corpus.labels[i], line: corpus.lines[i]))
     }
     let (name, absolute) = corpusNameAndPath(corpus.path)
-    return NewCorpus(name: name, sourcePath: absolute, format: corpus.format.rawValue, sha256: h.hex(), documents: docs)
+    return NewCorpus(name: name, alternativeNames: alternativeCorpusNames(absolute), sourcePath: absolute, format: corpus.format.rawValue, sha256: h.hex(), documents: docs)
 }
 
 /// Reads a labelled corpus whole (training, evaluation); a file without labels is an error naming it.

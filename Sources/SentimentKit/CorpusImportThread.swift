@@ -9,7 +9,7 @@ final class CorpusImportThread: @unchecked Sendable {
     // @unchecked: `imported` and `failure` are written by the import thread and read only after `group.wait()`;
     // `ended` is used by the one sending thread only.
     enum Message {
-        case begin(name: String, sourcePath: String, format: String)
+        case begin(name: String, alternatives: [String], sourcePath: String, format: String)
         case documents([CorpusDocument])
         case end(sha256: String)
         case commit
@@ -29,9 +29,10 @@ final class CorpusImportThread: @unchecked Sendable {
                     var infos: [CorpusInfo] = []
                     while true {
                         switch queue.pop() {
-                        case let .begin(name, sourcePath, format):
+                        case let .begin(name, alternatives, sourcePath, format):
                             var sha: String? = nil
-                            infos.append(try session.importCorpus(name: name, sourcePath: sourcePath, format: format,
+                            infos.append(try session.importCorpus(name: name, alternatives: alternatives,
+                                                                  sourcePath: sourcePath, format: format,
                                                                   renamingIfTaken: true, sha256: { sha ?? "" }) {
                                 switch queue.pop() {
                                 case .documents(let docs): return docs

@@ -7,7 +7,10 @@ import SoftmaxRegression
 /// A stored evaluation of one model on one labelled corpus.
 public struct EvaluationResult: Sendable {
     public var model: ModelInfo
+    /// The stored corpus: the one with this content, which may have been imported earlier from another file.
     public var corpus: CorpusInfo
+    /// The file evaluated on, as an absolute path (`<stdin>` for standard input).
+    public var file: String
     public var rows: Int
     public var report: ClassificationReport
 }
@@ -22,7 +25,8 @@ extension SentimentService {
         let report = try Self.evaluate(classifier, on: data)
         let corpus = try importCorpus(data)
         try saveEvaluation(report, model: info, corpus: corpus)
-        return EvaluationResult(model: info, corpus: corpus, rows: data.count, report: report)
+        return EvaluationResult(model: info, corpus: corpus, file: corpusNameAndPath(path).sourcePath, rows: data.count,
+                                report: report)
     }
 
     /// Evaluates two models on the same labelled corpus file; both evaluations are stored.
@@ -35,8 +39,9 @@ extension SentimentService {
         let corpus = try importCorpus(data)
         try saveEvaluation(ra, model: ia, corpus: corpus)
         try saveEvaluation(rb, model: ib, corpus: corpus)
-        return (EvaluationResult(model: ia, corpus: corpus, rows: data.count, report: ra),
-                EvaluationResult(model: ib, corpus: corpus, rows: data.count, report: rb))
+        let file = corpusNameAndPath(path).sourcePath
+        return (EvaluationResult(model: ia, corpus: corpus, file: file, rows: data.count, report: ra),
+                EvaluationResult(model: ib, corpus: corpus, file: file, rows: data.count, report: rb))
     }
 
     /// Stores an evaluation: the report and its confusion matrix as JSON.

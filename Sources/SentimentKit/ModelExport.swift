@@ -38,7 +38,21 @@ extension SentimentService {
     /// twice). Only a regular file is read.
     /// - Throws: `StoreError.invalidModelFile`, `.cannotOpen`, `SentimentKitError.fileNotFound`.
     @discardableResult
-    public func importModel(path: String) throws -> ModelInfo {
+    public func importModel(path: String) throws -> ModelInfo { try importModelFile(path: path).model }
+
+    /// Adds a model from a portable file, saying what happened: the file's version is kept when this store never
+    /// used it for that name, else the next one is given; content already stored under that name is not added.
+    public func importModelFile(path: String) throws -> ModelImport {
+        var fileVersion = 0
+        var existing: ModelInfo? = nil
+        let info = try importModel(path: path) { model in
+            fileVersion = model.info.version
+            existing = try store.models().first { $0.name == model.info.name && $0.checksum == model.info.checksum }
+        }
+        return ModelImport(model: info, fileVersion: fileVersion, alreadyStored: existing?.id == info.id)
+    }
+
+    private func importModel(path: String, inspect: (StoredModel) throws -> Void) throws -> ModelInfo {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SentimentKitError.fileNotFound(path)
@@ -50,7 +64,10 @@ extension SentimentService {
         guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
             throw StoreError.cannotOpen(path: path, reason: "cannot read model file")
         }
-        return try store.importModel(data: [UInt8](data), source: path) { try Self.checkUsable($0, source: path) }
+        return try store.importModel(data: [UInt8](data), source: path) {
+            try Self.checkUsable($0, source: path)
+            try inspect($0)
+        }
     }
 
     /// Largest model file `importModel(path:)` reads.
@@ -64,4 +81,14 @@ extension SentimentService {
             throw StoreError.invalidModelFile(source: source, reason: "\(e)")
         }
     }
+}
+
+/// What `importModelFile` did.
+public struct ModelImport: Sendable {
+    /// The model as stored (the one already there when `alreadyStored`).
+    public var model: ModelInfo
+    /// The version the file carried.
+    public var fileVersion: Int
+    /// The same content was stored under that name already: nothing was added.
+    public var alreadyStored: Bool
 }

@@ -33,13 +33,20 @@ extension SentimentService {
                 suggestion = versions.last
                 names = versions
             } else {
-                let scored = names.map { ($0, editDistance($0.lowercased(), wanted.lowercased())) }
-                if let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, wanted.count / 3) { suggestion = best.0 }
+                suggestion = closestName(to: wanted, among: names)
             }
             throw ModelNotFound(reference: reference, store: store.path, known: Array(names.prefix(20)),
                                 suggestion: suggestion)
         }
     }
+}
+
+/// The name of `names` closest to `wanted` (ignoring case) when it is close enough to be a typo: at most 2 edits,
+/// or a third of the length for longer names.
+public func closestName(to wanted: String, among names: [String]) -> String? {
+    let scored = names.map { ($0, editDistance($0.lowercased(), wanted.lowercased())) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, wanted.count / 3) else { return nil }
+    return best.0
 }
 
 /// Levenshtein distance (small strings: model names).

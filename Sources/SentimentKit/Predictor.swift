@@ -56,8 +56,10 @@ public final class Predictor: Sendable {
     }
 
     /// Predicts every record of `reader` in batches; `progress` gets the bytes read so far after each batch.
-    /// A reader error stops the run after the batches before it were stored and handed to the sink.
-    public func predict(_ reader: CorpusReader, into sink: PredictionSink, progress: (Int) -> Void = { _ in }) throws {
+    /// A reader error stops the run after the batches before it were stored and handed to the sink; so does
+    /// `isCancelled` (asked before each batch is read), then with `CancellationError`.
+    public func predict(_ reader: CorpusReader, into sink: PredictionSink, progress: (Int) -> Void = { _ in },
+                        isCancelled: () -> Bool = { false }) throws {
         let name = reader.path == "-" ? "stdin" : reader.path
         // Storing a file's predictions is many transactions in a row: the WAL is checkpointed on a thread of its
         // own meanwhile, not inside the store thread's commits.
@@ -71,6 +73,7 @@ public final class Predictor: Sendable {
                 while let batch = try batches.next() {
                     try process(batch)
                     progress(batch.bytesRead)
+                    if isCancelled() { throw CancellationError() }
                 }
             }
         }

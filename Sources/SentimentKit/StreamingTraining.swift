@@ -17,8 +17,9 @@ extension SentimentService {
         let importer = CorpusImportThread(store)
         let (parent, fit, corrections): (Parent?, StreamingFit, Int)
         do {
-            (parent, fit, corrections) = try streamPass(request, importer)
+            (parent, fit, corrections) = try streamPass(request, importer, events: events)
             try request.checkCancelled()
+            for warning in labelSpellingWarnings(fit.rowsPerLabel) { events(.warning(warning)) }
         } catch {
             _ = try? importer.finish(abort: true)
             throw error
@@ -49,7 +50,8 @@ extension SentimentService {
     /// Pass 1: the parent's documents and corrections, then each corpus file (featurized and sent to the import).
     /// With a parent or several files a file's hash is computed first, so content already in the training data is
     /// not counted twice (as in memory).
-    private func streamPass(_ request: TrainingRequest, _ importer: CorpusImportThread) throws
+    private func streamPass(_ request: TrainingRequest, _ importer: CorpusImportThread,
+                            events: (TrainingEvent) -> Void) throws
         -> (parent: Parent?, fit: StreamingFit, corrections: Int) {
         let parent = try request.parent.map(loadParent)
         let options = request.settings.options(parent: parent?.classifier.options)
@@ -82,24 +84,33 @@ extension SentimentService {
         }
         for path in request.corpora {
             let (name, absolute) = corpusNameAndPath(path)
+            let alternatives = alternativeCorpusNames(absolute)
+            // Progress by bytes (approximate: texts and labels plus separators) against the file's size.
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            events(.reading(file: path, rows: 0, fraction: size > 0 ? 0 : nil))
             if parent != nil || request.corpora.count > 1 {
                 let chunks = try LabelledChunks(path: path, options: request.reading)
                 while try chunks.next(Self.chunkRows) != nil {}
                 let sha = chunks.sha256()
                 if known.contains(sha) {
-                    importer.send(.begin(name: name, sourcePath: absolute, format: chunks.reader.format.rawValue))
+                    importer.send(.begin(name: name, alternatives: alternatives, sourcePath: absolute, format: chunks.reader.format.rawValue))
                     importer.send(.end(sha256: sha))  // already stored: the import finds it
                     continue
                 }
             }
             let chunks = try LabelledChunks(path: path, options: request.reading)
-            importer.send(.begin(name: name, sourcePath: absolute, format: chunks.reader.format.rawValue))
+            importer.send(.begin(name: name, alternatives: alternatives, sourcePath: absolute, format: chunks.reader.format.rawValue))
             // Reading and hashing run a chunk ahead on their own thread.
             let ahead = ReadAhead(chunks, rows: Self.chunkRows)
             defer { ahead.cancel() }
+            var rows = 0, bytes = 0
             while let docs = try ahead.next() {
                 importer.send(.documents(docs))
                 try fit.add(texts: docs.map(\.text), labels: docs.map(\.label))
+                rows += docs.count
+                for d in docs { bytes += d.text.utf8.count + d.label.utf8.count + 4 }
+                events(.reading(file: path, rows: rows, fraction: size > 0 ? Double(bytes) / Double(size) : nil))
+                try request.checkCancelled()
             }
             let sha = chunks.sha256()
             importer.send(.end(sha256: sha))

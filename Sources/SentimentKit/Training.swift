@@ -105,6 +105,22 @@ public enum TrainingEvent: Sendable {
     /// The fit starts on this many rows.
     case fitStarted(rows: Int, outOfCore: Bool)
     case fitEnded
+    /// Reading a corpus file: rows read so far and, when known, the share of the file read (0…1). Sent when a
+    /// file starts (0 rows) and, out of core, after each chunk.
+    case reading(file: String, rows: Int, fraction: Double?)
+    /// Something the user should know that does not stop the training (labels that differ only in case).
+    case warning(String)
+}
+
+/// Labels that differ only in case or surrounding spaces (`Positive`, `positive`) become separate classes, which is
+/// rarely meant: one line per group naming each spelling and its count (empty when there is none).
+public func labelSpellingWarnings(_ counts: [String: Int]) -> [String] {
+    var groups: [String: [String]] = [:]
+    for label in counts.keys { groups[label.trimmingCharacters(in: .whitespaces).lowercased(), default: []].append(label) }
+    return groups.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }.map { spellings in
+        "labels " + spellings.map { "\"\($0)\" (\(counts[$0] ?? 0) rows)" }.joined(separator: ", ")
+            + " differ only in case or spaces: they are trained as \(spellings.count) different classes"
+    }
 }
 
 /// A trained and stored model with what went into it.
@@ -148,7 +164,11 @@ extension SentimentService {
 
     private func trainInMemory(_ request: TrainingRequest, events: (TrainingEvent) -> Void) throws -> TrainingResult {
         let started = Date()
-        let corpora = try request.corpora.map { try readLabelledCorpus($0, request.reading) }
+        let corpora = try request.corpora.map { path in
+            events(.reading(file: path, rows: 0, fraction: nil))
+            try request.checkCancelled()
+            return try readLabelledCorpus(path, request.reading)
+        }
         events(.phaseEnded("read"))
         try request.checkCancelled()
         var texts: [String] = [], labels: [String] = []
@@ -172,6 +192,9 @@ extension SentimentService {
         }
         let options = request.settings.options(parent: parent?.classifier.options)
         try checkLabels(Set(labels).sorted(), options, request)
+        var counts: [String: Int] = [:]
+        for label in labels { counts[label, default: 0] += 1 }
+        for warning in labelSpellingWarnings(counts) { events(.warning(warning)) }
 
         events(.fitStarted(rows: texts.count, outOfCore: false))
         let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,

@@ -15,12 +15,16 @@ public struct CorpusDocument: Equatable, Sendable {
 /// A corpus to import: its description and documents. `sha256` is the hex SHA-256 of the file content.
 public struct NewCorpus: Sendable {
     public var name: String
+    /// Names to try, in order, when `name` is taken by other content (before `NAME-2`, `NAME-3`…).
+    public var alternativeNames: [String]
     public var sourcePath: String
     public var format: String
     public var sha256: String
     public var documents: [CorpusDocument]
-    public init(name: String, sourcePath: String, format: String, sha256: String, documents: [CorpusDocument]) {
+    public init(name: String, alternativeNames: [String] = [], sourcePath: String, format: String, sha256: String,
+                documents: [CorpusDocument]) {
         self.name = name
+        self.alternativeNames = alternativeNames
         self.sourcePath = sourcePath
         self.format = format
         self.sha256 = sha256

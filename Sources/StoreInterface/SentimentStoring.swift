@@ -45,7 +45,10 @@ public protocol SentimentStoring: AnyObject, Sendable {
     func corpus(id: Int64) throws -> CorpusInfo
     func documents(corpusId: Int64) throws -> [(text: String, label: String)]
     func corpusDocuments(corpusId: Int64) throws -> [CorpusDocument]
+    /// Deletes a corpus and its documents; refused (`StoreError.invalidValue`) while a model was trained on it.
     func deleteCorpus(id: Int64) throws
+    /// The models (not deleted) trained on the corpus, oldest first.
+    func models(trainedOn corpusId: Int64) throws -> [ModelInfo]
 
     // Evaluations
     func saveEvaluation(_ evaluation: NewEvaluation) throws -> EvaluationInfo
@@ -66,6 +69,8 @@ public protocol SentimentStoring: AnyObject, Sendable {
     func correct(predictionId: Int64, label: String) throws
     func corrections(modelName: String?) throws -> [(text: String, label: String)]
     func deletePredictions(_ query: PredictionQuery) throws -> Int
+    /// Deletes the predictions with these ids (ids not stored are ignored); returns how many were deleted.
+    func deletePredictions(ids: [Int64]) throws -> Int
     /// Runs many `insertPredictions` in a row (a backend may arrange its housekeeping around them).
     func withBulkWrites<T>(_ body: () throws -> T) throws -> T
 
@@ -83,8 +88,9 @@ public protocol CorpusImporting {
     /// The corpus already stored with this content hash.
     func corpus(sha256: String) throws -> CorpusInfo?
     /// Imports one corpus whose documents `next` returns in batches (nil at the end); `sha256` is asked for once
-    /// they are all read. Content already stored is not duplicated.
-    func importCorpus(name: String, sourcePath: String, format: String, renamingIfTaken: Bool,
+    /// they are all read. Content already stored is not duplicated. With `renamingIfTaken`, a name other content
+    /// has is replaced by the first free one of `alternatives`, else `NAME-2`, `NAME-3`…
+    func importCorpus(name: String, alternatives: [String], sourcePath: String, format: String, renamingIfTaken: Bool,
                       sha256: () throws -> String, documents next: () throws -> [CorpusDocument]?) throws -> CorpusInfo
 }
 
@@ -93,11 +99,18 @@ extension CorpusImporting {
     public func importCorpus(_ corpus: NewCorpus, renamingIfTaken: Bool) throws -> CorpusInfo {
         if let existing = try self.corpus(sha256: corpus.sha256) { return existing }
         var sent = false
-        return try importCorpus(name: corpus.name, sourcePath: corpus.sourcePath, format: corpus.format,
-                                renamingIfTaken: renamingIfTaken, sha256: { corpus.sha256 }) {
+        return try importCorpus(name: corpus.name, alternatives: corpus.alternativeNames, sourcePath: corpus.sourcePath,
+                                format: corpus.format, renamingIfTaken: renamingIfTaken, sha256: { corpus.sha256 }) {
             defer { sent = true }
             return sent ? nil : corpus.documents
         }
+    }
+
+    /// Imports one corpus whose documents arrive in batches, with no alternative names.
+    public func importCorpus(name: String, sourcePath: String, format: String, renamingIfTaken: Bool,
+                             sha256: () throws -> String, documents next: () throws -> [CorpusDocument]?) throws -> CorpusInfo {
+        try importCorpus(name: name, alternatives: [], sourcePath: sourcePath, format: format,
+                         renamingIfTaken: renamingIfTaken, sha256: sha256, documents: next)
     }
 }
 

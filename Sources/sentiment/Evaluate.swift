@@ -40,14 +40,21 @@ struct Evaluate: ParsableCommand {
                 // The report's keys at the top level, with the model, corpus and row count beside them.
                 var merged = try JSONSerialization.jsonObject(with: Data(jsonText(result.report, pretty: false).utf8)) as? [String: Any] ?? [:]
                 merged["model"] = result.model.reference
-                merged["corpus"] = result.corpus.sourcePath
+                merged["corpus"] = result.file
+                merged["stored_corpus"] = result.corpus.name
                 merged["rows"] = result.rows
                 let bytes = try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 emit(String(decoding: bytes, as: UTF8.self))
             default:
-                emitText("model \(result.model.reference) on \(result.corpus.sourcePath) (\(result.rows) rows)\n\n"
+                emitText("model \(result.model.reference) on \(result.file) (\(result.rows) rows\(sameContent(result))), store \(store.location.path)\n\n"
                          + result.report.rendered())
             }
         }
     }
+}
+
+/// When the file's content was imported before from another file, which stored corpus it is.
+func sameContent(_ result: EvaluationResult) -> String {
+    result.corpus.sourcePath == result.file ? ""
+        : "; same content as corpus \(result.corpus.name), imported from \(result.corpus.sourcePath)"
 }

@@ -11,6 +11,7 @@ import TextFeatures
 /// | code | meaning |
 /// |---|---|
 /// | 0 | success |
+/// | 1 | declined: the answer to a deletion's question was not yes |
 /// | 64 | usage: unknown flag, bad flag value (swift-argument-parser's validation code) |
 /// | 65 | bad input: a corpus or text file that cannot be used, an unknown label, a bad search query |
 /// | 66 | not found: no such file, model, version or prediction |
@@ -18,12 +19,14 @@ import TextFeatures
 /// | 73 | cannot create an output file: it exists (without --force), is not a regular file, or is the store |
 /// | 74 | store error: the store cannot be opened, is corrupted, newer, read-only, or a model fails its checksum |
 enum Exit {
+    static let declined: Int32 = 1
     static let usage: Int32 = 64
     static let badInput: Int32 = 65
     static let notFound: Int32 = 66
     static let internalError: Int32 = 70
     static let cannotCreate: Int32 = 73
     static let store: Int32 = 74
+    static let interrupted: Int32 = 130
 }
 
 /// An error the CLI reports as one line on stderr with its exit code.
@@ -63,7 +66,7 @@ func reporting(_ body: () throws -> Void) throws {
         throw e
     } catch {
         let failure = classify(error)
-        printError("sentiment: error: \(failure.message)")
+        printError(failure.code == Exit.declined ? "sentiment: \(failure.message)" : "sentiment: error: \(failure.message)")
         throw ExitCode(failure.code)
     }
 }
@@ -80,6 +83,8 @@ func classify(_ error: Error) -> CLIFailure {
         }
     case let e as ModelNotFound:
         return .notFound(e.description)
+    case let e as CorpusInUse:
+        return .badInput(e.description)
     case let e as OutputFileError:
         return CLIFailure(code: Exit.cannotCreate, message: e.description)
     case let e as CorpusError:

@@ -146,10 +146,10 @@ struct Models: ParsableCommand {
         func run() throws {
             try reporting {
                 let (ea, eb) = try store.service().compare(a, b, corpus: corpus, reading: reading.corpusOptions())
-                let (ia, ib, ra, rb, corpusInfo, rowCount) = (ea.model, eb.model, ea.report, eb.report, ea.corpus, ea.rows)
+                let (ia, ib, ra, rb, rowCount) = (ea.model, eb.model, ea.report, eb.report, ea.rows)
                 if format == .json || format == .jsonl {
                     struct Out: Encodable { var corpus: String; var rows: Int; var models: [String: ClassificationReport] }
-                    emit(try jsonText(Out(corpus: corpusInfo.sourcePath, rows: rowCount,
+                    emit(try jsonText(Out(corpus: ea.file, rows: rowCount,
                                           models: [ia.reference: ra, ib.reference: rb])))
                     return
                 }
@@ -165,7 +165,7 @@ struct Models: ParsableCommand {
                 for m in ra.perClass {
                     if let n = rb.perClass.first(where: { $0.label == m.label }) { rows.append(row("F1 \(m.label)", m.f1, n.f1)) }
                 }
-                emitText("a = \(ia.reference), b = \(ib.reference), on \(corpusInfo.sourcePath) (\(rowCount) rows)\n\n"
+                emitText("a = \(ia.reference), b = \(ib.reference), on \(ea.file) (\(rowCount) rows\(sameContent(ea)))\n\n"
                      + renderTable(header: ["metric", "a", "b", "b - a"], rows: rows, rightAligned: [1, 2]))
             }
         }
@@ -206,27 +206,6 @@ struct Models: ParsableCommand {
         }
     }
 
-    struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Delete a model version. Its predictions are kept (still listed under its name) unless --delete-predictions.",
-            discussion: "Example:\n  sentiment models delete news@1")
-        @OptionGroup var store: StoreOptions
-        @Argument(help: ArgumentHelp("The model (latest version when @VERSION is omitted).", valueName: "name[@version]"))
-        var model: ModelReference
-        @Flag(help: "Delete the model's stored predictions too.")
-        var deletePredictions = false
-
-        func run() throws {
-            try reporting {
-                let service = try store.service()
-                let db = service.store
-                let info = try service.withModelContext { try db.modelInfo(name: model.name, version: model.version) }
-                let n = try db.delete(name: info.name, version: info.version, deletePredictions: deletePredictions)
-                emitText("deleted \(info.reference)" + (deletePredictions ? " and \(n) predictions" : "") + "\n" + activeNow(db))
-            }
-        }
-    }
-
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a model to a portable file (everything needed to predict, with a checksum).",
@@ -261,15 +240,30 @@ struct Models: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a model from a portable file (its checksum is verified).",
-            discussion: "Example:\n  sentiment models import news.sentiment-model")
+            discussion: """
+                The file's version is kept when this store never used it for that name; otherwise the model gets \
+                the next version, and the command says so. The same content under the same name is not added twice. \
+                The file carries no dates: the model's creation date in this store is the import's.
+
+                Example:
+                  sentiment models import news.sentiment-model
+                """)
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("The model file.", valueName: "file"))
         var file: String
 
         func run() throws {
             try reporting {
-                let info = try store.service().importModel(path: file)
-                emitText("imported \(info.reference) (\(info.status.rawValue))")
+                let service = try store.service()
+                let result = try service.importModelFile(path: file)
+                let info = result.model
+                if result.alreadyStored {
+                    emitText("\(info.reference) is already in \(service.store.path) with the same content: nothing imported")
+                } else if info.version != result.fileVersion {
+                    emitText("imported \(info.name)@\(result.fileVersion) as \(info.reference) (\(info.status.rawValue)): version \(result.fileVersion) of \(info.name) is taken in \(service.store.path)")
+                } else {
+                    emitText("imported \(info.reference) (\(info.status.rawValue)) into \(service.store.path)")
+                }
             }
         }
     }
@@ -283,9 +277,9 @@ func activeNow(_ db: any SentimentStoring) -> String {
 
 struct Corpora: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List and inspect the corpora imported by train and evaluate.",
+        abstract: "List, inspect and delete the corpora imported by train and evaluate.",
         discussion: "Example:\n  sentiment corpora show headlines",
-        subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Show.self, Delete.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List imported corpora.",

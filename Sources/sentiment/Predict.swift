@@ -62,14 +62,10 @@ struct Predict: ParsableCommand {
             let writer = PredictionOutput(format: format, labels: predictor.labels, model: predictor.model.reference,
                                           explain: explain)
             writer.caption = "model \(predictor.model.reference), store \(store.location.path)" + (noStore ? " (not stored)" : "")
+            var interrupted = false
             do {
                 if let reader {
-                    // Progress by bytes (approximate: the record's text and label plus separators).
-                    let size = reader.path == "-" ? 0
-                        : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)??.intValue ?? 0)
-                    let bar = size > 0 ? ProgressBar("predicting", total: size) : nil
-                    try predictor.predict(reader, into: writer) { bar?.update($0) }
-                    bar?.finish()
+                    interrupted = try predictWithProgress(predictor, reader, into: writer)
                 } else {
                     try predictor.predict(texts, source: "argv", into: writer)
                 }
@@ -79,6 +75,7 @@ struct Predict: ParsableCommand {
                 throw error
             }
             writer.finish()
+            if interrupted { throw ExitCode(Exit.interrupted) }
         }
     }
 }

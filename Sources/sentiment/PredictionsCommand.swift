@@ -72,7 +72,7 @@ struct Predictions: ParsableCommand {
               sentiment predictions --max-confidence 0.6 --uncorrected --limit 20
               sentiment predictions summary --since 2026-11-01
             """,
-        subcommands: [List.self, Summary.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Summary.self, Delete.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
     static let configuration = CommandConfiguration(

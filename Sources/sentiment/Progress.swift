@@ -1,44 +1,91 @@
 import Foundation
 import SentimentKit
 
-/// A progress bar on stderr, drawn only when stderr is a terminal and the work has lasted over a second.
-final class ProgressBar {
+/// One line of progress on stderr, redrawn in place at most 4 times a second, only when stderr is a terminal:
+/// what runs, rows so far, their rate, and with a known total the share done and the time left.
+final class ProgressLine: @unchecked Sendable {
+    // @unchecked: every field is read and written under `lock` (updates come from the reading thread and from
+    // the output queue).
     private let label: String
-    private let total: Int
-    private let start = Date()
+    private let lock = NSLock()
+    let started = Date()
+    private let enabled: Bool
     private var lastDraw = Date.distantPast
     private var drawn = false
-    private let enabled: Bool
+    private(set) var rows = 0
+    private var fraction: Double? = nil
 
-    init(_ label: String, total: Int) {
+    init(_ label: String, enabled: Bool = isatty(2) != 0) {
         self.label = label
-        self.total = max(total, 1)
-        self.enabled = isatty(2) != 0
+        self.enabled = enabled
     }
 
-    func update(_ done: Int) {
-        guard enabled else { return }
-        let now = Date()
-        guard now.timeIntervalSince(start) > 1, now.timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = now
-        drawn = true
-        let frac = min(1, Double(done) / Double(total))
-        let width = 30
-        let filled = Int(frac * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) \(bar) \(Int(frac * 100))%".utf8))
+    var seconds: Double { Date().timeIntervalSince(started) }
+
+    /// Rows done so far (absolute) and, when the total is known, the share done (0…1).
+    func update(rows: Int? = nil, fraction: Double? = nil) {
+        lock.withLock {
+            if let rows { self.rows = rows }
+            if let fraction { self.fraction = min(1, max(0, fraction)) }
+            guard enabled else { return }
+            let now = Date()
+            guard now.timeIntervalSince(lastDraw) >= 0.25 else { return }
+            lastDraw = now
+            drawn = true
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line(elapsed: now.timeIntervalSince(started))).utf8))
+        }
     }
 
-    func finish() {
-        guard enabled, drawn else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    /// Adds `n` rows.
+    func add(rows n: Int) {
+        let total = lock.withLock { rows + n }
+        update(rows: total)
+    }
+
+    private func line(elapsed: Double) -> String {
+        var parts = [label, counted(rows, "row")]
+        if elapsed > 0.2 && rows > 0 { parts.append("\(grouped(Int(Double(rows) / elapsed))) rows/s") }
+        if let f = fraction {
+            parts.append("\(Int(f * 100))%")
+            if f > 0.01 && f < 1 { parts.append("ETA " + duration(elapsed * (1 - f) / f)) }
+        }
+        return terminalSafe(parts.joined(separator: "  "))
+    }
+
+    /// Takes the line away (before a summary, an error or the end).
+    func clear() {
+        lock.withLock {
+            guard enabled, drawn else { return }
+            drawn = false
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        }
+    }
+}
+
+/// `0:07`, `1:02:03`.
+func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded(.up))
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+}
+
+/// Counts the rows handed to a sink (after they were stored, when storing) for progress and the summary.
+final class CountingSink: PredictionSink {
+    private let inner: PredictionSink
+    let progress: ProgressLine
+    init(_ inner: PredictionSink, progress: ProgressLine) {
+        self.inner = inner
+        self.progress = progress
+    }
+    func write(_ batch: PredictionBatch) {
+        inner.write(batch)
+        progress.add(rows: batch.count)
     }
 }
 
 /// A one-line status on stderr for a phase of work, shown only when stderr is a terminal.
 struct Phase {
     let enabled = isatty(2) != 0
-    init(_ text: String) { if enabled { FileHandle.standardError.write(Data("\(text)…".utf8)) } }
+    init(_ text: String) { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K\(terminalSafe(text))…".utf8)) } }
     func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }
 

@@ -108,9 +108,11 @@ struct Train: ParsableCommand {
         settings.supervisedWeighting = supervisedWeighting.flatMap(SupervisedWeighting.init(rawValue:))
         settings.seed = seed
         settings.buckets = buckets
-        return TrainingRequest(corpora: corpus, reading: reading.corpusOptions(), name: name, parent: from,
-                               includeCorrections: includeCorrections, settings: settings, streaming: streaming,
-                               activate: !noActivate)
+        var request = TrainingRequest(corpora: corpus, reading: reading.corpusOptions(), name: name, parent: from,
+                                      includeCorrections: includeCorrections, settings: settings, streaming: streaming,
+                                      activate: !noActivate)
+        request.isCancelled = { Interruption.isRequested }
+        return request
     }
 
     func run() throws {
@@ -120,22 +122,42 @@ struct Train: ParsableCommand {
             let existed = FileManager.default.fileExists(atPath: location.path)
             var clock = PhaseClock(enabled: timings)
             var phase: Phase? = nil
+            var reading: (file: String, line: ProgressLine)? = nil
+            Interruption.install(notice: "stopping after the current step; nothing is stored")
             do {
                 let result = try store.service().train(request) { event in
                     switch event {
-                    case .phaseEnded(let name): clock.mark(name)
+                    case .phaseEnded(let name):
+                        reading?.line.clear()
+                        clock.mark(name)
                     case .fitStarted(let rows, let outOfCore):
-                        phase = Phase("training on \(rows) texts" + (outOfCore ? ", out of core" : ""))
+                        reading?.line.clear()
+                        phase = Phase("training on \(counted(rows, "text"))" + (outOfCore ? ", out of core" : ""))
                     case .fitEnded: phase?.finish()
+                    case .reading(let file, let rows, let fraction):
+                        if reading?.file != file {
+                            reading?.line.clear()
+                            reading = (file, ProgressLine("reading \(file)"))
+                        }
+                        reading?.line.update(rows: rows, fraction: fraction)
+                    case .warning(let text):
+                        reading?.line.clear()
+                        printError("sentiment: warning: \(text)")
                     }
                 }
                 try output(info: result.model, classifier: result.classifier, report: result.report,
                            corpora: result.corpora, corrections: result.corrections, seconds: result.seconds,
                            parent: result.parent)
             } catch {
+                reading?.line.clear()
+                phase?.finish()
                 // A store this command created for nothing is removed: bad input leaves things as they were.
                 if !existed {
                     for file in location.files { try? FileManager.default.removeItem(atPath: file) }
+                }
+                if Interruption.isRequested, error is CancellationError {
+                    printError("sentiment: interrupted: nothing stored (a model and its corpora are stored together or not at all); \(location.path) is as it was")
+                    throw ExitCode(Exit.interrupted)
                 }
                 throw error
             }
@@ -184,6 +206,7 @@ struct Train: ParsableCommand {
                 rows.append(["optimizer", "\(report.run.optimizer.rawValue), \(report.run.iterations) iterations, loss \(fixed(report.run.finalLoss, 4))"])
             }
             rows.append(["duration", String(format: "%.2f s", seconds)])
+            rows.append(["store", store.location.path])
             emit(renderTable(header: ["", ""], rows: rows).split(separator: "\n", omittingEmptySubsequences: false)
                     .dropFirst(2).joined(separator: "\n"))
         }

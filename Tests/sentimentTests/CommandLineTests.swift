@@ -25,7 +25,7 @@ final class CommandLineTests: XCTestCase {
         try box.ok(["models", "activate", "news@1"])
         XCTAssertTrue(try box.ok(["models", "archive", "news@1"]).contains("no model is active now"))
         try box.ok(["models", "activate", "default@1"])
-        let deleted = try box.ok(["models", "delete", "news@1"])
+        let deleted = try box.ok(["models", "delete", "news@1", "--yes"])
         XCTAssertTrue(deleted.contains("active model: default@1"), deleted)
     }
 

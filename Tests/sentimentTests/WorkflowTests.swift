@@ -103,9 +103,12 @@ final class WorkflowTests: XCTestCase {
         let corpora = try jsonArray(box.ok(["corpora", "list", "--format", "json"]))
         XCTAssertEqual(corpora.count, 3, "train, extra and test corpora, each imported once")
         XCTAssertEqual(corpora.compactMap { $0["name"] as? String }, ["train", "extra", "test"])
-        // Other content from a file with a taken name gets the next free name.
+        // Other content from a file with a taken name is named after its folder too, then gets the next free name.
         let sameName = try box.write("sub/train.csv", smallCorpus(step: 9, offset: 3))
         try box.ok(["evaluate", "--model", "news@1", "--corpus", sameName])
+        XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).last?["name"] as? String, "sub-train")
+        let sameFolder = try box.write("more/sub/train.csv", smallCorpus(step: 9, offset: 4))
+        try box.ok(["evaluate", "--model", "news@1", "--corpus", sameFolder])
         XCTAssertEqual(try jsonArray(box.ok(["corpora", "list", "--format", "json"])).last?["name"] as? String, "train-2")
         XCTAssertTrue(try box.ok(["corpora", "show", "train-2"]).contains("train-2"))
 
@@ -125,7 +128,7 @@ final class WorkflowTests: XCTestCase {
         try box.ok(["models", "archive", "default"])
         let archived = try jsonArray(box.ok(["models", "list", "--format", "json"])).first { $0["model"] as? String == "default@1" }
         XCTAssertEqual(archived?["status"] as? String, "archived")
-        try box.ok(["models", "delete", "news@2"])
+        try box.ok(["models", "delete", "news@2", "--yes"])
         XCTAssertEqual(try jsonArray(box.ok(["models", "list", "--format", "json"])).count, 2)
         XCTAssertEqual(try jsonArray(box.ok(["predictions", "--format", "json"])).count, 5, "predictions survive model deletion")
     }

@@ -1,0 +1,37 @@
+import CorpusIO
+import Foundation
+import SentimentKit
+
+/// `predict --file`: progress on a terminal (rows, rate, share of the file, time left), a one-line summary on stderr
+/// at the end (also when stderr is not a terminal), and Ctrl-C stopping once the batches in flight are stored,
+/// saying what was kept. Returns whether Ctrl-C stopped it (the output written so far is whole).
+func predictWithProgress(_ predictor: Predictor, _ reader: CorpusReader, into writer: PredictionSink) throws -> Bool {
+    let size = reader.path == "-" ? 0
+        : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)?.intValue ?? 0)
+    let source = reader.path == "-" ? "standard input" : reader.path
+    let progress = ProgressLine("predicting")
+    let sink = CountingSink(writer, progress: progress)
+    Interruption.install(notice: "stopping once the batches being predicted are stored")
+    do {
+        // Bytes read are approximate (texts and labels plus separators): the share done, not an exact position.
+        try predictor.predict(reader, into: sink, progress: { bytes in
+            if size > 0 { progress.update(fraction: Double(bytes) / Double(size)) }
+        }, isCancelled: { Interruption.isRequested })
+    } catch is CancellationError where Interruption.isRequested {
+        progress.clear()
+        let kept = predictor.storing
+            ? "\(counted(progress.rows, "prediction")) stored and written (batches are stored whole), nothing half-written"
+            : "\(counted(progress.rows, "prediction")) written, none stored (--no-store)"
+        printError("sentiment: interrupted: \(kept); the rest of \(source) was not read")
+        return true
+    } catch {
+        progress.clear()
+        throw error
+    }
+    progress.clear()
+    let seconds = progress.seconds
+    let rate = seconds > 0 ? ", \(grouped(Int(Double(progress.rows) / seconds))) rows/s" : ""
+    let stored = predictor.storing ? "\(grouped(progress.rows)) stored" : "none stored (--no-store)"
+    printError("sentiment: \(counted(progress.rows, "row")) from \(source), \(stored), in \(String(format: "%.1f", seconds)) s\(rate)")
+    return false
+}
