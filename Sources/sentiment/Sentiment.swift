@@ -1,6 +1,7 @@
 import ArgumentParser
 import SentimentKit
 import CMalloc
+import Foundation
 
 @main
 struct Sentiment: ParsableCommand {
@@ -27,6 +28,22 @@ struct Sentiment: ParsableCommand {
         // RSS (123 → 101 MB with two arenas, measured; speed the same within noise).
         _ = mallopt(M_ARENA_MAX, 2)
         #endif
-        main(nil)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            // A mistyped flag or command is named first, with the closest one (exit 64 as the parser's own).
+            if exitCode(for: error) == .validationFailure, let hint = UsageHints.hint(for: arguments, root: Sentiment.self) {
+                printError("sentiment: error: \(hint)")
+                Foundation.exit(Exit.usage)
+            }
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
     }
 }
