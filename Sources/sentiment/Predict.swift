@@ -11,7 +11,9 @@ struct Predict: ParsableCommand {
             Texts come from the arguments, from --file (CSV/TSV/JSONL with a text column, or one text per line for \
             .txt and other files), or from standard input (--file - or a lone -, one text per line). Files are \
             streamed, so any size works; predictions are stored in batches of 10,000 (a batch is stored whole or \
-            not at all).
+            not at all). A file shows its progress on a terminal (rows, rate, time left) and ends with a one-line \
+            summary on standard error; Ctrl-C stops once the batches in flight are stored and says how many were \
+            (exit 130).
 
             Examples:
               sentiment predict "Shares soar after record profit"

@@ -9,10 +9,14 @@ struct Sentiment: ParsableCommand {
         commandName: "sentiment",
         abstract: "Label news headlines as positive, negative or neutral; train, evaluate and query every prediction.",
         discussion: """
-            Every command works on one SQLite store (--db, $SENTIMENT_DB, or ~/.local/share/sentiment/sentiment.sqlite). \
-            A new store starts with the shipped default model.
+            Every command works on one SQLite store (--db, $SENTIMENT_DB, or ~/.local/share/sentiment/sentiment.sqlite; \
+            on a terminal a note on standard error names the default store when it is used). A new store starts \
+            with the shipped default model.
 
-            Exit codes: 0 ok, 64 usage, 65 bad input, 66 not found, 70 internal error, 73 cannot create output file, 74 store error.
+            Exit codes: 0 ok, 1 a deletion declined, 64 usage, 65 bad input, 66 not found, 70 internal error, \
+            73 cannot create output file, 74 store error, 130 interrupted (Ctrl-C; what was kept is said).
+
+            Shell completions: sentiment --generate-completion-script bash|zsh|fish (see the README).
 
             Example:
               sentiment predict "Shares soar after record profit"

@@ -14,6 +14,9 @@ struct Train: ParsableCommand {
             features scaled by naive Bayes log-count ratios (λ tuned by 5-fold cross-validation for corpora up to 50,000 rows, probabilities calibrated by \
             temperature scaling) and saves it as the next version of NAME, which becomes the active model.
 
+            On a terminal, reading a large corpus shows rows, rate and time left. Ctrl-C stops at the next step and \
+            stores nothing (exit 130). Labels that differ only in case (Positive, positive) are warned about.
+
             With --from, the new model continues a stored one: it inherits its settings and its training corpora \
             (the new corpora are added), records it as parent, and starts from its weights when not tuning.
 
