@@ -9,7 +9,6 @@ public struct ModelDeletion: Sendable {
     public var corrected: Int
     /// Versions of this name that are not deleted (this one included).
     public var versions: Int
-    public var isNewest: Bool
     public var isActive: Bool { model.status == .active }
 }
 
@@ -38,7 +37,7 @@ extension SentimentService {
         let summary = try store.summary(PredictionQuery(modelName: info.name, modelVersion: info.version))
         let versions = try store.models().filter { $0.name == info.name }
         return ModelDeletion(model: info, predictions: summary.total, corrected: summary.corrected,
-                             versions: versions.count, isNewest: versions.allSatisfy { $0.version <= info.version })
+                             versions: versions.count)
     }
 
     /// Deletes the planned model version; its predictions too with `deletePredictions` (then their number).

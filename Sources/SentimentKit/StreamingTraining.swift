@@ -37,6 +37,7 @@ extension SentimentService {
             let (classifier, report) = try result.get()
             let corpora = try imported.get()
             events(.phaseEnded("corpora"))
+            try request.checkCancelled()
             return try save(classifier, report, request: request, parent: parent, importing: [], imported: corpora,
                             corrections: corrections, started: started, events: events)
         } catch {

@@ -9,7 +9,9 @@ func predictWithProgress(_ predictor: Predictor, _ reader: CorpusReader, into wr
     let size = reader.path == "-" ? 0
         : ((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? NSNumber)?.intValue ?? 0)
     let source = reader.path == "-" ? "standard input" : reader.path
-    let progress = ProgressLine("predicting")
+    // Not while the rows themselves go to the same terminal: they show the progress, and a redrawn line would
+    // break them.
+    let progress = ProgressLine("predicting", enabled: isatty(2) != 0 && isatty(1) == 0)
     let sink = CountingSink(writer, progress: progress)
     Interruption.install(notice: "stopping once the batches being predicted are stored")
     do {

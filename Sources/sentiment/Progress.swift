@@ -43,6 +43,8 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     private func line(elapsed: Double) -> String {
+        // Nothing counted yet and no total (a file read whole): the label alone.
+        guard rows > 0 || fraction != nil else { return terminalSafe(label) + "…" }
         var parts = [label, counted(rows, "row")]
         if elapsed > 0.2 && rows > 0 { parts.append("\(grouped(Int(Double(rows) / elapsed))) rows/s") }
         if let f = fraction {

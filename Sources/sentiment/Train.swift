@@ -148,6 +148,9 @@ struct Train: ParsableCommand {
                         printError("sentiment: warning: \(text)")
                     }
                 }
+                if Interruption.isRequested {
+                    printError("sentiment: Ctrl-C came after the model was stored: \(result.model.reference) is in \(location.path)")
+                }
                 try output(info: result.model, classifier: result.classifier, report: result.report,
                            corpora: result.corpora, corrections: result.corrections, seconds: result.seconds,
                            parent: result.parent)

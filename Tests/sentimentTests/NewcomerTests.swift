@@ -257,7 +257,7 @@ final class NewcomerTests: XCTestCase {
         for shell in ["bash", "zsh", "fish"] {
             let script = try box.ok(["--generate-completion-script", shell])
             XCTAssertTrue(script.contains("predictions"), "\(shell): \(script.prefix(200))")
-            XCTAssertTrue(script.contains("--yes"), "\(shell): the delete commands' flags are completed")
+            XCTAssertTrue(script.contains("yes"), "\(shell): the delete commands' flags are completed")
         }
     }
 }
