@@ -159,12 +159,16 @@ enum PredictionBlocks {
     /// `descending`) until it returns false. Block data comes from `cache` when it holds the block's current tag.
     static func forEach(_ db: Database, descending: Bool = false, cache: BlockCache? = nil,
                         wants: (Header) -> Bool = { _ in true }, _ body: (View) throws -> Bool) throws {
-        var headers: [Header] = []
         var labelCache: [String: [String]] = [:]
         let rows = try Row.fetchCursor(db, sql: """
             SELECT id, modelId, labels, tag, length(data), minCreatedAt, maxCreatedAt FROM prediction_block
             ORDER BY id \(descending ? "DESC" : "ASC")
             """)
+        // Block data is read by a second statement while the list is stepped, so a page that needs only the newest
+        // blocks stops early.
+        let statement = try db.makeStatement(sql: "SELECT data FROM prediction_block WHERE id = ?")
+        let stmt = statement.sqliteStatement
+        defer { sqlite3_reset(stmt) }
         while let row = try rows.next() {
             let labelsText: String = row[2]
             let labels: [String]
@@ -180,14 +184,8 @@ enum PredictionBlocks {
             }
             let header = Header(blockId: blockId, modelId: row[1], labels: labels, tag: row[3], count: bytes / bytesPerRow,
                                 minCreatedAt: row[5], maxCreatedAt: row[6])
-            if wants(header) { headers.append(header) }
-        }
-        guard !headers.isEmpty else { return }
-        let statement = try db.makeStatement(sql: "SELECT data FROM prediction_block WHERE id = ?")
-        let stmt = statement.sqliteStatement
-        defer { sqlite3_reset(stmt) }
-        for header in headers {
-            if let cached = cache?.data(block: header.blockId, tag: header.tag), cached.count == header.count * bytesPerRow {
+            guard wants(header) else { continue }
+            if let cached = cache?.data(block: header.blockId, tag: header.tag), cached.count == bytes {
                 let more = try cached.withUnsafeBytes { try body(View(header: header, base: $0.baseAddress)) }
                 if !more { return }
                 continue
@@ -200,9 +198,8 @@ enum PredictionBlocks {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
             let base = sqlite3_column_blob(stmt, 0)
-            let bytes = Int(sqlite3_column_bytes(stmt, 0))
-            guard bytes == header.count * bytesPerRow else {
-                throw StoreError.invalidValue("prediction block \(header.blockId) has \(bytes) bytes")
+            guard Int(sqlite3_column_bytes(stmt, 0)) == bytes else {
+                throw StoreError.invalidValue("prediction block \(header.blockId) changed size while read")
             }
             if let cache, let base {
                 cache.store(block: header.blockId, tag: header.tag, data: [UInt8](UnsafeRawBufferPointer(start: base, count: bytes)))

@@ -21,6 +21,8 @@ public final class SentimentServer: Sendable {
     let committer: GroupCommitter
     let metrics: ServerMetrics
     let jobs = TrainingJobs()
+    /// The start-up read of the prediction blocks (`warmUp()`), waited for before the store closes.
+    let warming = DispatchGroup()
 
     public init(service: SentimentService, configuration: ServerConfiguration) {
         self.service = service
@@ -62,11 +64,25 @@ public final class SentimentServer: Sendable {
             onServerRunning: { channel in listening(host, channel.localAddress?.port ?? 0) },
             logger: logger)
         defer { finish() }
+        warmUp()
         try await app.runService()
+    }
+
+    /// Reads every prediction block once on a thread of its own, so the first pages do not all read them from the
+    /// store at once (32 connections missing the block cache together each copied the whole table's blocks).
+    private func warmUp() {
+        warming.enter()
+        let thread = Thread { [service, warming] in
+            _ = try? service.summary(PredictionQuery())
+            warming.leave()
+        }
+        thread.name = "sentiment.warm-up"
+        thread.start()
     }
 
     /// After the last request: commit what is pending, stop training, close the store.
     func finish() {
+        warming.wait()
         committer.close()
         jobs.stop()
         try? service.store.close()
