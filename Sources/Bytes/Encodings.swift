@@ -134,6 +134,39 @@ public enum ByteScan {
         return false
     }
 
+    /// Whether the bytes are well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF); ASCII
+    /// is passed over 8 bytes a step.
+    @inlinable
+    public static func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i < b.count {
+            if i + 8 <= b.count, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & highs == 0 { i += 8; continue }
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let n: Int, low: UInt8, high: UInt8
+            switch c {
+            case 0xC2...0xDF: n = 1; low = 0x80; high = 0xBF
+            case 0xE0: n = 2; low = 0xA0; high = 0xBF
+            case 0xE1...0xEC, 0xEE...0xEF: n = 2; low = 0x80; high = 0xBF
+            case 0xED: n = 2; low = 0x80; high = 0x9F
+            case 0xF0: n = 3; low = 0x90; high = 0xBF
+            case 0xF1...0xF3: n = 3; low = 0x80; high = 0xBF
+            case 0xF4: n = 3; low = 0x80; high = 0x8F
+            default: return false
+            }
+            guard i + n < b.count, b[i + 1] >= low, b[i + 1] <= high else { return false }
+            var k = 2
+            while k <= n {
+                guard b[i + k] & 0xC0 == 0x80 else { return false }
+                k += 1
+            }
+            i += n + 1
+        }
+        return true
+    }
+
     /// Index of the first `"` at or after `start`.
     @inlinable @inline(__always)
     public static func firstQuote(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {

@@ -58,6 +58,11 @@ public protocol SentimentStoring: AnyObject, Sendable {
     /// Stores a batch in one transaction; the new ids in order.
     func insertPredictions(_ columns: PredictionColumns) throws -> [Int64]
     func forEachPrediction(_ query: PredictionQuery, _ body: (PredictionInfo) throws -> Void) throws
+    /// The predictions matching `query` in order, from one read snapshot, read in place (for exports of millions
+    /// of rows): first `models` with every model a row may name (`StreamedPrediction.model` indexes it), then
+    /// `row` for each prediction.
+    func streamPredictions(_ query: PredictionQuery, models: ([StreamedModel]) throws -> Void,
+                           row: (StreamedPrediction) throws -> Void) throws
     func predictions(_ query: PredictionQuery) throws -> [PredictionInfo]
     func countPredictions(_ query: PredictionQuery) throws -> Int
     func summary(_ query: PredictionQuery) throws -> PredictionSummary

@@ -1,0 +1,170 @@
+import Foundation
+import StoreInterface
+import GRDB
+// GRDB's SQLite module (system libsqlite3): the export steps its statement and reads columns in place.
+import GRDBSQLite
+
+extension SentimentStore {
+    /// Streams the predictions matching `query` from one read snapshot, each row's columns read in place from
+    /// SQLite (no `Row`, `String` or dictionary per row): the path of bulk exports.
+    ///
+    /// The models announced first are those matching the query's model filter that have predictions according
+    /// to `prediction_block` (plus the models of rows stored after the last block). A row of another model can only
+    /// be one written around the store; it is refused with a `StoreError` that names the repair.
+    /// - Throws: `StoreError.invalidSearch`, `.unreadableValue` (a value of the wrong type written around the store).
+    public func streamPredictions(_ query: PredictionQuery, models: ([StreamedModel]) throws -> Void,
+                                  row: (StreamedPrediction) throws -> Void) throws {
+        try searching(query) {
+            try read { db in
+                let announced = try Self.streamedModels(db, query)
+                try models(announced)
+                try Self.stream(db, query, models: announced, path: path, row)
+            }
+        }
+    }
+
+    /// The models whose predictions an export of `query` may hold, in id order.
+    static func streamedModels(_ db: Database, _ query: PredictionQuery) throws -> [StreamedModel] {
+        var used = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT modelId FROM prediction_block"))
+        let lastBlockId = try Int64.fetchOne(db, sql: "SELECT MAX(lastId) FROM prediction_block") ?? 0
+        used.formUnion(try Int64.fetchAll(db, sql: "SELECT DISTINCT modelId FROM prediction WHERE id > ?", arguments: [lastBlockId]))
+        var out: [StreamedModel] = []
+        for r in try Row.fetchAll(db, sql: "SELECT id, name, version, labels FROM model ORDER BY id") {
+            let id: Int64 = try r.value("id", table: "model")
+            guard used.contains(id) else { continue }
+            let name: String = try r.value("name", table: "model")
+            let version: Int = try r.value("version", table: "model")
+            if let wanted = query.modelName, wanted != name { continue }
+            if let wanted = query.modelVersion, wanted != version { continue }
+            let labels = try JSONText.decode([String].self, try r.value("labels", table: "model") as String, what: "labels")
+            out.append(StreamedModel(id: id, name: name, version: version, labels: labels))
+        }
+        return out
+    }
+
+    private static let streamColumns = "id, modelId, text, label, confidence, probabilities, source, createdAt, correctedLabel, correctedAt"
+
+    /// The export's one statement: the table alone, filtered, ordered and paged in SQL.
+    static func streamSQL(_ query: PredictionQuery) -> (String, StatementArguments) {
+        let (whereSQL, args) = query.whereClause()
+        var sql = "SELECT \(streamColumns) FROM prediction \(whereSQL) \(query.orderClause("prediction"))"
+        var arguments = args
+        if query.limit != nil || query.offset > 0 {
+            sql += " LIMIT ? OFFSET ?"
+            arguments += [query.limit.map { max(0, $0) } ?? -1, max(0, query.offset)]
+        }
+        return (sql, arguments)
+    }
+
+    private static func stream(_ db: Database, _ query: PredictionQuery, models: [StreamedModel], path: String,
+                               _ body: (StreamedPrediction) throws -> Void) throws {
+        let (sql, arguments) = streamSQL(query)
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let stmt = statement.sqliteStatement
+        defer { sqlite3_reset(stmt) }
+        var index: [Int64: Int] = [:]
+        for (i, m) in models.enumerated() { index[m.id] = i }
+        // Which model ids exist at all: a row naming none is left out, as the listing's JOIN leaves it out.
+        let existing = Set(try Int64.fetchAll(db, sql: "SELECT id FROM model"))
+        let parsers = models.map { ProbabilityParser(labels: $0.labels) }
+        let width = models.map(\.labels.count).max() ?? 0
+        let probabilities = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, width))
+        defer { probabilities.deallocate() }
+        var lastModelId: Int64 = .min, lastModel = -1
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            let id = sqlite3_column_int64(stmt, 0)
+            func unreadable(_ column: String) -> StoreError { .unreadableValue(table: "prediction", row: id, column: column) }
+            guard let modelId = columnInteger(stmt, 1) else { throw unreadable("modelId") }
+            if modelId != lastModelId {
+                guard let m = index[modelId] else {
+                    if !existing.contains(modelId) { continue }
+                    throw StoreError.database(path: path, message: "prediction \(id) is of model #\(modelId), which no prediction block lists: rows were written around the store (`sentiment store optimize` rebuilds the blocks)")
+                }
+                lastModelId = modelId
+                lastModel = m
+            }
+            let labels = models[lastModel].labels.count
+            let rowProbabilities = UnsafeMutableBufferPointer(rebasing: probabilities[0..<labels])
+            guard let text = columnText(stmt, 2) else { throw unreadable("text") }
+            guard let label = columnText(stmt, 3) else { throw unreadable("label") }
+            guard let confidence = columnReal(stmt, 4) else { throw unreadable("confidence") }
+            guard let json = columnText(stmt, 5) else { throw unreadable("probabilities") }
+            guard let source = columnText(stmt, 6) else { throw unreadable("source") }
+            guard let createdAt = columnReal(stmt, 7) else { throw unreadable("createdAt") }
+            let correctedLabel = sqlite3_column_type(stmt, 8) == SQLITE_NULL ? nil : columnText(stmt, 8)
+            if correctedLabel == nil && sqlite3_column_type(stmt, 8) != SQLITE_NULL { throw unreadable("correctedLabel") }
+            let correctedAt = sqlite3_column_type(stmt, 9) == SQLITE_NULL ? nil : columnReal(stmt, 9)
+            if correctedAt == nil && sqlite3_column_type(stmt, 9) != SQLITE_NULL { throw unreadable("correctedAt") }
+            if !parsers[lastModel].parse(json, into: rowProbabilities) {
+                // Not as the store writes it (hand-edited): the general reader, matched to the labels by name.
+                let all = try Self.probabilities(String(decoding: json, as: UTF8.self))
+                for (c, name) in models[lastModel].labels.enumerated() { rowProbabilities[c] = all[name] ?? .nan }
+            }
+            try body(StreamedPrediction(
+                id: id, model: lastModel, text: text, label: label, confidence: confidence,
+                probabilities: UnsafeBufferPointer(rowProbabilities), source: source, createdAt: createdAt,
+                correctedLabel: correctedLabel, correctedAt: correctedAt))
+        }
+    }
+
+    /// A TEXT (or BLOB) column's bytes in place; nil for another type.
+    @inline(__always)
+    private static func columnText(_ stmt: OpaquePointer, _ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+        let type = sqlite3_column_type(stmt, column)
+        guard type == SQLITE_TEXT || type == SQLITE_BLOB else { return nil }
+        let p = sqlite3_column_text(stmt, column)
+        let n = Int(sqlite3_column_bytes(stmt, column))
+        return UnsafeBufferPointer(start: p, count: n)
+    }
+
+    /// A REAL or INTEGER column as a Double (as GRDB reads a Double); nil for another type.
+    @inline(__always)
+    private static func columnReal(_ stmt: OpaquePointer, _ column: Int32) -> Double? {
+        switch sqlite3_column_type(stmt, column) {
+        case SQLITE_FLOAT, SQLITE_INTEGER: return sqlite3_column_double(stmt, column)
+        default: return nil
+        }
+    }
+
+    @inline(__always)
+    private static func columnInteger(_ stmt: OpaquePointer, _ column: Int32) -> Int64? {
+        sqlite3_column_type(stmt, column) == SQLITE_INTEGER ? sqlite3_column_int64(stmt, column) : nil
+    }
+}
+
+/// Reads the probabilities object as the store writes it (`{"a":0.1,"b":0.9}`, keys in the model's label order)
+/// straight from its bytes; anything else is left to the general reader.
+struct ProbabilityParser {
+    /// UTF-8 of `{"label":` / `,"label":` for each label.
+    let prefixes: [[UInt8]]
+
+    init(labels: [String]) {
+        prefixes = labels.enumerated().map { i, l in Array(((i == 0 ? "{" : ",") + JSONText.encode(l) + ":").utf8) }
+    }
+
+    /// The values into `out` (one per label); false when the text is not in the store's own form.
+    func parse(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Double>) -> Bool {
+        guard let base = text.baseAddress, !prefixes.isEmpty else { return false }
+        // sqlite3_column_text's bytes end with a NUL, so strtod stops within them.
+        var i = 0
+        for (c, prefix) in prefixes.enumerated() {
+            guard text.count - i > prefix.count,
+                  prefix.withUnsafeBytes({ memcmp(base + i, $0.baseAddress!, prefix.count) }) == 0 else { return false }
+            i += prefix.count
+            let start = UnsafeRawPointer(base + i).assumingMemoryBound(to: CChar.self)
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(start, &end)
+            guard let end, end != UnsafeMutablePointer(mutating: start) else { return false }
+            i += end - UnsafeMutablePointer(mutating: start)
+            guard i < text.count, text[i] == UInt8(ascii: c == prefixes.count - 1 ? "}" : ",") else { return false }
+            out[c] = v
+        }
+        return i == text.count - 1
+    }
+}
