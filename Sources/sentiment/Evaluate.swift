@@ -25,12 +25,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("The labelled corpus file.", valueName: "file"))
     var corpus: String
 
-    @Option(help: "Output format: table or json.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-        if format == .jsonl || format == .csv { throw ValidationError("--format must be table or json for evaluate") }
-    }
+    @Option(help: "Output format.")
+    var format: ReportFormat = .table
 
     func run() throws {
         try reporting {
@@ -45,7 +41,7 @@ struct Evaluate: ParsableCommand {
                 merged["rows"] = result.rows
                 let bytes = try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 emit(String(decoding: bytes, as: UTF8.self))
-            default:
+            case .table:
                 emitText("model \(result.model.reference) on \(result.file) (\(result.rows) rows\(sameContent(result))), store \(store.location.path)\n\n"
                          + result.report.rendered())
             }

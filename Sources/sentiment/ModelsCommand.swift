@@ -16,8 +16,8 @@ struct Models: ParsableCommand {
             abstract: "List the stored models.",
             discussion: "Example:\n  sentiment models list --format json")
         @OptionGroup var store: StoreOptions
-        @Option(help: "Output format: table or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output format.")
+        var format: RecordsFormat = .table
 
         func run() throws {
             try reporting {
@@ -55,8 +55,8 @@ struct Models: ParsableCommand {
         var model: ModelReference?
         @Option(help: "Features per label.")
         var top = 10
-        @Option(help: "Output format: table or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output format.")
+        var format: ReportFormat = .table
 
         func validate() throws {
             if top < 0 { throw ValidationError("--top must be ≥ 0, got \(top)") }
@@ -72,7 +72,7 @@ struct Models: ParsableCommand {
                 let features = classifier.topFeatures(perLabel: top)
                 let parent = try info.parentId.map { try db.modelInfo(id: $0).reference }
                 let corpora = try stored.corpusIds.map { try db.corpus(id: $0) }
-                if format == .json || format == .jsonl {
+                if format == .json {
                     var d: [String: Any] = [
                         "model": info.reference, "status": info.status.rawValue, "created_at": isoText(info.createdAt),
                         "labels": info.labels, "temperature": info.temperature, "checksum": info.checksum,
@@ -140,14 +140,14 @@ struct Models: ParsableCommand {
         var b: ModelReference
         @Option(help: ArgumentHelp("The labelled corpus file.", valueName: "file"))
         var corpus: String
-        @Option(help: "Output format: table or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output format.")
+        var format: ReportFormat = .table
 
         func run() throws {
             try reporting {
                 let (ea, eb) = try store.service().compare(a, b, corpus: corpus, reading: reading.corpusOptions())
                 let (ia, ib, ra, rb, rowCount) = (ea.model, eb.model, ea.report, eb.report, ea.rows)
-                if format == .json || format == .jsonl {
+                if format == .json {
                     struct Out: Encodable { var corpus: String; var rows: Int; var models: [String: ClassificationReport] }
                     emit(try jsonText(Out(corpus: ea.file, rows: rowCount,
                                           models: [ia.reference: ra, ib.reference: rb])))
@@ -285,8 +285,8 @@ struct Corpora: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List imported corpora.",
                                                         discussion: "Example:\n  sentiment corpora list")
         @OptionGroup var store: StoreOptions
-        @Option(help: "Output format: table or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output format.")
+        var format: RecordsFormat = .table
 
         func run() throws {
             try reporting {
@@ -312,8 +312,8 @@ struct Corpora: ParsableCommand {
         var name: String
         @Option(help: "Documents to show.")
         var head = 5
-        @Option(help: "Output format: table or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output format.")
+        var format: ReportFormat = .table
 
         func run() throws {
             try reporting {
@@ -321,10 +321,10 @@ struct Corpora: ParsableCommand {
                 let info: CorpusInfo
                 if let id = Int64(name) { info = try db.corpus(id: id) } else { info = try db.corpus(named: name) }
                 let docs = try db.corpusDocuments(corpusId: info.id).prefix(max(0, head))
-                if format == .json || format == .jsonl {
+                if format == .json {
                     var record = CorpusRecord(info)
                     record.head = docs.map { CorpusRecord.Document(line: $0.line, label: $0.label, text: $0.text) }
-                    emit(try jsonText(record, pretty: format == .json))
+                    emit(try jsonText(record))
                     return
                 }
                 var text = "corpus \(info.name) (id \(info.id)): \(info.rowCount) rows, format \(info.format)\n"

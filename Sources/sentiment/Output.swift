@@ -3,9 +3,22 @@ import Bytes
 import Foundation
 import SentimentKit
 
-/// Output formats shared by the commands.
+/// Each command accepts exactly the formats it produces (its `--help` lists them; another is a usage error that
+/// names them), through one of these three types.
+///
+/// Predictions (`predict`, `predictions`): a table, a JSON array, one JSON object per line, or CSV.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, jsonl, csv
+}
+
+/// Lists of records (`models list`, `corpora list`): a table, a JSON array or one JSON object per line.
+enum RecordsFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, jsonl
+}
+
+/// One report or object (`train`, `evaluate`, `models show`/`compare`, `corpora show`, `predictions summary`).
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
 }
 
 /// Writes bytes to standard output, all of them (retrying short writes).
@@ -27,13 +40,6 @@ struct StandardOutput {
         if buffer.count >= 1 << 16 { flush() }
     }
     mutating func line(_ s: String) { write(s); write("\n") }
-
-    /// Writes one CSV field, quoted when needed (RFC 4180), straight into the buffer.
-    mutating func writeCSVField(_ s: String) {
-        var s = s
-        s.withUTF8 { buffer.append(csvField: $0) }
-        if buffer.count >= 1 << 16 { flush() }
-    }
 
     mutating func flush() {
         guard buffer.count > 0 else { return }
@@ -129,25 +135,4 @@ func terminalSafe(_ s: String, keepingNewlines: Bool = false) -> String {
         }
     }
     return out
-}
-
-/// Streams JSON objects as one JSON array (`json`) or one object per line (`jsonl`).
-struct JSONRecords {
-    let lines: Bool
-    private(set) var count = 0
-    init(lines: Bool) { self.lines = lines }
-
-    mutating func write(_ object: String, to out: inout StandardOutput) {
-        if lines {
-            out.line(object)
-        } else {
-            out.write(count == 0 ? "[\n  " : ",\n  ")
-            out.write(object)
-        }
-        count += 1
-    }
-
-    func finish(_ out: inout StandardOutput) {
-        if !lines { out.write(count == 0 ? "[]\n" : "\n]\n") }
-    }
 }

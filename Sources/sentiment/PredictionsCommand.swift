@@ -82,7 +82,13 @@ struct Predictions: ParsableCommand {
               sentiment predictions --max-confidence 0.6 --uncorrected --limit 20
               sentiment predictions --search 'S&P 500 "rate cut"' --since 2026-11-01 --format jsonl
               sentiment predictions --search '"rate cut" OR inflation*' --fts
+              sentiment predictions --format csv > predictions.csv
               sentiment predictions summary --model news
+
+            csv, json and jsonl stream every matching prediction (no default limit) straight from the store. CSV \
+            columns: id, text, label, confidence, one p_LABEL per label of the models in the export (sorted; empty \
+            where a row's model has no such label), model, source, created_at, corrected_label, corrected_at: \
+            the keys of the JSON objects, in their order.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -97,7 +103,7 @@ struct Predictions: ParsableCommand {
     @Option(help: "Order: newest, oldest, confidence-descending or confidence-ascending.")
     var order: PredictionQuery.Order = .newest
 
-    @Option(help: "Output format: table, json, jsonl or csv.")
+    @Option(help: "Output format.")
     var format: OutputFormat = .table
 
     func validate() throws {
@@ -111,36 +117,22 @@ struct Predictions: ParsableCommand {
             q.order = order
             q.limit = limit ?? (format == .table ? 50 : nil)
             q.offset = offset
-            let db = try store.open()
-            var out = StandardOutput()
-            var count = 0
-            var records = JSONRecords(lines: format == .jsonl)
+            let service = try store.service(readOnly: true)
+            if let export = PredictionExportFormat(rawValue: format.rawValue) {
+                // Streamed from the store's rows into large writes.
+                let out = OutputBuffer()
+                try service.exportPredictions(q, as: export, into: out.bytes) { _ in out.flush() }
+                return
+            }
             var tableRows: [[String]] = []
-            try db.forEachPrediction(q) { p in
-                defer { count += 1 }
-                switch format {
-                case .table:
-                    tableRows.append([String(p.id), isoText(p.createdAt), p.modelReference, p.label,
-                                      fixed(p.confidence), p.correctedLabel ?? "", preview(p.text, width: 70)])
-                case .json, .jsonl:
-                    records.write(predictionJSON(p), to: &out)
-                case .csv:
-                    if count == 0 {
-                        out.line(["id", "created_at", "model", "text", "label", "confidence", "probabilities", "corrected_label", "source"].joined(separator: ","))
-                    }
-                    let probs = p.probabilities.keys.sorted().map { "\($0)=\(number(Float(p.probabilities[$0]!)))" }.joined(separator: ";")
-                    out.line([String(p.id), isoText(p.createdAt), csvField(p.modelReference), csvField(p.text), csvField(p.label),
-                              number(Float(p.confidence)), csvField(probs), csvField(p.correctedLabel ?? ""), csvField(p.source)].joined(separator: ","))
-                }
+            try service.forEachPrediction(q) { p in
+                tableRows.append([String(p.id), isoText(p.createdAt), p.modelReference, p.label,
+                                  fixed(p.confidence), p.correctedLabel ?? "", preview(p.text, width: 70)])
             }
-            switch format {
-            case .table:
-                out.write(renderTable(header: ["id", "created", "model", "label", "conf", "corrected", "text"], rows: tableRows,
-                                      rightAligned: [0, 4]))
-                if tableRows.count == q.limit { out.line("(first \(tableRows.count); use --limit and --offset for more)") }
-            case .json, .jsonl: records.finish(&out)
-            case .csv: break
-            }
+            var out = StandardOutput()
+            out.write(renderTable(header: ["id", "created", "model", "label", "conf", "corrected", "text"], rows: tableRows,
+                                  rightAligned: [0, 4]))
+            if tableRows.count == q.limit { out.line("(first \(tableRows.count); use --limit and --offset for more)") }
             out.flush()
         }
     }
@@ -157,23 +149,23 @@ struct Predictions: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var filters: PredictionFilters
 
-        @Option(help: "Output format: table or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output format.")
+        var format: ReportFormat = .table
 
         func run() throws {
             try reporting {
                 let q = try filters.query()
                 let s = try store.open().summary(q)
                 switch format {
-                case .json, .jsonl:
+                case .json:
                     struct Out: Encodable {
                         var total: Int, by_label: [String: Int], by_model: [String: Int]
                         var corrected: Int, uncorrected: Int, by_corrected_label: [String: Int]
                     }
                     emit(try jsonText(Out(total: s.total, by_label: s.byLabel, by_model: s.byModel, corrected: s.corrected,
                                           uncorrected: s.uncorrected, by_corrected_label: s.byCorrectedLabel),
-                                      pretty: format == .json))
-                default:
+                                      pretty: true))
+                case .table:
                     var rows: [[String]] = [["total", "", String(s.total)]]
                     for (k, v) in s.byLabel.sorted(by: { $0.key < $1.key }) { rows.append(["label", k, String(v)]) }
                     for (k, v) in s.byModel.sorted(by: { $0.key < $1.key }) { rows.append(["model", k, String(v)]) }
@@ -191,13 +183,6 @@ extension PredictionQuery.Order: ExpressibleByArgument {
     /// `confidenceAscending` or `confidence-ascending` (any case).
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["newest", "oldest", "confidence-descending", "confidence-ascending"] }
-}
-
-/// One stored prediction as a JSON object, in the product's one JSON form of a prediction.
-func predictionJSON(_ p: PredictionInfo) -> String {
-    let out = ByteBuffer()
-    PredictionJSON.append(p, to: out)
-    return String(decoding: out.bytes, as: UTF8.self)
 }
 
 struct Correct: ParsableCommand {

@@ -74,8 +74,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Keep the active model active (the new one becomes active only when none is).")
     var noActivate = false
 
-    @Option(help: "Output format: table or json.")
-    var format: OutputFormat = .table
+    @Option(help: "Output format.")
+    var format: ReportFormat = .table
 
     @Flag(help: "Print how long each phase took (read, fit, store) on standard error.")
     var timings = false
@@ -88,7 +88,6 @@ struct Train: ParsableCommand {
         if let supervisedWeighting, SupervisedWeighting(rawValue: supervisedWeighting) == nil {
             throw ValidationError("--supervised-weighting must be naive-bayes or none, got \(supervisedWeighting)")
         }
-        if format == .jsonl || format == .csv { throw ValidationError("--format must be table or json for train") }
         if let buckets, !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
         if streaming == true {
             if tune == true { throw ValidationError("--tune needs in-memory training; drop --streaming") }
@@ -189,7 +188,7 @@ struct Train: ParsableCommand {
                 temperature: classifier.model.temperature, iterations: report.run.iterations,
                 final_loss: report.run.finalLoss, converged: report.run.converged,
                 streaming: report.heldOutRows != nil, duration_seconds: seconds)))
-        default:
+        case .table:
             var rows: [[String]] = []
             rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
             for c in corpora { rows.append(["corpus", "\(c.name) (\(c.rowCount) rows, \(c.sourcePath))"]) }
