@@ -47,6 +47,38 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
         case wrongFieldCount(expected: Int, found: Int)
         /// Training needs at least `required` distinct labels; `found` lists the ones present (sorted).
         case tooFewLabels(found: [String], required: Int)
+        /// Bytes that are not UTF-16 (an unpaired surrogate, an odd byte at the end); 0-based offset in the file.
+        case invalidUTF16(byteOffset: Int)
+        /// `utf-16` was asked for but the file does not start with a byte-order mark.
+        case missingByteOrderMark
+        /// The header gives the text column `name` with more than one of `delimiters`, split differently.
+        case ambiguousDelimiter(name: String, delimiters: [UInt8])
+        /// A delimiter was given for a format that has none.
+        case delimiterNotApplicable(format: CorpusFormat)
+    }
+
+    /// A CSV/TSV header as it was read, for errors about its columns: what the user sees in their file, the
+    /// delimiter it was split with, and another delimiter to suggest.
+    public struct HeaderAsRead: Equatable, Sendable {
+        /// The header line, without its line break.
+        public var text: String
+        /// The delimiter the header was split with.
+        public var delimiter: UInt8
+        /// The columns that gives.
+        public var columns: [String]
+        /// Another delimiter that gives the missing column (or failing that, the most columns), when one does.
+        public var suggested: UInt8?
+        /// The columns `suggested` gives.
+        public var suggestedColumns: [String]
+
+        public init(text: String, delimiter: UInt8, columns: [String], suggested: UInt8? = nil,
+                    suggestedColumns: [String] = []) {
+            self.text = text
+            self.delimiter = delimiter
+            self.columns = columns
+            self.suggested = suggested
+            self.suggestedColumns = suggestedColumns
+        }
     }
 
     /// The path as given by the caller (`-` for standard input).
@@ -55,11 +87,56 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
     public var line: Int?
     /// What went wrong.
     public var problem: Problem
+    /// The header as read, for a missing column or an ambiguous delimiter in a CSV/TSV file.
+    public var header: HeaderAsRead?
 
-    public init(file: String, line: Int? = nil, problem: Problem) {
+    public init(file: String, line: Int? = nil, problem: Problem, header: HeaderAsRead? = nil) {
         self.file = file
         self.line = line
         self.problem = problem
+        self.header = header
+    }
+
+    /// How a delimiter is written in a message: `','`, `'\t'`.
+    static func shown(_ d: UInt8) -> String {
+        d == 0x09 ? "'\\t'" : "'\(Character(Unicode.Scalar(d)))'"
+    }
+
+    /// How a user gives a delimiter on the command line: `--delimiter ';'`, `--delimiter tab`.
+    static func option(_ d: UInt8) -> String {
+        d == 0x09 ? "--delimiter tab" : "--delimiter '\(Character(Unicode.Scalar(d)))'"
+    }
+
+    static func quotedList(_ names: [String]) -> String {
+        names.map { "\"\($0)\"" }.joined(separator: ", ")
+    }
+
+    /// The header quoted with its tabs visible, cut to a length a terminal line shows.
+    static func shownHeader(_ text: String) -> String {
+        var s = ""
+        for c in text.prefix(200) { if c == "\t" { s += "\\t" } else { s.append(c) } }
+        if text.count > 200 { s += "…" }
+        return "\"\(s)\""
+    }
+
+    private func missingColumnText(_ name: String, _ h: HeaderAsRead) -> String {
+        let n = h.columns.count
+        var text = "missing column \"\(name)\": the header reads \(Self.shownHeader(h.text)) "
+            + "(\(n) column\(n == 1 ? "" : "s"), delimiter \(Self.shown(h.delimiter)))"
+        let flag = name == "label" ? "--label-column" : "--text-column"
+        if let d = h.suggested {
+            if h.suggestedColumns.contains(where: { $0.trimmingASCIISpaces().lowercased() == name.trimmingASCIISpaces().lowercased() }) {
+                text += "; did you mean \(Self.option(d))?"
+            } else {
+                text += "; with \(Self.option(d)) it has the columns \(Self.quotedList(h.suggestedColumns)): "
+                    + "give that and name the column with \(flag)"
+            }
+        } else if n > 1 {
+            text += ": \(Self.quotedList(h.columns)); name the column with \(flag)"
+        } else {
+            text += "; name the column with \(flag), or give --delimiter"
+        }
+        return text
     }
 
     /// `FILE:LINE: problem` or `FILE: problem`, on one line.
@@ -77,6 +154,8 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unreadable(let reason): return "cannot read file: \(reason)"
         case .emptyFile: return "file is empty"
         case .noRecords: return "no records (the file has a header but no rows)"
+        case .missingColumn(let name, _) where header != nil:
+            return missingColumnText(name, header!)
         case .missingColumn(let name, let available):
             return "missing column \"\(name)\" (columns: \(available.map { "\"\($0)\"" }.joined(separator: ", ")))"
         case .missingKey(let name, let available):
@@ -93,8 +172,21 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unterminatedQuote: return "unterminated quoted field (the closing \" is missing)"
         case .textAfterClosingQuote:
             return "unexpected text after the closing quote of a quoted field (write a quote inside a field as \"\")"
-        case .invalidUTF8(let offset): return "invalid UTF-8 at byte offset \(offset)"
-        case .nulByte(let offset): return "NUL byte at byte offset \(offset) (binary or UTF-16 file?)"
+        case .invalidUTF8(let offset):
+            return "invalid UTF-8 at byte offset \(offset) (a Latin-1 or Windows-1252 file? "
+                + "read it with --encoding latin1 or --encoding windows-1252)"
+        case .nulByte(let offset):
+            return "NUL byte at byte offset \(offset) (a binary file, or UTF-16 without a byte-order mark? "
+                + "try --encoding utf-16le or utf-16be)"
+        case .invalidUTF16(let offset): return "invalid UTF-16 at byte offset \(offset)"
+        case .missingByteOrderMark:
+            return "no UTF-16 byte-order mark at the start of the file; give --encoding utf-16le or utf-16be"
+        case .ambiguousDelimiter(let name, let delimiters):
+            let header = header.map { "the header \(Self.shownHeader($0.text))" } ?? "the header"
+            return "\(header) has a \"\(name)\" column with delimiter "
+                + delimiters.map(Self.shown).joined(separator: " and with ") + "; give one with --delimiter"
+        case .delimiterNotApplicable(let format):
+            return "a delimiter applies to CSV/TSV, not to format \(format.rawValue) (give --input-format csv)"
         case .emptyText: return "empty text"
         case .emptyLabel: return "empty label"
         case .wrongFieldCount(let expected, let found):

@@ -17,6 +17,7 @@ public enum CorpusFile {
     /// Parses a corpus already in memory; `path` names it in errors and picks the format when
     /// `options.format` is `nil`.
     public static func readAll(bytes: [UInt8], path: String, options: CorpusOptions = CorpusOptions()) throws -> Corpus {
+        let bytes = try ByteSource.utf8(bytes, path: path, encoding: options.encoding)
         let format = options.format ?? CorpusFormat.infer(path: path, firstBytes: Array(bytes.prefix(1 << 16)))
         var parser = try RecordParser(file: path, format: format, options: options)
         var texts: [String] = []

@@ -50,6 +50,7 @@ public final class CorpusReader {
         let count: Int
         let parser: RecordParser
         do {
+            try source.decode(options.encoding)
             count = try source.readFully(into: storage, count: first)
             let format = options.format
                 ?? CorpusFormat.infer(path: source.path, firstBytes: Array(UnsafeBufferPointer(start: storage, count: count)))

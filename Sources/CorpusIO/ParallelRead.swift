@@ -69,6 +69,9 @@ extension CorpusFile {
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else { return nil }
         defer { munmap(mapped, size) }
         let p = UnsafePointer(mapped.assumingMemoryBound(to: UInt8.self))
+        // Other encodings are converted as they are read, by the serial reader.
+        if let e = options.encoding, e != .utf8 { return nil }
+        if options.encoding == nil && startsWithUTF16Mark(p, size) { return nil }
         let format = options.format
             ?? CorpusFormat.infer(path: path, firstBytes: Array(UnsafeBufferPointer(start: p, count: min(size, 1 << 16))))
         guard format == .csv || format == .tsv else { return nil }

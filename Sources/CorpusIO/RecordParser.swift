@@ -30,13 +30,18 @@ struct RecordParser {
     private var textIndex = 0
     private var labelIndex: Int? = nil
     var labelMode: LabelMode = .undecided
+    /// The header's splits while its columns are resolved (for suggestions in errors).
+    private var headerSplitsSeen: [HeaderSplit] = []
 
     init(file: String, format: CorpusFormat, options: CorpusOptions) throws {
         self.file = file
         self.format = format
         self.options = options
         self.headerDone = !(format == .csv || format == .tsv)
-        self.scanner = DelimitedScanner(delimiter: format == .tsv ? 0x09 : 0x2C, file: file)
+        self.scanner = DelimitedScanner(delimiter: options.delimiter ?? (format == .tsv ? 0x09 : 0x2C), file: file)
+        if options.delimiter != nil && format != .csv && format != .tsv {
+            throw CorpusError(file: file, problem: .delimiterNotApplicable(format: format))
+        }
         if format == .lines && options.requireLabels {
             throw CorpusError(file: file, problem: .noLabels(format: .lines))
         }
@@ -59,7 +64,8 @@ struct RecordParser {
     // MARK: Header
 
     /// Parses the CSV/TSV header. Returns `false` when more bytes are needed. Throws `emptyFile` when the data
-    /// ends without a header.
+    /// ends without a header. Without a given delimiter, the header is split with each of `,` `;` tab `|` and the
+    /// one that gives a text column is used (the format's own when several give the same columns).
     mutating func parseHeader(_ p: UnsafePointer<UInt8>, end: Int, pos: inout Int, atEOF: Bool, base: Int) throws -> Bool {
         if headerDone { return true }
         while true {
@@ -68,26 +74,104 @@ struct RecordParser {
                 return false
             }
             let start = pos
-            switch try scanner.scanRecord(p, start: start, end: end, atEOF: atEOF, line: line, base: base, fields: &fields) {
-            case .needMore:
-                return false
-            case .complete(let next, let newlines):
-                if isBlankRecord(p, start) {
-                    pos = next; line += newlines
-                    continue
+            // A blank line before the header is skipped (whatever the delimiter: it has none).
+            let lf = nextLF(p, start, end)
+            if lf == end && !atEOF { return false }
+            if isBlank(p, start, lf) {
+                pos = lf < end ? lf + 1 : end
+                if lf < end { line += 1 }
+                continue
+            }
+            guard let splits = try headerSplits(p, start: start, end: end, atEOF: atEOF, base: base) else { return false }
+            let chosen = try chooseDelimiter(splits, header: headerText(p, start, end: end))
+            if chosen.delimiter != scanner.delimiter { scanner = DelimitedScanner(delimiter: chosen.delimiter, file: file) }
+            columns = try chosen.columns.get()
+            headerSplitsSeen = splits
+            try resolveColumns(header: headerText(p, start, end: end))
+            headerSplitsSeen = []
+            pos = chosen.next
+            line += chosen.newlines
+            headerDone = true
+            return true
+        }
+    }
+
+    /// The header split with one delimiter.
+    struct HeaderSplit {
+        var delimiter: UInt8
+        var columns: Result<[String], Error>
+        var next: Int
+        var newlines: Int
+        var names: [String] { (try? columns.get()) ?? [] }
+    }
+
+    /// The header at `start` split with the given (or the format's own) delimiter first, then with each other
+    /// candidate; nil when more bytes are needed to tell.
+    private func headerSplits(_ p: UnsafePointer<UInt8>, start: Int, end: Int, atEOF: Bool,
+                              base: Int) throws -> [HeaderSplit]? {
+        let own = scanner.delimiter
+        var splits: [HeaderSplit] = []
+        var scratch: [FieldRef] = []
+        // Another delimiter's quoting may run past the own split's line break: it is given at most 64 KiB (the same
+        // limit whatever the chunks, so streaming and whole-file reads agree).
+        let limit = 1 << 16
+        for d in [own] + CorpusOptions.detectedDelimiters where d != own || splits.isEmpty {
+            let s = DelimitedScanner(delimiter: d, file: file)
+            let e = d == own ? end : min(end, start + limit)
+            do {
+                switch try s.scanRecord(p, start: start, end: e, atEOF: atEOF && e == end, line: line, base: base,
+                                        fields: &scratch) {
+                case .needMore:
+                    if d == own || e == end { return nil }
+                case .complete(let next, let newlines):
+                    var names: [String] = []
+                    for f in scratch { names.append(try s.string(f, p, recordStart: start, line: line, base: base)) }
+                    splits.append(HeaderSplit(delimiter: d, columns: .success(names), next: next, newlines: newlines))
                 }
-                var names: [String] = []
-                for f in fields {
-                    names.append(try scanner.string(f, p, recordStart: start, line: line, base: base))
-                }
-                columns = names
-                try resolveColumns()
-                pos = next
-                line += newlines
-                headerDone = true
-                return true
+            } catch {
+                splits.append(HeaderSplit(delimiter: d, columns: .failure(error), next: start, newlines: 0))
             }
         }
+        return splits
+    }
+
+    /// The header line as the user sees it (up to its first line break), for messages.
+    private func headerText(_ p: UnsafePointer<UInt8>, _ start: Int, end: Int) -> String {
+        var e = nextLF(p, start, min(end, start + 1 << 16))
+        if e > start && p[e - 1] == 0x0D { e -= 1 }
+        return String(decoding: UnsafeBufferPointer(start: p + start, count: e - start), as: UTF8.self)
+    }
+
+    private func has(_ names: [String], _ name: String) -> Bool {
+        let wanted = name.trimmingASCIISpaces().lowercased()
+        return names.contains { $0 == name || $0.trimmingASCIISpaces().lowercased() == wanted }
+    }
+
+    private func chooseDelimiter(_ splits: [HeaderSplit], header: String) throws -> HeaderSplit {
+        let own = splits[0]
+        if options.delimiter != nil { return own }  // given: missing columns are reported with a suggestion
+        let matching = splits.filter { has($0.names, options.textColumn) }
+        guard let first = matching.first else { return own }
+        if matching.allSatisfy({ $0.names == first.names }) { return first }
+        // Split differently by two delimiters: the one that also gives the label column, if only one does.
+        let labelled = matching.filter { has($0.names, options.labelColumn) }
+        if let l = labelled.first, labelled.allSatisfy({ $0.names == l.names }) { return l }
+        throw CorpusError(file: file, line: line, problem: .ambiguousDelimiter(name: options.textColumn,
+                                                                               delimiters: matching.map(\.delimiter)),
+                          header: CorpusError.HeaderAsRead(text: header, delimiter: own.delimiter, columns: own.names))
+    }
+
+    /// The header as read, for a missing `name`: the split used, and another delimiter that gives `name` (or,
+    /// failing that, more columns) to suggest.
+    private func headerAsRead(_ text: String, missing name: String) -> CorpusError.HeaderAsRead {
+        var info = CorpusError.HeaderAsRead(text: text, delimiter: scanner.delimiter, columns: columns)
+        let others = headerSplitsSeen.filter { $0.delimiter != scanner.delimiter && $0.names.count > 1 }
+        if let s = others.first(where: { has($0.names, name) })
+            ?? others.filter({ $0.names.count > columns.count }).max(by: { $0.names.count < $1.names.count }) {
+            info.suggested = s.delimiter
+            info.suggestedColumns = s.names
+        }
+        return info
     }
 
     private func findColumn(_ name: String) -> Int? {
@@ -96,7 +180,7 @@ struct RecordParser {
         return columns.firstIndex { $0.trimmingASCIISpaces().lowercased() == wanted }
     }
 
-    private mutating func resolveColumns() throws {
+    private mutating func resolveColumns(header: String) throws {
         // A column this reader uses must be named once: which of two "text" columns was meant is not guessed.
         for name in [options.textColumn, options.labelColumn] {
             let wanted = name.trimmingASCIISpaces().lowercased()
@@ -106,12 +190,14 @@ struct RecordParser {
             }
         }
         guard let t = findColumn(options.textColumn) else {
-            throw CorpusError(file: file, line: line, problem: .missingColumn(name: options.textColumn, available: columns))
+            throw CorpusError(file: file, line: line, problem: .missingColumn(name: options.textColumn, available: columns),
+                              header: headerAsRead(header, missing: options.textColumn))
         }
         textIndex = t
         labelIndex = findColumn(options.labelColumn)
         if labelIndex == nil && options.requireLabels {
-            throw CorpusError(file: file, line: line, problem: .missingColumn(name: options.labelColumn, available: columns))
+            throw CorpusError(file: file, line: line, problem: .missingColumn(name: options.labelColumn, available: columns),
+                              header: headerAsRead(header, missing: options.labelColumn))
         }
     }
 

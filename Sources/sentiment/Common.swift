@@ -20,10 +20,47 @@ struct CorpusReadingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CSV/TSV column or JSON key holding the label.", valueName: "name"))
     var labelColumn = "label"
 
+    @Option(help: ArgumentHelp("""
+        CSV/TSV field delimiter: ',' ';' tab '|' or another single character (default: the one of these that \
+        gives the header a text column).
+        """, valueName: "char"))
+    var delimiter: Delimiter?
+
+    @Option(help: ArgumentHelp("""
+        Character encoding: \(TextEncoding.documentedNames) (default: UTF-8, or UTF-16 when the file starts with \
+        its byte-order mark).
+        """, valueName: "name"))
+    var encoding: TextEncoding?
+
     func corpusOptions(requireLabels: Bool = true, defaultFormat: CorpusFormat? = nil) -> CorpusOptions {
-        CorpusOptions(format: inputFormat ?? defaultFormat, textColumn: textColumn, labelColumn: labelColumn,
-                      requireLabels: requireLabels)
+        // A delimiter says the input is delimited, also where the default would be one text per line.
+        let fallback = delimiter != nil && defaultFormat == .lines ? .csv : defaultFormat
+        return CorpusOptions(format: inputFormat ?? fallback, textColumn: textColumn, labelColumn: labelColumn,
+                             requireLabels: requireLabels, delimiter: delimiter?.byte, encoding: encoding)
     }
+}
+
+/// A CSV/TSV field delimiter as given on the command line: one ASCII character, or `tab` / `\t`.
+struct Delimiter: ExpressibleByArgument {
+    let byte: UInt8
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "tab", "\\t", "\t": byte = 0x09
+        case "comma": byte = 0x2C
+        case "semicolon": byte = 0x3B
+        case "pipe": byte = 0x7C
+        default:
+            // A quote, a line break or NUL cannot separate fields.
+            guard argument.utf8.count == 1, let b = argument.utf8.first, b < 0x80,
+                  ![0x22, 0x0A, 0x0D, 0x00].contains(b) else { return nil }
+            byte = b
+        }
+    }
+}
+
+extension TextEncoding: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
 }
 
 extension CorpusFormat: ExpressibleByArgument {}

@@ -67,7 +67,7 @@ final class CSVReaderTests: XCTestCase {
     func testMissingColumnListsAvailableColumns() {
         let e = corpusError { try parse("headline,label\nUp,positive\n") }
         XCTAssertEqual(e?.problem, .missingColumn(name: "text", available: ["headline", "label"]))
-        XCTAssertEqual(e?.description, "t.csv:1: missing column \"text\" (columns: \"headline\", \"label\")")
+        XCTAssertEqual(e?.description, "t.csv:1: missing column \"text\": the header reads \"headline,label\" (2 columns, delimiter ','): \"headline\", \"label\"; name the column with --text-column")
         let e2 = corpusError { try parse("text,sentiment\nUp,positive\n") }
         XCTAssertEqual(e2?.problem, .missingColumn(name: "label", available: ["text", "sentiment"]))
     }
@@ -102,7 +102,7 @@ final class CSVReaderTests: XCTestCase {
         let bytes = Array("text,label\nab".utf8) + [0xFF] + Array("c,positive\n".utf8)
         let e = corpusError { try parse(bytes: bytes) }
         XCTAssertEqual(e, CorpusError(file: "t.csv", line: 2, problem: .invalidUTF8(byteOffset: 13)))
-        XCTAssertEqual(e?.description, "t.csv:2: invalid UTF-8 at byte offset 13")
+        XCTAssertEqual(e?.description, "t.csv:2: invalid UTF-8 at byte offset 13 (a Latin-1 or Windows-1252 file? read it with --encoding latin1 or --encoding windows-1252)")
     }
 
     func testInvalidUTF8InLabelAndTruncatedSequenceAndLineInsideQuotedField() {
