@@ -36,6 +36,8 @@ public enum CorpusFile {
                     texts.append(r.text)
                     if let l = r.label { labels.append(l) }
                     lines.append(r.line)
+                case .invalid(let e):
+                    throw e
                 case .end, .needMore:
                     break loop
                 }

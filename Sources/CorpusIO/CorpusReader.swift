@@ -1,3 +1,10 @@
+/// One row as `CorpusReader.nextRow()` gives it.
+public enum CorpusRow: Sendable, Equatable {
+    case record(CorpusRecord)
+    /// A row that cannot be used; the error names its line and the problem.
+    case invalid(CorpusError)
+}
+
 /// Streaming reader: reads the file in chunks (1 MiB by default), so memory stays small for huge files and
 /// standard input (`-`, which is read as CSV unless `options.format` says otherwise). Records spanning chunks are
 /// handled. Gives exactly the records and errors `CorpusFile.readAll` gives.
@@ -109,14 +116,29 @@ public final class CorpusReader {
     /// The next record, or `nil` after the last one. Throws `CorpusError` for bad data, and `noRecords` /
     /// `emptyFile` when the input ends without any record.
     public func next() throws -> CorpusRecord? {
+        switch try nextRow() {
+        case .record(let r): return r
+        case .invalid(let e): throw e
+        case nil: return nil
+        }
+    }
+
+    /// The next row: a record, or a problem confined to one row (an empty text or blank line with
+    /// `blankLinesAreRows`, a wrong number of fields, invalid UTF-8 in a field, a line that is not a usable JSON
+    /// object, a missing label), with the reader already past that row; nil after the last. Problems after which
+    /// the rest cannot be read row by row (an unterminated quote, text after a closing quote, a NUL byte in a CSV
+    /// field, a read error) are thrown, as is `noRecords` / `emptyFile` for input without rows.
+    public func nextRow() throws -> CorpusRow? {
         if finished { return nil }
         while true {
             switch try parser.next(storage, end: count, pos: &pos, atEOF: atEOF, base: base) {
             case .record(let r):
-                return r
+                return .record(r)
+            case .invalid(let e):
+                return .invalid(e)
             case .end:
                 finished = true
-                if parser.recordCount == 0 {
+                if parser.recordCount == 0 && parser.invalidCount == 0 {
                     throw CorpusError(file: path, problem: parser.columns.isEmpty ? .emptyFile : .noRecords)
                 }
                 return nil

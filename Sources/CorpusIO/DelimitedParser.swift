@@ -152,7 +152,7 @@ struct DelimitedScanner {
     /// The field's text as a String, validating UTF-8 and undoing doubled quotes.
     /// `recordStart`/`line` locate the record for error messages.
     @inline(__always)
-    func string(_ f: FieldRef, _ p: UnsafePointer<UInt8>, recordStart: Int, line: Int, base: Int) throws -> String {
+    func string(_ f: FieldRef, _ p: UnsafePointer<UInt8>, recordStart: Int, line: Int, base: Int) throws(CorpusError) -> String {
         try validate(f.start, f.end, f.nonASCII, p, recordStart: recordStart, line: line, base: base)
         if !f.escaped { return makeString(p, f.start, f.end) }
         return unescaped(p, f.start, f.end)
@@ -160,7 +160,7 @@ struct DelimitedScanner {
 
     @inline(__always)
     func validate(_ start: Int, _ end: Int, _ nonASCII: Bool, _ p: UnsafePointer<UInt8>, recordStart: Int, line: Int,
-                  base: Int) throws {
+                  base: Int) throws(CorpusError) {
         if nonASCII, let bad = firstInvalidUTF8(p, start, end) {
             throw CorpusError(file: file, line: line + countLF(p, recordStart, bad),
                               problem: .invalidUTF8(byteOffset: base + bad))

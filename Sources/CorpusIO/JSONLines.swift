@@ -2,7 +2,7 @@ import Foundation
 
 // JSON Lines: one object per line; `options.textColumn` / `options.labelColumn` name the keys.
 extension RecordParser {
-    mutating func jsonRecord(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws -> (String, String?) {
+    mutating func jsonRecord(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws -> (String, String?, [CorpusField]) {
         let data = Data(bytes: p + start, count: end - start)
         let parsed = try? JSONSerialization.jsonObject(with: data, options: [])
         guard let object = parsed as? [String: Any] else {
@@ -22,8 +22,12 @@ extension RecordParser {
         if text.utf8.allSatisfy(isASCIISpace) {
             throw CorpusError(file: file, line: line, problem: .emptyText)
         }
+        var kept: [CorpusField] = []
+        if options.keepColumns {
+            kept = Self.otherMembers(UnsafeBufferPointer(start: p + start, count: end - start), object, text: options.textColumn)
+        }
         var label: String? = nil
-        if let rawLabel = object[options.labelColumn], !(rawLabel is NSNull) {
+        if !options.ignoreLabels, let rawLabel = object[options.labelColumn], !(rawLabel is NSNull) {
             if let s = rawLabel as? String {
                 label = s.trimmingASCIISpaces()
             } else if let n = rawLabel as? NSNumber, String(cString: n.objCType) != "c", let i = rawLabel as? Int {
@@ -37,7 +41,77 @@ extension RecordParser {
         }
         let labelKey = options.labelColumn
         let settled = try settleLabel(label, missing: .missingKey(name: labelKey, available: object.keys.sorted()))
-        return (text, settled)
+        return (text, settled, kept)
+    }
+
+    /// The object's members other than the text, in the line's order: strings as their text, other values as their
+    /// JSON text as written.
+    static func otherMembers(_ b: UnsafeBufferPointer<UInt8>, _ object: [String: Any], text: String) -> [CorpusField] {
+        var out: [CorpusField] = []
+        for (keyRange, valueRange) in topLevelMembers(b) {
+            let rawKey = UnsafeBufferPointer(rebasing: b[keyRange])
+            var key = String(decoding: rawKey, as: UTF8.self)
+            if rawKey.contains(0x5C) {  // an escape: the key as JSON reads it
+                let quoted = Data([0x22] + Array(rawKey) + [0x22])
+                if let k = try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed]) as? String { key = k }
+            }
+            if key == text { continue }
+            if let s = object[key] as? String {
+                out.append(CorpusField(name: key, value: s))
+            } else {
+                out.append(CorpusField(name: key, value: String(decoding: UnsafeBufferPointer(rebasing: b[valueRange]), as: UTF8.self),
+                                       isJSON: true))
+            }
+        }
+        return out
+    }
+
+    /// Where the keys (inside their quotes) and values of a JSON object's top-level members lie, in order. The
+    /// line is known to be one valid JSON object.
+    static func topLevelMembers(_ b: UnsafeBufferPointer<UInt8>) -> [(key: Range<Int>, value: Range<Int>)] {
+        var members: [(key: Range<Int>, value: Range<Int>)] = []
+        var depth = 0
+        var inString = false, escaped = false
+        var expectKey = false, awaitingValue = false
+        var keyStart = -1
+        var key = 0..<0
+        var valueStart = -1
+        var lastEnd = 0  // just after the last byte outside white space
+        for i in 0..<b.count {
+            let c = b[i]
+            if inString {
+                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 {
+                    inString = false
+                    if keyStart >= 0 { key = keyStart..<i; keyStart = -1 }
+                    lastEnd = i + 1
+                }
+                continue
+            }
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { continue }
+            if awaitingValue { valueStart = i; awaitingValue = false }
+            switch c {
+            case 0x22:
+                inString = true
+                if depth == 1 && expectKey { keyStart = i + 1; expectKey = false }
+            case 0x7B, 0x5B:
+                depth += 1
+                if depth == 1 { expectKey = true }
+            case 0x7D, 0x5D:
+                if depth == 1 && valueStart >= 0 { members.append((key, valueStart..<lastEnd)); valueStart = -1 }
+                depth -= 1
+            case 0x3A:
+                if depth == 1 { awaitingValue = true }
+            case 0x2C:
+                if depth == 1 {
+                    if valueStart >= 0 { members.append((key, valueStart..<lastEnd)); valueStart = -1 }
+                    expectKey = true
+                }
+            default:
+                break
+            }
+            lastEnd = i + 1
+        }
+        return members
     }
 
     /// A trailing comma anywhere, or a key repeated in the top-level object; nil when neither.

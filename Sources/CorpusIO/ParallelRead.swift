@@ -101,6 +101,7 @@ extension CorpusFile {
                 loop: while true {
                     switch try parser.next(bytes.base, end: bytes.count, pos: &at, atEOF: true, base: 0) {
                     case .record(let r): half.append(r)
+                    case .invalid(let e): throw e
                     case .end, .needMore: break loop
                     }
                 }
@@ -122,6 +123,8 @@ extension CorpusFile {
                     atSplit = true
                     break loop
                 }
+            case .invalid(let e):
+                throw e
             case .end, .needMore:
                 break loop
             }

@@ -3,6 +3,8 @@
 
 enum Step {
     case record(CorpusRecord)
+    /// A row with a problem confined to it; the parser has moved past it.
+    case invalid(CorpusError)
     /// The buffer ends inside a record (or before the header is complete) and more bytes may come.
     case needMore
     /// No more records.
@@ -22,6 +24,11 @@ struct RecordParser {
     var line = 1
     /// Records produced so far.
     var recordCount = 0
+    /// Rows found invalid so far (`Step.invalid`).
+    var invalidCount = 0
+    /// File offset of a byte that is not white space, found ahead of the cursor while deciding whether a blank line
+    /// is a row (so a run of blank lines is scanned once).
+    private var textAhead = -1
     /// Header columns (CSV/TSV).
     private(set) var columns: [String] = []
     private(set) var headerDone: Bool
@@ -194,7 +201,7 @@ struct RecordParser {
                               header: headerAsRead(header, missing: options.textColumn))
         }
         textIndex = t
-        labelIndex = findColumn(options.labelColumn)
+        labelIndex = options.ignoreLabels ? nil : findColumn(options.labelColumn)
         if labelIndex == nil && options.requireLabels {
             throw CorpusError(file: file, line: line, problem: .missingColumn(name: options.labelColumn, available: columns),
                               header: headerAsRead(header, missing: options.labelColumn))
@@ -226,21 +233,54 @@ struct RecordParser {
                 if lineEnd > pos && p[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 let start = pos
                 let next = lf < end ? lf + 1 : end
+                let newlines = lf < end ? 1 : 0
                 if isBlank(p, start, lineEnd) {
-                    if let z = firstNUL(p, start, lineEnd) {
-                        throw CorpusError(file: file, line: line, problem: .nulByte(byteOffset: base + z))
+                    if !options.blankLinesAreRows {
+                        pos = next; line += newlines
+                        continue
                     }
-                    pos = next
-                    if lf < end { line += 1 }
-                    continue
+                    switch blankRow(p, next: next, end: end, atEOF: atEOF, base: base) {
+                    case .needMore: return .needMore
+                    case .end: pos = end; return .end
+                    case .row:
+                        return invalid(CorpusError(file: file, line: line, problem: .emptyText), &pos, next, newlines)
+                    }
                 }
-                let record = try lineRecord(p, start, lineEnd, base: base)
-                pos = next
-                if lf < end { line += 1 }
-                recordCount += 1
-                return .record(record)
+                do {
+                    let record = try lineRecord(p, start, lineEnd, base: base)
+                    pos = next
+                    line += newlines
+                    recordCount += 1
+                    return .record(record)
+                } catch let e as CorpusError {
+                    return invalid(e, &pos, next, newlines)
+                }
             }
         }
+    }
+
+    /// Moves past an invalid row and reports it.
+    @inline(never)
+    private mutating func invalid(_ e: CorpusError, _ pos: inout Int, _ next: Int, _ newlines: Int) -> Step {
+        pos = next
+        line += newlines
+        invalidCount += 1
+        return .invalid(e)
+    }
+
+    private enum BlankRow { case row, end, needMore }
+
+    /// Whether a blank line whose successor starts at `next` is a row: only when something other than blank lines
+    /// follows (blank lines that end the file are not rows).
+    private mutating func blankRow(_ p: UnsafePointer<UInt8>, next: Int, end: Int, atEOF: Bool, base: Int) -> BlankRow {
+        if base + next <= textAhead { return .row }
+        var i = next
+        while i < end && isASCIISpace(p[i]) { i += 1 }
+        if i < end {
+            textAhead = base + i
+            return .row
+        }
+        return atEOF ? .end : .needMore
     }
 
     @inline(__always)
@@ -254,34 +294,59 @@ struct RecordParser {
                 return .needMore
             case .complete(let next, let newlines):
                 if isBlankRecord(p, start) {
-                    pos = next; line += newlines
-                    continue
-                }
-                if fields.count != columns.count {
-                    throw CorpusError(file: file, line: line,
-                                      problem: .wrongFieldCount(expected: columns.count, found: fields.count))
-                }
-                let t = fields[textIndex]
-                if isBlank(p, t.start, t.end) {
-                    throw CorpusError(file: file, line: line + countLF(p, start, t.start), problem: .emptyText)
-                }
-                let text = try scanner.string(t, p, recordStart: start, line: line, base: base)
-                var label: String? = nil
-                if let li = labelIndex {
-                    var f = fields[li]
-                    (f.start, f.end) = trimmed(p, f.start, f.end)
-                    if f.start == f.end {
-                        throw CorpusError(file: file, line: line + countLF(p, start, fields[li].start), problem: .emptyLabel)
+                    if !options.blankLinesAreRows {
+                        pos = next; line += newlines
+                        continue
                     }
-                    label = try scanner.string(f, p, recordStart: start, line: line, base: base)
+                    switch blankRow(p, next: next, end: end, atEOF: atEOF, base: base) {
+                    case .needMore: return .needMore
+                    case .end: pos = end; return .end
+                    case .row:
+                        return invalid(CorpusError(file: file, line: line, problem: .emptyText), &pos, next, newlines)
+                    }
                 }
-                let record = CorpusRecord(text: text, label: label, line: line)
-                pos = next
-                line += newlines
-                recordCount += 1
-                return .record(record)
+                do {
+                    let record = try delimitedRecord(p, start, base: base)
+                    pos = next
+                    line += newlines
+                    recordCount += 1
+                    return .record(record)
+                } catch {
+                    return invalid(error, &pos, next, newlines)
+                }
             }
         }
+    }
+
+    /// The record of the fields just scanned, starting at `start`.
+    @inline(__always)
+    private func delimitedRecord(_ p: UnsafePointer<UInt8>, _ start: Int, base: Int) throws(CorpusError) -> CorpusRecord {
+        if fields.count != columns.count {
+            throw CorpusError(file: file, line: line, problem: .wrongFieldCount(expected: columns.count, found: fields.count))
+        }
+        let t = fields[textIndex]
+        if isBlank(p, t.start, t.end) {
+            throw CorpusError(file: file, line: line + countLF(p, start, t.start), problem: .emptyText)
+        }
+        let text = try scanner.string(t, p, recordStart: start, line: line, base: base)
+        var label: String? = nil
+        if let li = labelIndex {
+            var f = fields[li]
+            (f.start, f.end) = trimmed(p, f.start, f.end)
+            if f.start == f.end {
+                throw CorpusError(file: file, line: line + countLF(p, start, fields[li].start), problem: .emptyLabel)
+            }
+            label = try scanner.string(f, p, recordStart: start, line: line, base: base)
+        }
+        var kept: [CorpusField] = []
+        if options.keepColumns && columns.count > 1 {
+            kept.reserveCapacity(columns.count - 1)
+            for i in columns.indices where i != textIndex {
+                kept.append(CorpusField(name: columns[i],
+                                        value: try scanner.string(fields[i], p, recordStart: start, line: line, base: base)))
+            }
+        }
+        return CorpusRecord(text: text, label: label, line: line, columns: kept)
     }
 
     /// One non-blank line (CR already removed) of a line-based format.
@@ -293,13 +358,15 @@ struct RecordParser {
             throw CorpusError(file: file, line: line, problem: .invalidUTF8(byteOffset: base + bad))
         }
         let (text, label): (String, String?)
+        var kept: [CorpusField] = []
         switch format {
-        case .jsonl: (text, label) = try jsonRecord(p, start, end)
+        case .jsonl: (text, label, kept) = try jsonRecord(p, start, end)
         case .fasttext: (text, label) = try fastTextRecord(p, start, end)
         case .phrasebank: (text, label) = try phraseBankRecord(p, start, end)
         default: (text, label) = (makeString(p, start, end), nil)
         }
-        return CorpusRecord(text: text, label: label, line: line)
+        if options.keepColumns && format != .jsonl, let label { kept = [CorpusField(name: "label", value: label)] }
+        return CorpusRecord(text: text, label: label, line: line, columns: kept)
     }
 
     /// Applies the label rules of line formats: with `requireLabels` a missing label is an error; otherwise the

@@ -25,7 +25,4 @@ public enum TextEncoding: String, CaseIterable, Sendable, Equatable {
         default: return nil
         }
     }
-
-    /// The names `init(name:)` is documented to take, for help texts and errors.
-    public static let documentedNames = "utf-8, latin1, windows-1252, utf-16 (with a byte-order mark), utf-16le, utf-16be"
 }

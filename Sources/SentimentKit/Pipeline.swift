@@ -5,41 +5,79 @@ import Synchronization
 
 /// Reads batches of records on a thread of its own, up to two batches ahead of the consumer.
 final class BatchReader: Sendable {
-    private enum Item { case batch(PredictionBatch), end, failure(Error) }
-    private let queue = BoundedQueue<Item>(capacity: 2)
+    /// The reader's error, with whether it was one row's problem (which `skipInvalid` would have skipped).
+    struct InputError: Error {
+        var error: any Error
+        var rowLevel: Bool
+    }
 
-    init(_ reader: CorpusReader, sourcePrefix: String, batchSize: Int) {
+    private enum Item { case batch(PredictionBatch), end, failure(InputError) }
+    private let queue = BoundedQueue<Item>(capacity: 2)
+    private let skippedRows = Count()
+
+    private final class Count: Sendable { let value = Atomic<Int>(0) }
+
+    /// With `skipInvalid`, rows with a problem of their own go to `invalidRow` (on the reader's thread, in file
+    /// order) and are left out; otherwise the first one ends the input, after a batch of the rows before it.
+    init(_ reader: CorpusReader, sourcePrefix: String, batchSize: Int, skipInvalid: Bool,
+         invalidRow: @escaping @Sendable (CorpusError) -> Void) {
         let handed = HandedOver(reader)
-        let thread = Thread { [queue] in
+        let thread = Thread { [queue, skippedRows] in
             let reader = handed.value
             var bytes = 0
-            do {
-                while true {
-                    var texts: [String] = [], lines: [Int] = []
-                    texts.reserveCapacity(batchSize)
-                    lines.reserveCapacity(batchSize)
-                    while texts.count < batchSize, let record = try reader.next() {
+            while true {
+                var texts: [String] = [], lines: [Int] = [], columns: [[CorpusField]] = []
+                texts.reserveCapacity(batchSize)
+                lines.reserveCapacity(batchSize)
+                var stop: Item? = nil
+                rows: while texts.count < batchSize {
+                    let row: CorpusRow?
+                    do { row = try reader.nextRow() } catch {
+                        stop = .failure(InputError(error: error, rowLevel: false))
+                        break
+                    }
+                    switch row {
+                    case .record(let record):
                         texts.append(record.text)
                         lines.append(record.line)
+                        if !record.columns.isEmpty {
+                            if columns.isEmpty { columns = Array(repeating: [], count: texts.count - 1) }
+                            columns.append(record.columns)
+                        } else if !columns.isEmpty {
+                            columns.append([])
+                        }
                         bytes += record.text.utf8.count + (record.label?.utf8.count ?? 0) + 2
+                    case .invalid(let e):
+                        if skipInvalid {
+                            skippedRows.value.add(1, ordering: .relaxed)
+                            invalidRow(e)
+                        } else {
+                            stop = .failure(InputError(error: e, rowLevel: true))
+                            break rows
+                        }
+                    case nil:
+                        stop = .end
+                        break rows
                     }
-                    if texts.isEmpty { break }
-                    let batch = PredictionBatch(texts: texts, sources: .numbered(prefix: sourcePrefix, numbers: lines),
-                                                bytesRead: bytes)
-                    guard queue.push(.batch(batch)) else { return }
-                    if texts.count < batchSize { break }
                 }
-                queue.push(.end)
-            } catch {
-                // The records read before the error are dropped, as they were when reading in line.
-                queue.push(.failure(error))
+                // The rows before an error are predicted (and stored) like any others: the error says how many.
+                if !texts.isEmpty {
+                    let batch = PredictionBatch(texts: texts, sources: .numbered(prefix: sourcePrefix, numbers: lines),
+                                                bytesRead: bytes, columns: columns.isEmpty ? nil : columns)
+                    guard queue.push(.batch(batch)) else { return }
+                }
+                if let stop {
+                    queue.push(stop)
+                    return
+                }
             }
         }
         thread.name = "sentiment.predict.read"
         thread.start()
     }
 
-    /// The next full batch (the last one may be shorter), nil at the end; rethrows the reader's error in order.
+    /// The next full batch (the last one may be shorter), nil at the end; throws the reader's error (`InputError`)
+    /// in order.
     func next() throws -> PredictionBatch? {
         switch queue.pop() {
         case .batch(let b): return b
@@ -47,6 +85,9 @@ final class BatchReader: Sendable {
         case .end, nil: return nil
         }
     }
+
+    /// Rows skipped so far.
+    var skipped: Int { skippedRows.value.load(ordering: .relaxed) }
 
     /// Stops the reader thread (it exits at its next batch, also when waiting for room).
     func cancel() { queue.close(discarding: true) }

@@ -1,4 +1,5 @@
 import ClassifierStore
+import CorpusIO
 import SentimentClassifier
 import SoftmaxRegression
 
@@ -9,6 +10,8 @@ public final class PredictionBatch: @unchecked Sendable {
     // fields skip dynamic exclusivity checks, which the output stage would otherwise pay on every row it reads.
     public let texts: [String]
     public let sources: PredictionColumns.Sources
+    /// Each row's other input columns, when a file's are kept for output (nil otherwise).
+    public let columns: [[CorpusField]]?
     /// Bytes read up to the end of this batch (for progress).
     @exclusivity(unchecked) public internal(set) var bytesRead = 0
     /// `count × labels`, row-major.
@@ -18,13 +21,21 @@ public final class PredictionBatch: @unchecked Sendable {
     /// The stored predictions' ids, once stored.
     @exclusivity(unchecked) public internal(set) var ids: [Int64]? = nil
 
-    public init(texts: [String], sources: PredictionColumns.Sources, bytesRead: Int = 0) {
+    public init(texts: [String], sources: PredictionColumns.Sources, bytesRead: Int = 0,
+                columns: [[CorpusField]]? = nil) {
         self.texts = texts
         self.sources = sources
         self.bytesRead = bytesRead
+        self.columns = columns
     }
 
     public var count: Int { texts.count }
+
+    /// Each row's input line, for rows read from a file (nil otherwise).
+    public var lines: [Int]? {
+        if case .numbered(_, let numbers) = sources { return numbers }
+        return nil
+    }
 
     /// `classifier.probabilities(texts)` on this thread only, in slices too small for the classifier to spread
     /// over the cores (identical results: every row is computed on its own). When storing, the store's writer is

@@ -3,7 +3,8 @@ import Foundation
 import SentimentClassifier
 
 /// The one JSON form of a prediction, for every front end (CLI `--format json|jsonl`, the HTTP API):
-/// `{"id","text","label","confidence","probabilities":{label: p},"model"}`, then for stored predictions
+/// `{"id","text","label","confidence","probabilities":{label: p},"model"}`, then for rows of a file `"line"` and
+/// (when kept) `"input"` (the row's other columns), for stored predictions
 /// `"source","created_at","corrected_label","corrected_at"`, and `"explanation":{"toward","against"}` when asked.
 /// Written byte by byte into a `ByteBuffer`: no per-row `String`s on the paths that write millions.
 public struct PredictionJSON: Sendable {
@@ -41,6 +42,20 @@ public struct PredictionJSON: Sendable {
         }
         out.append(Self.modelKey)
         out.append(model)
+        if let lines = b.lines {
+            out.append(Self.lineKey)
+            out.append(decimal: Int64(lines[i]))
+        }
+        if let columns = b.columns?[i] {
+            out.append(Self.inputKey)
+            for (n, c) in columns.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                withUTF8Bytes(c.name) { out.append(jsonString: $0) }
+                out.append(UInt8(ascii: ":"))
+                if c.isJSON { out.append(c.value) } else { withUTF8Bytes(c.value) { out.append(jsonString: $0) } }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
         if let e = b.explanations?[i] { Self.append(e, to: out) }
         out.append(UInt8(ascii: "}"))
     }
@@ -102,6 +117,8 @@ public struct PredictionJSON: Sendable {
     private static let confidenceKey = Array(",\"confidence\":".utf8)
     private static let probabilitiesKey = Array(",\"probabilities\":{".utf8)
     private static let modelKey = Array("},\"model\":".utf8)
+    private static let lineKey = Array(",\"line\":".utf8)
+    private static let inputKey = Array(",\"input\":{".utf8)
 }
 
 /// A date as ISO 8601 in UTC with seconds (`2026-12-03T18:00:00Z`): the one timestamp form of every output.

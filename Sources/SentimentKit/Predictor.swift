@@ -56,27 +56,44 @@ public final class Predictor: Sendable {
     }
 
     /// Predicts every record of `reader` in batches; `progress` gets the bytes read so far after each batch.
-    /// A reader error stops the run after the batches before it were stored and handed to the sink; so does
-    /// `isCancelled` (asked before each batch is read), then with `CancellationError`.
-    public func predict(_ reader: CorpusReader, into sink: PredictionSink, progress: (Int) -> Void = { _ in },
-                        isCancelled: () -> Bool = { false }) throws {
+    ///
+    /// A row with a problem of its own (an empty text or blank line, a wrong number of fields, …): with
+    /// `skipInvalid` it goes to `invalidRow` (on the reader's thread, in file order) and is left out; otherwise it
+    /// stops the run with a `PredictionInputError` once the rows before it were predicted, stored and handed to the
+    /// sink. So is any other reader error. `isCancelled` (asked after each batch) stops it with `CancellationError`
+    /// once the batches before were stored and handed to the sink.
+    @discardableResult
+    public func predict(_ reader: CorpusReader, into sink: PredictionSink, skipInvalid: Bool = false,
+                        invalidRow: @escaping @Sendable (CorpusError) -> Void = { _ in },
+                        progress: (Int) -> Void = { _ in },
+                        isCancelled: () -> Bool = { false }) throws -> FilePrediction {
         let name = reader.path == "-" ? "stdin" : reader.path
         // Storing a file's predictions is many transactions in a row: the WAL is checkpointed on a thread of its
         // own meanwhile, not inside the store thread's commits.
         func checkpointing(_ body: () throws -> Void) throws {
             if storing { try store.withBulkWrites(body) } else { try body() }
         }
-        try checkpointing {
-            try run(sink) { process in
-                let batches = BatchReader(reader, sourcePrefix: name + ":", batchSize: batchSize)
-                defer { batches.cancel() }
-                while let batch = try batches.next() {
-                    try process(batch)
-                    progress(batch.bytesRead)
-                    if isCancelled() { throw CancellationError() }
+        var rows = 0
+        var skipped = 0
+        do {
+            try checkpointing {
+                try run(sink) { process in
+                    let batches = BatchReader(reader, sourcePrefix: name + ":", batchSize: batchSize,
+                                              skipInvalid: skipInvalid, invalidRow: invalidRow)
+                    defer { batches.cancel() }
+                    defer { skipped = batches.skipped }
+                    while let batch = try batches.next() {
+                        try process(batch)
+                        rows += batch.count
+                        progress(batch.bytesRead)
+                        if isCancelled() { throw CancellationError() }
+                    }
                 }
             }
+        } catch let e as BatchReader.InputError {
+            throw PredictionInputError(error: e.error, rowsBefore: rows, stored: storing, rowLevel: e.rowLevel)
         }
+        return FilePrediction(rows: rows, skipped: skipped)
     }
 
     /// Sets up the pipeline's stages, feeds it through `body` and waits for every stage; the first error of the
@@ -106,8 +123,34 @@ public final class Predictor: Sendable {
         let input = Result { try body(process) }
         storage?.drain()
         output.drain()
-        try input.get()
+        // A stage's failure first: the rows an input error would count as done may not all have been.
         if let error = failure.current { throw error }
+        try input.get()
+    }
+}
+
+/// What predicting a file did.
+public struct FilePrediction: Sendable, Equatable {
+    /// Rows predicted, handed to the sink and (when storing) stored.
+    public var rows: Int
+    /// Rows left out as invalid (`skipInvalid`).
+    public var skipped: Int
+}
+
+/// A file's input failed part-way. The rows before the failure were predicted, handed to the sink and, when
+/// storing, stored: a second run stores them again.
+public struct PredictionInputError: Error, CustomStringConvertible {
+    /// The reader's error (a `CorpusError` for bad data).
+    public var error: any Error
+    /// Rows predicted (and stored when `stored`) before it.
+    public var rowsBefore: Int
+    public var stored: Bool
+    /// Whether it was one row's problem, which skipping invalid rows would have left out.
+    public var rowLevel: Bool
+
+    public var description: String {
+        "\(error); \(rowsBefore) row\(rowsBefore == 1 ? "" : "s") before it \(rowsBefore == 1 ? "was" : "were") "
+            + (stored ? "stored" : "predicted")
     }
 }
 

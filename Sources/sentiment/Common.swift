@@ -27,8 +27,8 @@ struct CorpusReadingOptions: ParsableArguments {
     var delimiter: Delimiter?
 
     @Option(help: ArgumentHelp("""
-        Character encoding: \(TextEncoding.documentedNames) (default: UTF-8, or UTF-16 when the file starts with \
-        its byte-order mark).
+        Character encoding (default: UTF-8, or UTF-16 when the file starts with its byte-order mark; utf-16 \
+        requires one).
         """, valueName: "name"))
     var encoding: TextEncoding?
 

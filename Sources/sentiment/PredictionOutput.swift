@@ -1,4 +1,5 @@
 import Bytes
+import CorpusIO
 import Foundation
 import SentimentClassifier
 import SentimentKit
@@ -20,6 +21,9 @@ final class PredictionOutput: PredictionSink {
     /// A line above the table (which model, which store), so nobody mistakes the shipped model or the default
     /// store for theirs.
     var caption: String? = nil
+    /// CSV: the input's other columns, as named by the first row (in the header under `csvInputHeader`).
+    private var inputNames: [String] = []
+    private var warnedAboutColumns = false
 
     init(format: OutputFormat, labels: [String], model: String, explain: Bool) {
         self.format = format
@@ -43,11 +47,15 @@ final class PredictionOutput: PredictionSink {
         switch format {
         case .table:
             let probabilities = b.probabilities
+            let lines = b.lines
             if count == 0 {
                 if let caption { out.append(terminalSafe(caption) + "\n") }
-                out.append(["id", "label", "conf"].joined(separator: "  ") + "  " + labels.map { "p(\(terminalSafe($0)))" }.joined(separator: "  ") + "  text\n")
+                let lineHead: String = lines != nil ? "line  " : ""
+                let probabilityHeads: String = labels.map { "p(\(terminalSafe($0)))" }.joined(separator: "  ")
+                out.append(lineHead + "id  label  conf  " + probabilityHeads + "  text\n")
             }
             var cells = [id.map(String.init) ?? "-", terminalSafe(labels[label]), fixed(Double(probabilities[i * k + label]))]
+            if let lines { cells.insert(String(lines[i]), at: 0) }
             for (c, name) in labels.map { terminalSafe($0) }.enumerated() {
                 let v = fixed(Double(probabilities[i * k + c]))
                 cells.append(String(repeating: " ", count: max(0, name.count + 3 - v.count)) + v)
@@ -72,7 +80,10 @@ final class PredictionOutput: PredictionSink {
             }
         case .csv:
             if count == 0 {
-                out.append((["id", "text", "label", "confidence"] + labels.map { "p_\($0)" } + ["model"]).map(csvField).joined(separator: ",") + "\n")
+                let own = ["id", "text", "label", "confidence"] + labels.map { "p_\($0)" } + ["model"]
+                let lineColumn = b.lines != nil ? ["line"] : []
+                inputNames = b.columns?[i].map(\.name) ?? []
+                out.append((own + lineColumn + Self.inputHeader(inputNames, taken: own + lineColumn)).map(csvField).joined(separator: ",") + "\n")
             }
             if let id { out.append(decimal: id) }
             out.append(UInt8(ascii: ","))
@@ -89,7 +100,38 @@ final class PredictionOutput: PredictionSink {
             }
             out.append(UInt8(ascii: ","))
             out.append(csvModel)
+            if let lines = b.lines {
+                out.append(UInt8(ascii: ","))
+                out.append(decimal: Int64(lines[i]))
+            }
+            if !inputNames.isEmpty { writeInputCSV(b.columns?[i] ?? []) }
             out.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// CSV names for the input's columns: their own, prefixed `input_` where they clash with an output column.
+    static func inputHeader(_ names: [String], taken: [String]) -> [String] {
+        var used = Set(taken)
+        return names.map { name in
+            var n = name
+            while used.contains(n) { n = "input_" + n }
+            used.insert(n)
+            return n
+        }
+    }
+
+    /// A row's input columns under the header's names (a JSON Lines row may have other keys, or fewer).
+    private func writeInputCSV(_ row: [CorpusField]) {
+        let sameShape = row.count == inputNames.count && zip(row, inputNames).allSatisfy { $0.name == $1 }
+        for (n, name) in inputNames.enumerated() {
+            out.append(UInt8(ascii: ","))
+            let field = sameShape ? row[n] : row.first { $0.name == name }
+            if let field { withUTF8Bytes(field.value) { out.append(csvField: $0) } }
+        }
+        if !sameShape && !warnedAboutColumns, let extra = row.first(where: { !inputNames.contains($0.name) }) {
+            warnedAboutColumns = true
+            printError("sentiment: warning: CSV output has the columns of the first row; \"\(extra.name)\" and other "
+                       + "keys first seen later are left out (--format jsonl keeps every key)")
         }
     }
 

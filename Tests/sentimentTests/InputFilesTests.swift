@@ -68,4 +68,117 @@ final class InputFilesTests: XCTestCase {
                                          stdin: "id|text\n7|Shares soar\n"))
         XCTAssertEqual(piped.first?["text"] as? String, "Shares soar")
     }
+
+    // MARK: Item 3: one bad row in a long file
+
+    /// A file of `count` good rows (id, text) with bad rows at the given lines (1-based, the header is line 1).
+    private func longFile(_ box: Sandbox, count: Int, bad: [Int: String]) throws -> String {
+        var out = "id,text\n"
+        var line = 2
+        var n = 0
+        while n < count {
+            if let row = bad[line] {
+                out += row + "\n"
+            } else {
+                out += "r\(n),Profit rises at plant \(n % 7)\n"
+                n += 1
+            }
+            line += 1
+        }
+        return try box.write("long.csv", out)
+    }
+
+    func testOneBadRowStopsTheRunAndSaysWhatWasStored() throws {
+        let box = try Sandbox()
+        let file = try longFile(box, count: 30_000, bad: [25_002: "x,\"\""])
+        let r = try box.run(["predict", "--file", file, "--format", "csv"])
+        XCTAssertEqual(r.code, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("long.csv:25002: empty text; the 25000 rows before it were stored (a second run stores them again); --skip-invalid skips such rows"), r.stderr)
+        // Every row before the bad one was stored and written, none after it.
+        XCTAssertEqual(csvRows(r.stdout).count - 1, 25_000)
+        let stored = try jsonObject(box.ok(["predictions", "summary", "--format", "json"]))
+        XCTAssertEqual((stored["total"] as? NSNumber)?.intValue, 25_000)
+    }
+
+    func testSkipInvalidLeavesBadRowsOutAndReportsThem() throws {
+        let box = try Sandbox()
+        var bad: [Int: String] = [3: "x,\"\"", 5: "", 8: "y,too,many", 9: "z,   "]
+        for line in 20..<45 { bad[line] = "w,\"\"" }  // more than are reported one by one
+        let file = try longFile(box, count: 30, bad: bad)
+        let r = try box.run(["predict", "--file", file, "--format", "csv", "--skip-invalid"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let rows = csvRows(r.stdout)
+        XCTAssertEqual(rows.count - 1, 30, "one output row per valid input row")
+        XCTAssertEqual(rows[0].suffix(2), ["line", "input_id"])
+        // The input line of each output row is right: the row with id rN is where the file has it.
+        let lines = try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\n")
+        for row in rows.dropFirst() {
+            let line = try XCTUnwrap(Int(row[row.count - 2]))
+            XCTAssertTrue(lines[line - 1].hasPrefix(row.last! + ","), "line \(line): \(lines[line - 1]) vs \(row)")
+        }
+        // Reported with FILE:LINE and the problem, the blank line like an empty text; bounded, with a count.
+        XCTAssertTrue(r.stderr.contains("sentiment: skipped: \(file):3: empty text"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("sentiment: skipped: \(file):5: empty text"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("sentiment: skipped: \(file):8: expected 2 fields (as in the header), found 3"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("sentiment: skipped: \(file):9: empty text"), r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: "sentiment: skipped: ").count - 1, 20)
+        XCTAssertTrue(r.stderr.contains("sentiment: skipped 29 invalid rows (the first 20 shown above, … and 9 more); 30 predicted"), r.stderr)
+        let summary = try jsonObject(box.ok(["predictions", "summary", "--format", "json"]))
+        XCTAssertEqual((summary["total"] as? NSNumber)?.intValue, 30, "only valid rows stored")
+        // Texts on the command line have no rows to skip.
+        try box.fails(["predict", "--skip-invalid", "Profit rises"], code: 64, mentions: "--skip-invalid applies to --file")
+        // Training does not take it: a model is trained on the corpus as it is.
+        XCTAssertEqual(try box.run(["train", "--corpus", file, "--skip-invalid"]).code, 64)
+    }
+
+    func testBlankLinesAreRowsButNotAtTheEnd() throws {
+        let box = try Sandbox()
+        // One text per line: the blank line in the middle is an invalid row, the ones at the end are not rows.
+        let r = try box.run(["predict", "--no-store", "-", "--format", "jsonl", "--skip-invalid"],
+                            stdin: "Profit rises\n\nPlant closes\n\n\n")
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let rows = try r.stdout.split(separator: "\n").map { try jsonObject(String($0)) }
+        XCTAssertEqual(rows.map { ($0["line"] as? NSNumber)?.intValue }, [1, 3])
+        XCTAssertTrue(r.stderr.contains("<stdin>:2: empty text"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("skipped 1 invalid row;"), r.stderr)
+        XCTAssertEqual(try box.run(["predict", "--no-store", "-"], stdin: "Profit rises\nPlant closes\n\n\n").code, 0)
+    }
+
+    // MARK: Item 6: output that joins back to the input
+
+    func testOutputKeepsLinesAndInputColumns() throws {
+        let box = try Sandbox()
+        let csv = try box.write("in.csv", "id,source,text,label\nn1,wire,\"Shares soar, again\",positive\nn2,blog,Plant closes,\n")
+        let out = try box.ok(["predict", "--file", csv, "--format", "csv", "--no-store"])
+        let lines = out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], "id,text,label,confidence,p_negative,p_neutral,p_positive,model,line,input_id,source,input_label")
+        XCTAssertTrue(lines[1].hasSuffix(",default@1,2,n1,wire,positive"), lines[1])
+        XCTAssertTrue(lines[2].hasSuffix(",default@1,3,n2,blog,"), lines[2])
+        let json = try jsonArray(box.ok(["predict", "--file", csv, "--format", "json", "--no-store"]))
+        XCTAssertEqual(json.map { ($0["line"] as? NSNumber)?.intValue }, [2, 3])
+        XCTAssertEqual(json[0]["input"] as? [String: String], ["id": "n1", "source": "wire", "label": "positive"])
+        XCTAssertEqual(json[0]["text"] as? String, "Shares soar, again")
+        let table = try box.ok(["predict", "--file", csv, "--no-store"])
+        XCTAssertTrue(table.contains("line  id  label"), table)
+        // --no-keep-columns: the line stays, the input's columns go.
+        let bare = try box.ok(["predict", "--file", csv, "--format", "csv", "--no-store", "--no-keep-columns"])
+        XCTAssertEqual(bare.split(separator: "\n").first, "id,text,label,confidence,p_negative,p_neutral,p_positive,model,line")
+
+        // JSON Lines: other keys keep their JSON values; CSV output takes the first row's keys.
+        let jsonl = try box.write("in.jsonl", "{\"id\": 7, \"text\": \"Profit up\", \"tags\": [\"a\"], \"ok\": true}\n{\"text\": \"Plant closes\", \"id\": 8}\n")
+        let rows = try box.ok(["predict", "--file", jsonl, "--format", "jsonl", "--no-store"]).split(separator: "\n").map { try jsonObject(String($0)) }
+        let input = try XCTUnwrap(rows[0]["input"] as? [String: Any])
+        XCTAssertEqual((input["id"] as? NSNumber)?.intValue, 7)
+        XCTAssertEqual(input["tags"] as? [String], ["a"])
+        XCTAssertEqual(input["ok"] as? Bool, true)
+        XCTAssertEqual(rows.map { ($0["line"] as? NSNumber)?.intValue }, [1, 2])
+        let csvOut = try box.ok(["predict", "--file", jsonl, "--format", "csv", "--no-store"]).split(separator: "\n").map(String.init)
+        XCTAssertEqual(csvOut[0], "id,text,label,confidence,p_negative,p_neutral,p_positive,model,line,input_id,tags,ok")
+        XCTAssertTrue(csvOut[1].hasSuffix(",1,7,\"[\"\"a\"\"]\",true"), csvOut[1])
+        XCTAssertTrue(csvOut[2].hasSuffix(",2,8,,"), csvOut[2])
+        // Stored predictions keep the line in their source.
+        try box.ok(["predict", "--file", csv])
+        let stored = try jsonArray(box.ok(["predictions", "--format", "json"]))
+        XCTAssertEqual(Set(stored.compactMap { $0["source"] as? String }), ["\(csv):2", "\(csv):3"])
+    }
 }
