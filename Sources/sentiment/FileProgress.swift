@@ -18,7 +18,7 @@ func predictWithProgress(_ predictor: Predictor, _ reader: CorpusReader, into wr
     let sink = CountingSink(writer, progress: progress)
     Interruption.install(notice: "stopping once the batches being predicted are stored")
     let reported = Atomic<Int>(0)
-    var skipped = 0
+    var skipped = 0, predicted = 0
     do {
         // Bytes read are approximate (texts and labels plus separators): the share done, not an exact position.
         let done = try predictor.predict(reader, into: sink, skipInvalid: skipInvalid, invalidRow: { e in
@@ -29,7 +29,7 @@ func predictWithProgress(_ predictor: Predictor, _ reader: CorpusReader, into wr
         }, progress: { bytes in
             if size > 0 { progress.update(fraction: Double(bytes) / Double(size)) }
         }, isCancelled: { Interruption.isRequested })
-        skipped = done.skipped
+        (skipped, predicted) = (done.skipped, done.rows)
     } catch is CancellationError where Interruption.isRequested {
         progress.clear()
         let kept = predictor.storing
@@ -47,7 +47,7 @@ func predictWithProgress(_ predictor: Predictor, _ reader: CorpusReader, into wr
     let stored = predictor.storing ? "\(grouped(progress.rows)) stored" : "none stored (--no-store)"
     if skipped > 0 {
         let more = skipped > reportLimit ? " (the first \(reportLimit) shown above, … and \(skipped - reportLimit) more)" : ""
-        printError("sentiment: skipped \(counted(skipped, "invalid row"))\(more)")
+        printError("sentiment: skipped \(counted(skipped, "invalid row"))\(more); \(predicted) predicted")
     }
     printError("sentiment: \(counted(progress.rows, "row")) from \(source), \(stored), in \(String(format: "%.1f", seconds)) s\(rate)")
     return false
