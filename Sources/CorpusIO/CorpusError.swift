@@ -45,6 +45,8 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
         case emptyLabel
         /// A CSV/TSV row has a different number of fields than the header.
         case wrongFieldCount(expected: Int, found: Int)
+        /// A record (or the header) is longer than `limit` bytes: no line break (or closing quote) within them.
+        case recordTooLong(limit: Int)
         /// Training needs at least `required` distinct labels; `found` lists the ones present (sorted).
         case tooFewLabels(found: [String], required: Int)
         /// Bytes that are not UTF-16 (an unpaired surrogate, an odd byte at the end); 0-based offset in the file.
@@ -191,6 +193,8 @@ public struct CorpusError: Error, CustomStringConvertible, Equatable, Sendable {
         case .emptyLabel: return "empty label"
         case .wrongFieldCount(let expected, let found):
             return "expected \(expected) field\(expected == 1 ? "" : "s") (as in the header), found \(found)"
+        case .recordTooLong(let limit):
+            return "record longer than \(limit) bytes, the most one may have (a file without line breaks, or a quoted field that is never closed?)"
         case .tooFewLabels(let found, let required):
             if found.isEmpty { return "no labels found; training needs at least \(required) distinct labels" }
             let listed = found.map { "\"\($0)\"" }.joined(separator: ", ")

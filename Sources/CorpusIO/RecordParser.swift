@@ -17,6 +17,10 @@ enum LabelMode {
 }
 
 struct RecordParser {
+    /// The most bytes one record (or the header) may have, its line break excluded: a longer one is an error, so a
+    /// file without line breaks (or with an unclosed quote) is never buffered and decoded whole.
+    static let maxRecordBytes = 1 << 20
+
     let file: String
     let format: CorpusFormat
     let options: CorpusOptions
@@ -82,8 +86,12 @@ struct RecordParser {
             }
             let start = pos
             // A blank line before the header is skipped (whatever the delimiter: it has none).
-            let lf = nextLF(p, start, end)
-            if lf == end && !atEOF { return false }
+            let w = window(start, end, atEOF)
+            let lf = nextLF(p, start, w.end)
+            if lf == w.end && !w.atEOF {
+                if w.cut { throw tooLong() }
+                return false
+            }
             if isBlank(p, start, lf) {
                 pos = lf < end ? lf + 1 : end
                 if lf < end { line += 1 }
@@ -122,14 +130,17 @@ struct RecordParser {
         // Another delimiter's quoting may run past the own split's line break: it is given at most 64 KiB (the same
         // limit whatever the chunks, so streaming and whole-file reads agree).
         let limit = 1 << 16
+        // The own split, like every record, within `maxRecordBytes`.
+        let w = window(start, end, atEOF)
+        var ownTooLong = false
         for d in [own] + CorpusOptions.detectedDelimiters where d != own || splits.isEmpty {
             let s = DelimitedScanner(delimiter: d, file: file)
-            let e = d == own ? end : min(end, start + limit)
+            let e = d == own ? w.end : min(w.end, start + limit)
             do {
-                switch try s.scanRecord(p, start: start, end: e, atEOF: atEOF && e == end, line: line, base: base,
-                                        fields: &scratch) {
+                switch try s.scanRecord(p, start: start, end: e, atEOF: d == own ? w.atEOF : atEOF && e == end, line: line,
+                                        base: base, fields: &scratch) {
                 case .needMore:
-                    if d == own || e == end { return nil }
+                    if d == own && w.cut { ownTooLong = true } else if d == own || e == end { return nil }
                 case .complete(let next, let newlines):
                     var names: [String] = []
                     for f in scratch { names.append(try s.string(f, p, recordStart: start, line: line, base: base)) }
@@ -138,6 +149,8 @@ struct RecordParser {
             } catch {
                 splits.append(HeaderSplit(delimiter: d, columns: .failure(error), next: start, newlines: 0))
             }
+            // Thrown here, not recorded as this delimiter's failure above.
+            if ownTooLong { throw tooLong() }
         }
         return splits
     }
@@ -216,6 +229,18 @@ struct RecordParser {
 
     // MARK: Records
 
+    /// The bytes a record starting at `start` is scanned in: at most `maxRecordBytes` and its line break. `cut`:
+    /// more bytes follow the window, so a record that does not end inside it is too long.
+    @inline(__always)
+    private func window(_ start: Int, _ end: Int, _ atEOF: Bool) -> (end: Int, atEOF: Bool, cut: Bool) {
+        let cap = start + Self.maxRecordBytes + 1
+        return end > cap ? (cap, false, true) : (end, atEOF, false)
+    }
+
+    private func tooLong() -> CorpusError {
+        CorpusError(file: file, line: line, problem: .recordTooLong(limit: Self.maxRecordBytes))
+    }
+
     /// The next record from `p[pos..<end]`; advances `pos` and `line` past it.
     mutating func next(_ p: UnsafePointer<UInt8>, end: Int, pos: inout Int, atEOF: Bool, base: Int) throws -> Step {
         switch format {
@@ -227,8 +252,12 @@ struct RecordParser {
         case .jsonl, .fasttext, .phrasebank, .lines:
             while true {
                 if pos >= end { return atEOF ? .end : .needMore }
-                let lf = nextLF(p, pos, end)
-                if lf == end && !atEOF { return .needMore }
+                let w = window(pos, end, atEOF)
+                let lf = nextLF(p, pos, w.end)
+                if lf == w.end && !w.atEOF {
+                    if w.cut { throw tooLong() }
+                    return .needMore
+                }
                 var lineEnd = lf
                 if lineEnd > pos && p[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 let start = pos
@@ -289,8 +318,10 @@ struct RecordParser {
         while true {
             if pos >= end { return atEOF ? .end : .needMore }
             let start = pos
-            switch try scanner.scanRecord(p, start: start, end: end, atEOF: atEOF, line: line, base: base, fields: &fields) {
+            let w = window(start, end, atEOF)
+            switch try scanner.scanRecord(p, start: start, end: w.end, atEOF: w.atEOF, line: line, base: base, fields: &fields) {
             case .needMore:
+                if w.cut { throw tooLong() }
                 return .needMore
             case .complete(let next, let newlines):
                 if isBlankRecord(p, start) {
