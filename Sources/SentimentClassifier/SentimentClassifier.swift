@@ -32,9 +32,13 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// on the out-of-fold logits. Without tuning the model is trained once at `options.training.l2`, warm-started
     /// from `warmStart` when its labels match (its features are carried over by name; new ones start at zero), and
     /// keeps temperature 1.
+    /// With `maxWeights`, a model of more than that many weights (features × labels) is refused with
+    /// `ModelSizeError` before it is allocated (hashing: before anything; vocabulary: once counted, also when it
+    /// has more than `ModelLimits.maxDistinctNgramsInMemory` distinct n-grams).
     /// - Throws: `ClassifierError` for bad input, `SoftmaxError` for bad training settings.
     public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
-                           warmStart: SentimentClassifier? = nil) throws -> (SentimentClassifier, FitReport) {
+                           warmStart: SentimentClassifier? = nil,
+                           maxWeights: Int? = nil) throws -> (SentimentClassifier, FitReport) {
         guard texts.count == labels.count else {
             throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
         }
@@ -47,9 +51,23 @@ public struct SentimentClassifier: Equatable, Sendable {
         let ids = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($0.element, Int32($0.offset)) })
         let y = labels.map { ids[$0]! }
 
+        var limits = VocabularyLimits.none
+        if let maxWeights {
+            if case .hashing(let buckets) = options.features.vocabulary {
+                try ModelLimits.check(features: buckets * (options.features.charNgrams == nil ? 1 : 2),
+                                      labels: labelNames.count, limit: maxWeights, hashed: true)
+            }
+            limits = VocabularyLimits(maxDistinctKeys: ModelLimits.maxDistinctNgramsInMemory,
+                                      maxFeatures: maxWeights / labelNames.count)
+        }
         let tuned = options.tunes(rows: texts.count) && options.folds >= 2 && texts.count >= options.folds
-        let (vectorizer, X, foldFeatures) = try features(texts, labels: y, classCount: labelNames.count,
-                                                         options: options, folds: tuned)
+        let (vectorizer, X, foldFeatures): (Vectorizer, CSRMatrix, FoldFeatures?)
+        do {
+            (vectorizer, X, foldFeatures) = try features(texts, labels: y, classCount: labelNames.count,
+                                                         options: options, folds: tuned, limits: limits)
+        } catch let e as VocabularyLimitError {
+            throw ModelSizeError.vocabulary(e, labels: labelNames.count)
+        }
         var opts = options
         let model: SoftmaxModel
         let run: TrainingRun

@@ -19,16 +19,16 @@ extension SentimentClassifier {
     /// (the supervised factor learned again from the fold's training rows only, so validation rows never inform
     /// their own features).
     static func features(_ texts: [String], labels y: [Int32], classCount k: Int, options: ClassifierOptions,
-                         folds: Bool) throws -> (Vectorizer, CSRMatrix, FoldFeatures?) {
+                         folds: Bool, limits: VocabularyLimits = .none) throws -> (Vectorizer, CSRMatrix, FoldFeatures?) {
         switch options.supervisedWeighting {
         case .none:
-            let (vectorizer, X) = Vectorizer.fitTransform(texts, config: options.features)
+            let (vectorizer, X) = try Vectorizer.fitTransform(texts, config: options.features, limits: limits)
             return (vectorizer, X, nil)
         case .naiveBayes:
             guard options.features.weighting == .tfidf else {
                 throw ClassifierError.invalidInput("naive-Bayes term weighting needs TF-IDF weighting, not \(options.features.weighting.rawValue)")
             }
-            let base = Vectorizer.fit(texts, config: options.features)
+            let base = try Vectorizer.fit(texts, config: options.features, limits: limits)
             let counts = base.counts(texts)
             let vectorizer = base.scalingColumns(by: NaiveBayesWeights.ratios(counts, labels: y, classCount: k))
             let X = vectorizer.weigh(counts: counts)

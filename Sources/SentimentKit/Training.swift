@@ -159,7 +159,13 @@ extension SentimentService {
                 throw SentimentKitError.invalidInput("\(first): the model would be named \"\(stem)\", which \(problem); give --name")
             }
         }
-        return request.streams ? try trainStreaming(request, events: events) : try trainInMemory(request, events: events)
+        let streams = request.streams
+        // In memory the corpus is held as texts and a weighted matrix: about 16 times its size in files.
+        let corpusBytes = streams ? 0 : request.corpora.reduce(0) { total, path in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
+        }
+        try AddressSpace.reserve(AddressSpace.baseNeed + 16 * corpusBytes, for: "training")
+        return streams ? try trainStreaming(request, events: events) : try trainInMemory(request, events: events)
     }
 
     private func trainInMemory(_ request: TrainingRequest, events: (TrainingEvent) -> Void) throws -> TrainingResult {
@@ -198,9 +204,13 @@ extension SentimentService {
 
         events(.fitStarted(rows: texts.count, outOfCore: false))
         let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
-                                                         warmStart: parent?.classifier) }
+                                                         warmStart: parent?.classifier,
+                                                         maxWeights: ModelLimits.maxWeightsInMemory) }
         events(.fitEnded)
-        let (classifier, report) = try fitted.get()
+        let classifier: SentimentClassifier, report: FitReport
+        do { (classifier, report) = try fitted.get() } catch let e as ModelSizeError {
+            throw tooLarge(e, request, streaming: false)
+        }
         events(.phaseEnded("fit"))
         try request.checkCancelled()
         if report.featureCount == 0 {
@@ -233,6 +243,18 @@ extension SentimentService {
             throw SentimentKitError.invalidInput("\(what): \(distinct.isEmpty ? "no labels" : "only one distinct label (\"\(distinct[0])\")") found; training needs at least 2 distinct labels")
         }
         _ = try options.training.classWeighting.resolve(labelNames: distinct, labels: [])
+    }
+
+    /// A model over `ModelLimits`, said with what to change.
+    func tooLarge(_ e: ModelSizeError, _ request: TrainingRequest, streaming: Bool) -> SentimentKitError {
+        let what = request.corpora.isEmpty ? "the training data" : request.corpora.joined(separator: ", ")
+        let advice: String
+        switch e {
+        case .weights: advice = streaming ? "lower --buckets" : "lower --buckets, or train with --streaming"
+        case .vocabulary(.tooManyDistinctKeys, _): advice = "train with --streaming (hashed features) or fewer --ngrams"
+        case .vocabulary(.tooManyFeatures, _): advice = "raise --min-df, or train with --streaming (hashed features)"
+        }
+        return .invalidInput("\(what): \(e); \(advice)")
     }
 
     /// Saves the model with its run, and imports the corpora not yet imported, in one transaction.

@@ -73,6 +73,10 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         self.groupNormalization = groupNormalization
     }
 
+    /// Most hashing buckets: 2^24 columns already make a 200 MB weight matrix with 3 labels (and the out-of-core
+    /// trainer keeps one more accumulator per column); more would be allocated before any check on the labels.
+    public static let maxBuckets = 1 << 24
+
     /// Word 1–2-grams hashed into 2^20 buckets, sublinear TF-IDF, L2-normalized, negation marking on.
     public static let `default` = FeatureConfig()
 
@@ -85,8 +89,8 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
             throw FeatureConfigError(description: "charNgrams must satisfy 1 <= min <= max <= 32, got \(c.min)...\(c.max)")
         }
         switch vocabulary {
-        case .hashing(let b) where b < 1 || b > (1 << 30):
-            throw FeatureConfigError(description: "hashing buckets must be in 1...\(1 << 30), got \(b)")
+        case .hashing(let b) where b < 1 || b > Self.maxBuckets:
+            throw FeatureConfigError(description: "hashing buckets must be in 1...\(Self.maxBuckets), got \(b)")
         case .vocabulary(let minDF, let maxFeatures):
             if minDF < 1 { throw FeatureConfigError(description: "minDocumentFrequency must be >= 1, got \(minDF)") }
             if let m = maxFeatures, m < 1 { throw FeatureConfigError(description: "maxFeatures must be >= 1, got \(m)") }
@@ -107,7 +111,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
             c.charNgrams = CharNgramRange(min: lo, max: Swift.min(Swift.max(r.max, lo), 32))
         }
         switch c.vocabulary {
-        case .hashing(let b): c.vocabulary = .hashing(buckets: Swift.min(Swift.max(b, 1), 1 << 30))
+        case .hashing(let b): c.vocabulary = .hashing(buckets: Swift.min(Swift.max(b, 1), Self.maxBuckets))
         case .vocabulary(let minDF, let maxFeatures):
             c.vocabulary = .vocabulary(minDocumentFrequency: Swift.max(minDF, 1), maxFeatures: maxFeatures.map { Swift.max($0, 1) })
         }

@@ -135,6 +135,9 @@ struct PartitionedCounts {
 
     init() { parts = (0..<Self.count).map { _ in CountTable(minimumCapacity: 1024) } }
 
+    /// Distinct keys counted.
+    var count: Int { parts.reduce(0) { $0 + $1.count } }
+
     @inline(__always)
     static func partition(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key & UInt64(count - 1)) }
 

@@ -6,6 +6,12 @@ extension Vectorizer {
 
     /// Learns the vocabulary (vocabulary mode) and document frequencies (TF-IDF). Deterministic.
     public static func fit(_ texts: [String], config: FeatureConfig) -> Vectorizer {
+        do { return try fit(texts, config: config, limits: .none) } catch { preconditionFailure("no limits, no error") }
+    }
+
+    /// `fit`, refusing a vocabulary over `limits` (hashing mode has none to check) before its features are named.
+    public static func fit(_ texts: [String], config: FeatureConfig,
+                           limits: VocabularyLimits) throws(VocabularyLimitError) -> Vectorizer {
         let config = config.sanitized
         switch config.vocabulary {
         case .hashing:
@@ -23,15 +29,21 @@ extension Vectorizer {
             }
             return Vectorizer(config: config, featureNames: [], idf: idfValues(sum(dfs, shell.featureCount), rows: texts.count))
         case .vocabulary(let minDF, let maxFeatures):
-            return fitVocabulary(texts, config: config, minDF: minDF, maxFeatures: maxFeatures)
+            return try fitVocabulary(texts, config: config, minDF: minDF, maxFeatures: maxFeatures, limits: limits)
         }
     }
 
     /// `fit` then `transform` (in hashing mode in one tokenization pass). Same result as calling both.
     public static func fitTransform(_ texts: [String], config: FeatureConfig) -> (Vectorizer, CSRMatrix) {
+        do { return try fitTransform(texts, config: config, limits: .none) } catch { preconditionFailure("no limits, no error") }
+    }
+
+    /// `fitTransform`, refusing a vocabulary over `limits` before anything is transformed.
+    public static func fitTransform(_ texts: [String], config: FeatureConfig,
+                                    limits: VocabularyLimits) throws(VocabularyLimitError) -> (Vectorizer, CSRMatrix) {
         let config = config.sanitized
         guard case .hashing = config.vocabulary else {
-            let v = fit(texts, config: config)
+            let v = try fit(texts, config: config, limits: limits)
             return (v, v.transform(texts))
         }
         let shell = Vectorizer(config: config, featureNames: [], idf: [])
@@ -66,13 +78,16 @@ extension Vectorizer {
         return df.map { Float(log(n1 / (Double($0) + 1)) + 1) }
     }
 
-    static func fitVocabulary(_ texts: [String], config: FeatureConfig, minDF: Int, maxFeatures: Int?) -> Vectorizer {
+    static func fitVocabulary(_ texts: [String], config: FeatureConfig, minDF: Int, maxFeatures: Int?,
+                              limits: VocabularyLimits) throws(VocabularyLimitError) -> Vectorizer {
         let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 2)
-        let workers = Parallel.map(blocks) { r -> PartitionedCounts in
+        let workers = Parallel.map(blocks) { r -> PartitionedCounts? in
             var ex = FeatureExtractor(config)
             var counts = PartitionedCounts()
             var buf: [UInt64] = []
             for i in r {
+                // Over the limit in this block alone is over it in all: stop counting (and growing) here.
+                if counts.count > limits.maxDistinctKeys { return nil }
                 ex.extract(texts[i])
                 for g in 0..<2 {
                     buf.removeAll(keepingCapacity: true)
@@ -88,19 +103,28 @@ extension Vectorizer {
                 }
             }
             return counts
-        }
+        }.compactMap { $0 }
+        if workers.count < blocks.count { throw .tooManyDistinctKeys(limit: limits.maxDistinctKeys) }
 
         struct Candidate { var key: UInt64; var df: UInt32; var row: Int32; var group: UInt8 }
         let threshold = UInt32(clamping: minDF)
         let partitions = (0..<PartitionedCounts.count).map { $0..<($0 + 1) }
-        var cand: [Candidate] = Parallel.map(partitions) { p -> [Candidate] in
+        let perPartition = Parallel.map(partitions) { p -> (distinct: Int, [Candidate]) in
             let table = PartitionedCounts.merged(workers, partition: p.lowerBound)
             var out: [Candidate] = []
             for s in table.slots where s.df >= threshold {
                 out.append(Candidate(key: s.key, df: s.df, row: s.firstRow, group: s.group))
             }
-            return out
-        }.flatMap { $0 }
+            return (table.count, out)
+        }
+        if perPartition.reduce(0, { $0 + $1.distinct }) > limits.maxDistinctKeys {
+            throw .tooManyDistinctKeys(limit: limits.maxDistinctKeys)
+        }
+        let kept = perPartition.reduce(0) { $0 + $1.1.count }
+        if min(kept, maxFeatures ?? .max) > limits.maxFeatures {
+            throw .tooManyFeatures(found: kept, limit: limits.maxFeatures, minDocumentFrequency: minDF)
+        }
+        var cand: [Candidate] = perPartition.flatMap { $0.1 }
         if let m = maxFeatures, cand.count > m {
             cand.sort { $0.df != $1.df ? $0.df > $1.df : $0.key < $1.key }
             cand.removeLast(cand.count - m)

@@ -97,7 +97,7 @@ struct FeaturesBenchmark: ParsableCommand {
     func validate() throws {
         if let vocabulary, vocabulary < 1 { throw ValidationError("--vocabulary must be ≥ 1, got \(vocabulary)") }
         if vocabulary != nil && buckets != nil { throw ValidationError("--vocabulary and --buckets exclude each other") }
-        if let buckets, !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
+        if let buckets, !(1...FeatureConfig.maxBuckets).contains(buckets) { throw ValidationError("--buckets must be in 1...\(FeatureConfig.maxBuckets), got \(buckets)") }
         try validateCharRange(char)
         if let ngrams, ngrams < 1 { throw ValidationError("--ngrams must be ≥ 1, got \(ngrams)") }
         if repeats < 1 { throw ValidationError("--repeat must be ≥ 1, got \(repeats)") }

@@ -76,7 +76,7 @@ struct QualityBenchmark: ParsableCommand {
 
     func validate() throws {
         if let minDf, minDf < 1 { throw ValidationError("--min-df must be ≥ 1, got \(minDf)") }
-        if let hashing, !(1...(1 << 30)).contains(hashing) { throw ValidationError("--hashing must be in 1...\(1 << 30), got \(hashing)") }
+        if let hashing, !(1...FeatureConfig.maxBuckets).contains(hashing) { throw ValidationError("--hashing must be in 1...\(FeatureConfig.maxBuckets), got \(hashing)") }
         if minDf != nil && hashing != nil { throw ValidationError("--min-df and --hashing exclude each other") }
         try validateCharRange(char)
         if let ngrams, ngrams < 1 { throw ValidationError("--ngrams must be ≥ 1, got \(ngrams)") }
@@ -88,7 +88,7 @@ struct QualityBenchmark: ParsableCommand {
             throw ValidationError("--supervised must be none or naive-bayes, got \(supervised)")
         }
         if repeats < 1 { throw ValidationError("--repeat must be ≥ 1, got \(repeats)") }
-        if !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
+        if !(1...FeatureConfig.maxBuckets).contains(buckets) { throw ValidationError("--buckets must be in 1...\(FeatureConfig.maxBuckets), got \(buckets)") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1, got \(epochs)") }
         if let learningRate, !(learningRate.isFinite && learningRate > 0) {
             throw ValidationError("--learning-rate must be a finite number > 0, got \(learningRate)")

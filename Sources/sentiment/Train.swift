@@ -65,7 +65,7 @@ struct Train: ParsableCommand {
         valueName: "streaming"))
     var streaming: Bool?
 
-    @Option(help: ArgumentHelp("Hash features into this many buckets instead of learning a vocabulary (streaming default: 524288).", valueName: "n"))
+    @Option(help: ArgumentHelp("Hash features into this many buckets instead of learning a vocabulary (streaming default: 524288; at most 16777216, and buckets × labels at most 2^26 out of core, 2^22 in memory).", valueName: "n"))
     var buckets: Int?
 
     @Flag(help: "Add the store's corrected predictions (sentiment correct) to the training data.")
@@ -88,7 +88,9 @@ struct Train: ParsableCommand {
         if let supervisedWeighting, SupervisedWeighting(rawValue: supervisedWeighting) == nil {
             throw ValidationError("--supervised-weighting must be naive-bayes or none, got \(supervisedWeighting)")
         }
-        if let buckets, !(1...(1 << 30)).contains(buckets) { throw ValidationError("--buckets must be in 1...\(1 << 30), got \(buckets)") }
+        if let buckets, !(1...FeatureConfig.maxBuckets).contains(buckets) {
+            throw ValidationError("--buckets must be in 1...\(FeatureConfig.maxBuckets) (2^24), got \(buckets)")
+        }
         if streaming == true {
             if tune == true { throw ValidationError("--tune needs in-memory training; drop --streaming") }
             if minDf != nil { throw ValidationError("--min-df applies to a learned vocabulary; --streaming hashes features (see --buckets)") }
