@@ -54,7 +54,7 @@ let package = Package(
         // The application layer: every use case over a store, for the CLI, the server and other programs.
         .target(name: "SentimentKit",
                 dependencies: ["SentimentClassifier", "StoreInterface", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
-                               "DefaultModel", "Bytes"]),
+                               "DefaultModel", "Bytes", "Sparse"]),
         // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.
         .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh", "default.sentiment-model"]),
         // `sentiment serve`: the application layer over HTTP/JSON (Hummingbird), the review page, Prometheus metrics.
@@ -69,7 +69,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.embedInCode("Page/index.html"), .embedInCode("Page/openapi.json")]),
         .executableTarget(name: "sentiment",
-                          dependencies: ["SentimentKit", "SentimentServer", "SentimentClassifier", "Bytes", "CMalloc", "CorpusIO", "TextFeatures", "SoftmaxRegression",
+                          dependencies: ["SentimentKit", "SentimentServer", "SentimentClassifier", "Bytes", "CMalloc", "CorpusIO", "TextFeatures", "SoftmaxRegression", "Sparse",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "sentiment-bench",
                           dependencies: ["SentimentKit", "SentimentClassifier", "CorpusIO", "ClassifierStore", "TextFeatures", "SoftmaxRegression", "Sparse",

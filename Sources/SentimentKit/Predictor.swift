@@ -166,6 +166,7 @@ extension SentimentService {
     /// `batchSize` texts (one transaction each).
     public func predictor(_ reference: ModelReference?, storing: Bool = true, explain: Bool = false,
                           batchSize: Int = 10_000) throws -> Predictor {
+        try AddressSpace.reserve(AddressSpace.baseNeed, for: "predicting")
         let (classifier, info) = try classifier(reference)
         return Predictor(store: store, classifier: classifier, model: info, storing: storing, explain: explain,
                          batchSize: batchSize)

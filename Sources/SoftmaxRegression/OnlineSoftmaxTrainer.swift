@@ -47,7 +47,7 @@ public final class OnlineSoftmaxTrainer {
         self.learningRate = learningRate
         k = labels.count
         let stride = k + 1
-        records = HugePageBuffer(count: featureCount * stride)
+        records = try HugePageBuffer(count: featureCount * stride, purpose: "the trainer's weights")
         bias = [Double](repeating: 0, count: k)
         biasAccumulator = [Double](repeating: 0, count: k)
         if let m = warmStart, m.labels == labels, m.featureCount == featureCount {
@@ -231,13 +231,14 @@ public final class OnlineSoftmaxTrainer {
 }
 
 /// Zeroed Float storage from an anonymous mapping advised to use transparent huge pages: the trainer's records
-/// are read at random, and with 4 KiB pages nearly every access to a large table also misses the TLB.
+/// are read at random, and with 4 KiB pages nearly every access to a large table also misses the TLB. When memory
+/// cannot be had, an `AllocationError`.
 final class HugePageBuffer: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
     private let bytes: Int
     private let mapped: Bool
 
-    init(count: Int) {
+    init(count: Int, purpose: String) throws {
         let huge = 2 << 20
         bytes = max(huge, (count * MemoryLayout<Float>.stride + huge - 1) / huge * huge)
         #if os(Linux)
@@ -249,12 +250,12 @@ final class HugePageBuffer: @unchecked Sendable {
             return
         }
         #endif
-        base = UnsafeMutablePointer<Float>.allocate(capacity: bytes / 4)
-        base.initialize(repeating: 0, count: bytes / 4)
+        guard let p = calloc(bytes / 4, 4) else { throw AllocationError(purpose: purpose, bytes: bytes) }
+        base = p.bindMemory(to: Float.self, capacity: bytes / 4)
         mapped = false
     }
 
     deinit {
-        if mapped { munmap(base, bytes) } else { base.deallocate() }
+        if mapped { munmap(base, bytes) } else { free(base) }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import SentimentKit
 import SentimentClassifier
 import SoftmaxRegression
+import Sparse
 import TextFeatures
 
 /// The documented exit codes of `sentiment`.
@@ -17,7 +18,7 @@ import TextFeatures
 /// | 66 | not found: no such file, model, version or prediction |
 /// | 70 | internal error (a bug: please report it) |
 /// | 73 | cannot create an output file: it exists (without --force), is not a regular file, or is the store |
-/// | 74 | store error: the store cannot be opened, is corrupted, newer, read-only, or a model fails its checksum |
+/// | 74 | store error: the store cannot be opened, is corrupted, newer, read-only, or a model fails its checksum; or not enough memory |
 enum Exit {
     static let declined: Int32 = 1
     static let usage: Int32 = 64
@@ -104,6 +105,10 @@ func classify(_ error: Error) -> CLIFailure {
         }
     case let e as FeatureConfigError:
         return .usage(e.description)
+    case let e as ModelSizeError:
+        return .badInput(e.description)
+    case let e as AllocationError:
+        return .store(e.description)
     case let e as ClassifierError:
         return .badInput(e.description)
     default:
