@@ -9,7 +9,12 @@ import Darwin
 /// page cache, not this process's memory, holds them between passes.
 final class SpillFile {
     private let fd: Int32
+    /// Words in the file, including those still buffered.
     private(set) var wordCount = 0
+    /// Appended words not yet written (the file's last `buffer.count` words): rows arrive a few KB per stripe,
+    /// written 1 MB at a time.
+    private var buffer: [UInt32] = []
+    private static let bufferWords = 1 << 18
 
     init(directory: String) throws {
         var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast())
@@ -27,13 +32,31 @@ final class SpillFile {
     /// Appends `words`; returns the word offset where they start.
     func append(_ words: UnsafeBufferPointer<UInt32>) throws -> Int {
         let start = wordCount
-        try write(words, at: start)
-        wordCount = max(wordCount, start + words.count)
+        if buffer.count + words.count > Self.bufferWords { try flush() }
+        if words.count >= Self.bufferWords {
+            try writeNow(words, at: start)
+        } else {
+            if buffer.capacity == 0 { buffer.reserveCapacity(Self.bufferWords) }
+            buffer.append(contentsOf: words)
+        }
+        wordCount += words.count
         return start
+    }
+
+    /// Writes the buffered words.
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBufferPointer { try writeNow($0, at: wordCount - buffer.count) }
+        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Writes `words` at word `offset` (within or at the end of the file).
     func write(_ words: UnsafeBufferPointer<UInt32>, at start: Int) throws {
+        try flush()
+        try writeNow(words, at: start)
+    }
+
+    private func writeNow(_ words: UnsafeBufferPointer<UInt32>, at start: Int) throws {
         var done = 0
         let bytes = words.count * 4
         let raw = UnsafeRawPointer(words.baseAddress!)
@@ -49,6 +72,7 @@ final class SpillFile {
 
     /// Reads `count` words at word `offset` into `into` (appending).
     func read(offset: Int, count: Int, into buffer: inout [UInt32]) throws {
+        try flush()
         let base = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: count))
         try buffer.withUnsafeMutableBytes { raw in

@@ -11,11 +11,14 @@ import TextFeatures
 ///     let (classifier, report) = try fit.finish()
 ///
 /// - Pass 1 (`add`): hashed word n-gram counts of each chunk (all cores), document frequencies, label counts.
-///   Each row goes to one of 64 stripes picked by a seeded hash of its position, and stripes are kept in an
-///   unlinked scratch file; 2% of the rows (the same hash) are held out for early stopping and calibration.
+///   Each row goes to one of 1,024 stripes picked by a seeded hash of its position, and stripes are kept in an
+///   unlinked scratch file; 2% of the rows (the same hash) are held out for early stopping and calibration, at
+///   most `maxHeldOutRows`: past that, every other held-out row (by the same hash) goes back to training, so the
+///   held-out rows stay spread over the whole corpus.
 /// - Passes 2… (`finish`): per-row AdaGrad SGD (``OnlineSoftmaxTrainer``) over the stripes in a seeded random
-///   order, rows shuffled inside each stripe (and laid out in that order), TF-IDF weights applied in the first
-///   epoch and written back; at most
+///   order, taken in units of consecutive stripes of about 1/64 of the corpus but at most `maxUnitWords` (so
+///   memory does not grow with the corpus), rows shuffled inside each unit (and laid out in that order), TF-IDF
+///   weights applied in the first epoch and written back; at most
 ///   `options.training.maxEpochs` epochs, stopping after the first epoch that improves the held-out loss by
 ///   less than `minimumImprovement` (1%). The temperature is then fitted on the held-out rows.
 ///
@@ -26,11 +29,21 @@ public final class StreamingFit {
     /// 0.7207 on 100k scale rows written from PhraseBank's test.csv) for 25 MB more memory (trainer state, weights,
     /// stored model).
     public static let defaultBuckets = 1 << 19
-    static let stripeCount = 64
+    /// Stripes rows are spread over as they are added. Many small ones, so that a training unit (consecutive
+    /// stripes in a shuffled order) can stay small however large the corpus.
+    static let stripeCount = 1 << 10
+    /// A training unit: about `1 / unitsPerEpoch` of the corpus, at most `maxUnitWords` spilled words (4 MB; one
+    /// unit trains while the next is read and decoded).
+    static let unitsPerEpoch = 64
+    static let maxUnitWords = 1 << 20
     /// One row in `validationModulus` is held out (when at least `minimumValidationRows` are).
     static let validationModulus: UInt64 = 50
     static let minimumValidationRows = 200
-    static let flushWords = 1 << 15
+    /// Most held-out rows kept: 2% of 1.6M rows. Enough for early stopping and a temperature; their counts and
+    /// weighted copies are kept in memory.
+    public static let maxHeldOutRows = 32_768
+    /// A stripe's pending words are written to the scratch file once this many are buffered.
+    static let flushWords = 1 << 11
     /// Early stopping: the relative held-out loss improvement an epoch must bring for the next one to run. On the
     /// 1M-row scale corpus the held-out loss went 0.1783 → 0.1772 (−0.6%) → 0.1818 (+2.6%, overfitting) over
     /// epochs 1–3: with 0.1% the third epoch ran (0.4–0.6 s) and made the model worse; with 1% training stops
@@ -43,17 +56,24 @@ public final class StreamingFit {
     private let counter: Vectorizer
     private let spill: SpillFile
     private let warmStart: SentimentClassifier?
+    private let heldOutLimit: Int
     private var pending: [[UInt32]]
-    private var blocks: [[(offset: Int, count: Int)]]
+    /// Per stripe, its blocks in the scratch file, each packed as `offset << 24 | count` (words).
+    private var blocks: [[UInt64]]
     private var df: [UInt32]
     private var labelIds: [String: UInt32] = [:]
     private var labelOrder: [String] = []
     private var labelCounts: [Int] = []
-    /// Held-out raw counts and first-appearance label ids.
+    /// Held-out raw counts, first-appearance label ids and the hash that placed each row.
     private var heldOut: CSRMatrix
     private var heldOutLabels: [UInt32] = []
+    private var heldOutHashes: [UInt64] = []
+    /// A row is held out when its hash is a multiple of `validationModulus << heldOutLevel`.
+    private var heldOutLevel = 0
     /// Rows added so far.
     public private(set) var rows = 0
+    /// Columns of the hashed features.
+    public var featureCount: Int { counter.featureCount }
     /// Distinct labels seen so far, sorted.
     public var labels: [String] { labelOrder.sorted() }
     /// Rows added so far per label.
@@ -68,8 +88,9 @@ public final class StreamingFit {
     ///     hashing into `buckets` columns); class weighting, λ, learning rate, epochs and seed from `options.training`.
     ///   - scratchDirectory: where the (immediately unlinked) scratch file is created.
     ///   - warmStart: start from this classifier's weights when its labels and hashing configuration match.
+    ///   - maxHeldOutRows: the most rows held out at once (smaller values are for tests).
     public init(options: ClassifierOptions, buckets: Int = defaultBuckets, scratchDirectory: String,
-                warmStart: SentimentClassifier? = nil) throws {
+                warmStart: SentimentClassifier? = nil, maxHeldOutRows: Int = StreamingFit.maxHeldOutRows) throws {
         var opts = options
         opts.features.vocabulary = .hashing(buckets: buckets)
         opts.tuning = .off
@@ -79,17 +100,50 @@ public final class StreamingFit {
         counter = Vectorizer(config: opts.features, featureNames: [], idf: [])
         spill = try SpillFile(directory: scratchDirectory)
         self.warmStart = warmStart
+        heldOutLimit = max(maxHeldOutRows, 1)
         pending = Array(repeating: [], count: Self.stripeCount)
         blocks = Array(repeating: [], count: Self.stripeCount)
         df = [UInt32](repeating: 0, count: counter.featureCount)
         heldOut = CSRMatrix(columnCount: counter.featureCount)
     }
 
-    /// Stripe (or held-out) of the row at `position`: a seeded SplitMix64 hash of the position.
-    private func slot(_ position: Int) -> (heldOut: Bool, stripe: Int) {
+    /// The seeded SplitMix64 hash of a row's position that places it: held out or in a stripe.
+    private func placement(_ position: Int) -> UInt64 {
         var h = SplitMix64(seed: options.training.seed ^ (UInt64(position) &* 0x9E37_79B9_7F4A_7C15))
-        let x = h.next()
-        return (x % Self.validationModulus == 0, Int((x >> 32) % UInt64(Self.stripeCount)))
+        return h.next()
+    }
+
+    private func isHeldOut(_ x: UInt64) -> Bool { x % (Self.validationModulus << UInt64(heldOutLevel)) == 0 }
+
+    private func stripe(of x: UInt64) -> Int { Int((x >> 32) % UInt64(Self.stripeCount)) }
+
+    /// Appends a row (raw counts, first-appearance label id) to its stripe's pending words.
+    private func spillRow(_ s: Int, label id: UInt32, columns: ArraySlice<Int32>, values: ArraySlice<Float>) throws {
+        if pending[s].capacity == 0 { pending[s].reserveCapacity(Self.flushWords + 64) }
+        pending[s].append(UInt32(columns.count))
+        pending[s].append(id)
+        for c in columns { pending[s].append(UInt32(bitPattern: c)) }
+        for v in values { pending[s].append(v.bitPattern) }
+        if pending[s].count >= Self.flushWords { try flush(s) }
+    }
+
+    /// More than `heldOutLimit` rows are held out: the next level keeps those whose hash is a multiple of twice
+    /// the modulus (about half) and sends the others to their stripes.
+    private func thinHeldOut() throws {
+        heldOutLevel += 1
+        var kept = CSRMatrix(columnCount: heldOut.columnCount)
+        var keptLabels: [UInt32] = [], keptHashes: [UInt64] = []
+        for (i, x) in heldOutHashes.enumerated() {
+            let r = heldOut.entryRange(ofRow: i)
+            if isHeldOut(x) {
+                kept.appendRow(indices: heldOut.columnIndices[r], values: heldOut.values[r])
+                keptLabels.append(heldOutLabels[i])
+                keptHashes.append(x)
+            } else {
+                try spillRow(stripe(of: x), label: heldOutLabels[i], columns: heldOut.columnIndices[r], values: heldOut.values[r])
+            }
+        }
+        (heldOut, heldOutLabels, heldOutHashes) = (kept, keptLabels, keptHashes)
     }
 
     /// Pass 1 over one chunk (texts with their labels, in corpus order).
@@ -111,41 +165,58 @@ public final class StreamingFit {
             }
             labelCounts[Int(id)] += 1
             let r = counts.entryRange(ofRow: i)
-            let where_ = slot(rows + i)
-            if where_.heldOut {
+            let x = placement(rows + i)
+            if isHeldOut(x) {
                 heldOut.appendRow(indices: counts.columnIndices[r], values: counts.values[r])
                 heldOutLabels.append(id)
+                heldOutHashes.append(x)
+                if heldOutLabels.count > heldOutLimit { try thinHeldOut() }
                 continue
             }
-            let s = where_.stripe
-            pending[s].append(UInt32(r.count))
-            pending[s].append(id)
-            for p in r { pending[s].append(UInt32(bitPattern: counts.columnIndices[p])) }
-            for p in r { pending[s].append(counts.values[p].bitPattern) }
-            if pending[s].count >= Self.flushWords { try flush(s) }
+            try spillRow(stripe(of: x), label: id, columns: counts.columnIndices[r], values: counts.values[r])
         }
         rows += texts.count
     }
 
+    /// Offsets up to 2^40 words (4 TB), counts up to 2^24 words (a row longer than that is a block of its own
+    /// and is split over several entries).
+    static func block(offset: Int, count: Int) -> UInt64 { UInt64(offset) << 24 | UInt64(count) }
+    static func unpack(_ b: UInt64) -> (offset: Int, count: Int) { (Int(b >> 24), Int(b & 0xFF_FFFF)) }
+
     private func flush(_ s: Int) throws {
         guard !pending[s].isEmpty else { return }
         let offset = try pending[s].withUnsafeBufferPointer { try spill.append($0) }
-        blocks[s].append((offset, pending[s].count))
+        var at = 0
+        while at < pending[s].count {
+            let n = min(pending[s].count - at, 0xFF_FFFF)
+            blocks[s].append(Self.block(offset: offset + at, count: n))
+            at += n
+        }
         pending[s].removeAll(keepingCapacity: true)
     }
 
+    /// Throws `ModelSizeError` when the model for the labels seen so far would have more than
+    /// `ModelLimits.maxWeightsOutOfCore` weights (`finish` checks it again before allocating the trainer).
+    public func checkModelSize() throws {
+        try ModelLimits.check(features: counter.featureCount, labels: max(labelOrder.count, 1),
+                              limit: ModelLimits.maxWeightsOutOfCore, hashed: true)
+    }
+
     /// Trains on everything added; the classifier predicts with the same hashed TF-IDF features.
-    /// - Throws: `ClassifierError.invalidInput` with fewer than 2 distinct labels.
+    /// - Throws: `ClassifierError.invalidInput` with fewer than 2 distinct labels, `ModelSizeError` when the
+    ///   model would be too large.
     public func finish() throws -> (SentimentClassifier, FitReport) {
         guard !finished else { throw ClassifierError.invalidInput("StreamingFit: finish called twice") }
         finished = true
         for s in 0..<Self.stripeCount { try flush(s) }
+        try spill.flush()
         pending = []
         let labelNames = labelOrder.sorted()
         guard labelNames.count >= 2 else {
             throw ClassifierError.invalidInput("training needs at least 2 distinct labels, found \(labelNames.count)"
                                                + (labelNames.first.map { " (\"\($0)\")" } ?? ""))
         }
+        try checkModelSize()
         let k = labelNames.count
         // First-appearance id → sorted class index.
         let classOf: [Int32] = labelOrder.map { Int32(labelNames.firstIndex(of: $0)!) }
@@ -165,6 +236,9 @@ public final class StreamingFit {
         let validation = heldOutLabels.count >= Self.minimumValidationRows
             ? (vectorizer.weigh(counts: heldOut), heldOutLabels.map { classOf[Int($0)] }) : nil
         heldOut = CSRMatrix(columnCount: 0)
+        heldOutHashes = []
+        let stripeWords = blocks.map { $0.reduce(0) { $0 + Self.unpack($1).count } }
+        let unitWords = min(Self.maxUnitWords, max(1, stripeWords.reduce(0, +) / Self.unitsPerEpoch))
         var rng = Xoshiro256StarStar(seed: options.training.seed)
         var epochs = 0, converged = false
         var history: [Double] = []
@@ -174,16 +248,24 @@ public final class StreamingFit {
             var stripeOrder = Array(0..<Self.stripeCount)
             rng.shuffle(&stripeOrder)
             stripeOrder.removeAll { blocks[$0].isEmpty }
-            // Each stripe's row order comes from its own seed, drawn here in a fixed order, so the next stripe
+            // Units: consecutive stripes of that order, each closed once it holds `unitWords`.
+            var units: [[Int]] = [], unit: [Int] = [], words = 0
+            for s in stripeOrder {
+                unit.append(s)
+                words += stripeWords[s]
+                if words >= unitWords { units.append(unit); unit = []; words = 0 }
+            }
+            if !unit.isEmpty { units.append(unit) }
+            // Each unit's row order comes from its own seed, drawn here in a fixed order, so the next unit
             // can be read and decoded on another core while this one trains, with the same result.
-            let seeds = stripeOrder.map { _ in rng.next() }
+            let seeds = units.map { _ in rng.next() }
             let weigh = epochs == 0
             var total = 0.0, trained = 0
             let ahead = StripeLoader(self, vectorizer: vectorizer, classOf: classOf, weigh: weigh)
-            if !stripeOrder.isEmpty { ahead.start(stripeOrder[0], seed: seeds[0]) }
-            for (n, _) in stripeOrder.enumerated() {
+            if !units.isEmpty { ahead.start(units[0], seed: seeds[0]) }
+            for n in units.indices {
                 let (X, y) = try ahead.wait()
-                if n + 1 < stripeOrder.count { ahead.start(stripeOrder[n + 1], seed: seeds[n + 1]) }
+                if n + 1 < units.count { ahead.start(units[n + 1], seed: seeds[n + 1]) }
                 total += trainer.train(X, labels: y, order: Array(0..<X.rowCount))
                 trained += X.rowCount
             }
@@ -224,19 +306,27 @@ public final class StreamingFit {
         return (SentimentClassifier(vectorizer: vectorizer, model: model, options: options), report)
     }
 
-    /// Reads stripe `s` and decodes it in the order drawn from `seed`; in the first epoch (`weigh`) also writes
-    /// the TF-IDF weights back so later epochs read them as they are.
-    fileprivate func load(_ s: Int, seed: UInt64, weigh: Bool, _ v: Vectorizer, _ classOf: [Int32]) throws -> (CSRMatrix, [Int32]) {
+    /// Reads the stripes of a unit and decodes them in the order drawn from `seed`; in the first epoch (`weigh`)
+    /// also writes the TF-IDF weights back so later epochs read them as they are.
+    fileprivate func load(_ unit: [Int], seed: UInt64, weigh: Bool, _ v: Vectorizer, _ classOf: [Int32]) throws -> (CSRMatrix, [Int32]) {
         var words: [UInt32] = []
-        for b in blocks[s] { try spill.read(offset: b.offset, count: b.count, into: &words) }
+        for s in unit {
+            for b in blocks[s] {
+                let (offset, count) = Self.unpack(b)
+                try spill.read(offset: offset, count: count, into: &words)
+            }
+        }
         var rng = Xoshiro256StarStar(seed: seed)
         let decoded = stripe(&words, weigh: weigh, v, classOf, &rng)
         if weigh {
             var at = 0
             try words.withUnsafeBufferPointer { w in
-                for b in blocks[s] {
-                    try spill.write(UnsafeBufferPointer(rebasing: w[at..<(at + b.count)]), at: b.offset)
-                    at += b.count
+                for s in unit {
+                    for b in blocks[s] {
+                        let (offset, count) = Self.unpack(b)
+                        try spill.write(UnsafeBufferPointer(rebasing: w[at..<(at + count)]), at: offset)
+                        at += count
+                    }
                 }
             }
         }
@@ -288,7 +378,7 @@ public final class StreamingFit {
     }
 }
 
-/// Loads one stripe at a time on a background queue while the caller trains on the previous one.
+/// Loads one unit at a time on a background queue while the caller trains on the previous one.
 private final class StripeLoader: @unchecked Sendable {
     private let fit: StreamingFit
     private let vectorizer: Vectorizer
@@ -304,9 +394,9 @@ private final class StripeLoader: @unchecked Sendable {
         self.weigh = weigh
     }
 
-    func start(_ stripe: Int, seed: UInt64) {
+    func start(_ unit: [Int], seed: UInt64) {
         DispatchQueue.global().async(group: group) { [self] in
-            result = Result { try fit.load(stripe, seed: seed, weigh: weigh, vectorizer, classOf) }
+            result = Result { try fit.load(unit, seed: seed, weigh: weigh, vectorizer, classOf) }
         }
     }
 

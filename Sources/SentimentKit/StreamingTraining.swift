@@ -118,6 +118,10 @@ extension SentimentService {
             known.insert(sha)
         }
         try checkLabels(fit.labels, options, request)
+        do { try fit.checkModelSize() } catch let e as ModelSizeError { throw tooLarge(e, request, streaming: true) }
+        // The trainer's weights and accumulators, then the model's weights, their stored copy and SQLite's.
+        let k = fit.labels.count, features = fit.featureCount
+        try AddressSpace.reserve(features * (4 * k + 1) * 4, for: "a model of \(features) features × \(k) labels")
         return (parent, fit, corrections)
     }
 }
