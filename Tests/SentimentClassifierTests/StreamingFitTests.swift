@@ -52,6 +52,31 @@ final class StreamingFitTests: XCTestCase {
         XCTAssertNotEqual(a.model.weights, c.model.weights)
     }
 
+    /// Held-out rows are capped (memory must not grow with the corpus): past the cap about half go back to
+    /// training, the result still independent of chunking.
+    func testHeldOutRowsAreCapped() throws {
+        let (texts, labels) = synthetic(20_000, seed: 4)
+        func fit(_ chunk: Int) throws -> (SentimentClassifier, FitReport) {
+            let f = try StreamingFit(options: .default, buckets: 1 << 16, scratchDirectory: NSTemporaryDirectory(),
+                                     maxHeldOutRows: 250)
+            var start = 0
+            while start < texts.count {
+                let end = min(start + chunk, texts.count)
+                try f.add(texts: Array(texts[start..<end]), labels: Array(labels[start..<end]))
+                start = end
+            }
+            return try f.finish()
+        }
+        let (a, ra) = try fit(333)
+        let (b, rb) = try fit(20_000)
+        let held = try XCTUnwrap(ra.heldOutRows)
+        XCTAssertLessThanOrEqual(held, 250)   // 2% would be about 400
+        XCTAssertGreaterThan(held, 100)
+        XCTAssertEqual(rb.heldOutRows, held)
+        XCTAssertEqual(a.model, b.model)
+        XCTAssertEqual(ra.labelCounts.values.reduce(0, +), 20_000)
+    }
+
     func testLearnsAndCalibratesOnHeldOutRows() throws {
         let (texts, labels) = synthetic(20_000, seed: 2)
         let (clf, report) = try streamed(texts, labels, chunk: 4096)

@@ -46,10 +46,10 @@ final class ErrorTests: XCTestCase {
         let r = try box.run(["train", "--corpus", noise])
         XCTAssertEqual(r.code, 65, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("sentiment: error: \(noise)"), r.stderr)
-        // A 5 MB single line is one long text: labelled like any other, no crash.
+        // A 5 MB single line is more than a record may have (1 MiB): an error naming its line, no crash.
         let long = try box.write("long.txt", String(repeating: "profit rose strongly ", count: 250_000) + "\n")
-        let labelled = try jsonArray(box.ok(["predict", "--file", long, "--no-store", "--format", "json"]))
-        XCTAssertEqual(labelled.count, 1)
+        try box.fails(["predict", "--file", long, "--no-store", "--format", "json"], code: 65,
+                      mentions: "long.txt:1: record longer than 1048576 bytes")
         try box.fails(["predict", "--file", box.dir.path], code: 65, mentions: "is a directory")
 
         try box.fails(["train", "--corpus", good, "--class-weight", "negative=abc"], code: 64, mentions: "not a number")
