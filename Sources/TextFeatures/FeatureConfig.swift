@@ -59,10 +59,14 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public var l2Normalize: Bool
     /// How normalization treats word and character n-gram groups.
     public var groupNormalization: GroupNormalization
+    /// The static word-embedding group appended after the sparse columns (`nil` = off; configurations stored
+    /// without it decode as off, and it is left out of the JSON when off, so older models' bytes do not change).
+    public var embeddings: EmbeddingGroupConfig?
 
     public init(tokenizer: TokenizerConfig = .default, wordNgrams: Int = 2, charNgrams: CharNgramRange? = nil,
                 vocabulary: VocabularyMode = .hashing(buckets: 1 << 20), weighting: Weighting = .tfidf,
-                sublinearTF: Bool = true, l2Normalize: Bool = true, groupNormalization: GroupNormalization = .perGroup) {
+                sublinearTF: Bool = true, l2Normalize: Bool = true, groupNormalization: GroupNormalization = .perGroup,
+                embeddings: EmbeddingGroupConfig? = nil) {
         self.tokenizer = tokenizer
         self.wordNgrams = wordNgrams
         self.charNgrams = charNgrams
@@ -71,6 +75,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         self.sublinearTF = sublinearTF
         self.l2Normalize = l2Normalize
         self.groupNormalization = groupNormalization
+        self.embeddings = embeddings
     }
 
     /// Most hashing buckets: 2^24 columns already make a 200 MB weight matrix with 3 labels (and the out-of-core
@@ -96,6 +101,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
             if let m = maxFeatures, m < 1 { throw FeatureConfigError(description: "maxFeatures must be >= 1, got \(m)") }
         default: break
         }
+        if let e = embeddings { try e.validate() }
         let p = tokenizer.negationPrefix
         if p.contains(" ") || p.contains(":") {
             throw FeatureConfigError(description: "negationPrefix must not contain spaces or ':', got \"\(p)\"")

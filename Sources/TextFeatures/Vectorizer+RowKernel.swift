@@ -150,6 +150,7 @@ struct RowBuilder {
     var vals = Buffer<Float>(capacity: 256)
     var scratch = Buffer<Int32>(capacity: 256)
     var counts = Buffer<Int32>(capacity: 1025)
+    var embedding = Buffer<Float>(capacity: 16)
     init(_ config: FeatureConfig) {
         extractor = FeatureExtractor(config)
     }

@@ -17,11 +17,14 @@ extension Vectorizer {
             for i in r {
                 countRow(texts[i], &rb)
                 weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+                appendEmbedding(&rb)
                 part.append(rb.cols, rb.vals)
             }
             return part
         }
-        return assemble(parts, weigh: false)
+        var m = assemble(parts, weigh: false)
+        m.columnCount = columnCount
+        return m
     }
 
     /// The sparse row of one text: strictly increasing column indices and their values.
@@ -29,8 +32,12 @@ extension Vectorizer {
         var rb = RowBuilder(config)
         countRow(text, &rb)
         weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+        appendEmbedding(&rb)
         return (rb.cols.array, rb.vals.array)
     }
+
+    /// The name of column `j` of the embedding group in explanations.
+    public static func embeddingFeatureName(_ j: Int) -> String { "embedding[\(j)]" }
 
     /// The features of one text with their names, for explanations. In hashing mode a column's name is the text's
     /// own n-gram(s) that fell into it (several joined by ` | ` on a collision).
@@ -45,6 +52,7 @@ extension Vectorizer {
             }
         }
         return zip(row.indices, row.values).map { (c, v) in
+            if Int(c) >= featureCount { return (Self.embeddingFeatureName(Int(c) - featureCount), c, v) }
             let name = featureNames.isEmpty ? (names[c] ?? []).sorted().joined(separator: " | ") : featureNames[Int(c)]
             return (name, c, v)
         }

@@ -8,7 +8,7 @@ import Sparse
 /// and give the same output bit for bit as a serial run.
 public struct Vectorizer: Codable, Equatable, Sendable {
     /// The configuration (with out-of-range values clamped at fit time).
-    public let config: FeatureConfig
+    public internal(set) var config: FeatureConfig
     /// Column id → feature name (vocabulary mode); empty in hashing mode.
     public internal(set) var featureNames: [String]
     /// Column weights of TF-IDF (empty unless `weighting == .tfidf`): the smooth idf, times any supervised factor
@@ -28,6 +28,9 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     let columnBits: Int
     /// Weighting flags hoisted out of `config`.
     let tfidf: Bool, binary: Bool, sublinear: Bool, l2: Bool, perGroup: Bool
+    /// The embedding group's table and weight (see `attaching(_:weight:)`); nil when the group is off.
+    public internal(set) var embeddingTable: EmbeddingTable? = nil
+    var embeddingWeight: Float = 0
 
     private enum CodingKeys: String, CodingKey { case config, featureNames, idf }
 
@@ -41,7 +44,8 @@ public struct Vectorizer: Codable, Equatable, Sendable {
 
     /// `keys[id]` is the feature key of `featureNames[id]` (vocabulary mode), as `fit` computed it.
     init(config: FeatureConfig, featureNames: [String], keys: [UInt64], idf: [Float]) {
-        let config = config.sanitized
+        var config = config.sanitized
+        config.embeddings = nil  // on only with its table: `attaching(_:weight:)`
         self.config = config
         self.featureNames = featureNames
         hasCharGroup = config.charNgrams != nil
@@ -81,7 +85,13 @@ public struct Vectorizer: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(config: try c.decode(FeatureConfig.self, forKey: .config),
+        let config = try c.decode(FeatureConfig.self, forKey: .config)
+        if config.embeddings != nil {
+            // The table is not part of the encoding: such a vectorizer is rebuilt with `attaching(_:weight:)`.
+            throw DecodingError.dataCorruptedError(forKey: .config, in: c,
+                debugDescription: "a vectorizer with the embedding group is rebuilt with its table, not decoded")
+        }
+        self.init(config: config,
                   featureNames: try c.decode([String].self, forKey: .featureNames),
                   idf: try c.decode([Float].self, forKey: .idf))
     }
