@@ -56,7 +56,8 @@ let package = Package(
                 dependencies: ["SentimentClassifier", "StoreInterface", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
                                "DefaultModel", "Bytes", "Sparse"]),
         // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.
-        .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh", "default.sentiment-model"]),
+        // Where the shipped static word-embedding table (Models/embeddings/) is found, and its SHA-256.
+        .target(name: "DefaultModel", path: "Models", exclude: ["rebuild.sh", "default.sentiment-model", "embeddings"]),
         // `sentiment serve`: the application layer over HTTP/JSON (Hummingbird), the review page, Prometheus metrics.
         .target(name: "SentimentServer",
                 dependencies: ["SentimentKit", "Bytes", "CorpusIO", "SoftmaxRegression",
