@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Rebuilds Models/default.sentiment-model from the corpora in Corpora/ with the default settings.
 # Run from anywhere: bash Models/rebuild.sh   (SCRATCH_PATH=DIR builds in DIR instead of .build)
+# --no-embeddings: the shipped model predates the static word-embedding group and is rebuilt as it was made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch="${SCRATCH_PATH:-.build}"
 swift build -c release --product sentiment --scratch-path "$scratch"
 db=$(mktemp -d)/rebuild.sqlite
-"$scratch/release/sentiment" train --db "$db" --no-default-model --name default \
+"$scratch/release/sentiment" train --db "$db" --no-default-model --no-embeddings --name default \
     --corpus Corpora/headlines-en/headlines.csv --corpus Corpora/financial-news-en/news.csv \
     --corpus Corpora/headlines-ja/headlines.csv
 "$scratch/release/sentiment" models export default Models/default.sentiment-model --force --db "$db"

@@ -17,6 +17,10 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
     /// Factor on the TF-IDF column weights learned from the labels. Options stored without it (models trained
     /// before it existed) decode as `.none`, which is how they were trained.
     public var supervisedWeighting: SupervisedWeighting
+    /// Candidate weights of the static word-embedding group (0 = off), chosen with λ by cross-validation when a
+    /// table is given to the fit (`EmbeddingGroupFit.swift`); empty: the group is never used. Left out of the JSON
+    /// when empty, so options of models trained without a table (and before the group existed) keep their bytes.
+    public var embeddingWeights: [Double]
 
     public enum TuningMode: String, Codable, Equatable, Sendable {
         case automatic, on, off
@@ -28,16 +32,29 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
 
     public init(features: FeatureConfig = ClassifierOptions.defaultFeatures, training: TrainingConfig = .default,
                 tuning: TuningMode = .automatic, grid: [Double] = CrossValidation.defaultGrid, folds: Int = 5,
-                supervisedWeighting: SupervisedWeighting = .naiveBayes) {
+                supervisedWeighting: SupervisedWeighting = .naiveBayes,
+                embeddingWeights: [Double] = ClassifierOptions.defaultEmbeddingWeights) {
         self.features = features
         self.training = training
         self.tuning = tuning
         self.grid = grid
         self.folds = folds
         self.supervisedWeighting = supervisedWeighting
+        self.embeddingWeights = embeddingWeights
     }
 
-    private enum CodingKeys: String, CodingKey { case features, training, tuning, grid, folds, supervisedWeighting }
+    private enum CodingKeys: String, CodingKey { case features, training, tuning, grid, folds, supervisedWeighting, embeddingWeights }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(features, forKey: .features)
+        try c.encode(training, forKey: .training)
+        try c.encode(tuning, forKey: .tuning)
+        try c.encode(grid, forKey: .grid)
+        try c.encode(folds, forKey: .folds)
+        try c.encode(supervisedWeighting, forKey: .supervisedWeighting)
+        if !embeddingWeights.isEmpty { try c.encode(embeddingWeights, forKey: .embeddingWeights) }
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -46,7 +63,8 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
                   tuning: try c.decode(TuningMode.self, forKey: .tuning),
                   grid: try c.decode([Double].self, forKey: .grid),
                   folds: try c.decode(Int.self, forKey: .folds),
-                  supervisedWeighting: try c.decodeIfPresent(SupervisedWeighting.self, forKey: .supervisedWeighting) ?? .none)
+                  supervisedWeighting: try c.decodeIfPresent(SupervisedWeighting.self, forKey: .supervisedWeighting) ?? .none,
+                  embeddingWeights: try c.decodeIfPresent([Double].self, forKey: .embeddingWeights) ?? [])
     }
 
     /// Word 1–2-grams over a learned vocabulary (features seen in at least 2 texts), sublinear TF-IDF,
@@ -55,6 +73,10 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
     public static let defaultFeatures = FeatureConfig(
         wordNgrams: 2, vocabulary: .vocabulary(minDocumentFrequency: 2, maxFeatures: nil),
         weighting: .tfidf, sublinearTF: true, l2Normalize: true)
+
+    /// Embedding group weights tried by default: off, and the group at half and at the full length of the
+    /// (unit-length) sparse part of a row.
+    public static let defaultEmbeddingWeights: [Double] = [0, 0.5, 1]
 
     public static let `default` = ClassifierOptions()
 

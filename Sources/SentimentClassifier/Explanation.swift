@@ -23,14 +23,17 @@ extension SentimentClassifier {
         let prediction = predict(text)
         let c = prediction.labelIndex, k = labels.count
         var items: [Explanation.Contribution] = []
+        var embedding: Float = 0  // the embedding group's columns mean nothing alone: one contribution for all
         for f in vectorizer.features(of: text) where Int(f.index) < model.featureCount {
             let j = Int(f.index)
             var others: Float = 0
             for c2 in 0..<k where c2 != c { others += model.weight(feature: j, class: c2) }
             let margin = model.weight(feature: j, class: c) - (k > 1 ? others / Float(k - 1) : 0)
             let v = f.value * margin
+            if j >= vectorizer.featureCount { embedding += v; continue }
             if v != 0 { items.append(.init(feature: f.name, contribution: v)) }
         }
+        if embedding != 0 { items.append(.init(feature: Self.embeddingContributionName, contribution: embedding)) }
         let toward = items.filter { $0.contribution > 0 }
             .sorted { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.feature < $1.feature }
         let against = items.filter { $0.contribution < 0 }
@@ -49,7 +52,11 @@ extension SentimentClassifier {
         return out
     }
 
+    /// The name of the embedding group's summed contribution in explanations.
+    public static let embeddingContributionName = "(word embeddings)"
+
     func featureName(_ column: Int32) -> String {
+        if Int(column) >= vectorizer.featureCount { return Vectorizer.embeddingFeatureName(Int(column) - vectorizer.featureCount) }
         let names = vectorizer.featureNames
         return Int(column) < names.count ? names[Int(column)] : "#\(column)"
     }

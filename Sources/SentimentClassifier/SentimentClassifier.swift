@@ -36,9 +36,12 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// `ModelSizeError` before it is allocated (hashing: before anything; vocabulary: once counted, also when it
     /// has more than `ModelLimits.maxDistinctNgramsInMemory` distinct n-grams).
     /// - Throws: `ClassifierError` for bad input, `SoftmaxError` for bad training settings.
+    /// With `embeddings`, the static word-embedding group is tried at each of `options.embeddingWeights` (see
+    /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
     public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
                            warmStart: SentimentClassifier? = nil,
-                           maxWeights: Int? = nil) throws -> (SentimentClassifier, FitReport) {
+                           maxWeights: Int? = nil,
+                           embeddings: EmbeddingTable? = nil) throws -> (SentimentClassifier, FitReport) {
         guard texts.count == labels.count else {
             throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
         }
@@ -61,7 +64,7 @@ public struct SentimentClassifier: Equatable, Sendable {
                                       maxFeatures: maxWeights / labelNames.count)
         }
         let tuned = options.tunes(rows: texts.count) && options.folds >= 2 && texts.count >= options.folds
-        let (vectorizer, X, foldFeatures): (Vectorizer, CSRMatrix, FoldFeatures?)
+        var (vectorizer, X, foldFeatures): (Vectorizer, CSRMatrix, FoldFeatures?)
         do {
             (vectorizer, X, foldFeatures) = try features(texts, labels: y, classCount: labelNames.count,
                                                          options: options, folds: tuned, limits: limits)
@@ -69,14 +72,27 @@ public struct SentimentClassifier: Equatable, Sendable {
             throw ModelSizeError.vocabulary(e, labels: labelNames.count)
         }
         var opts = options
+        if embeddings == nil { opts.embeddingWeights = [] }
         let model: SoftmaxModel
         let run: TrainingRun
         var tuning: TuningResult? = nil
         var calibration: CalibrationSummary? = nil
+        var embeddingReport: EmbeddingGroupReport? = nil
         if tuned {
-            let result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, grid: options.grid,
+            let result: SoftmaxRegression.TrainingResult
+            if let embeddings, !options.embeddingWeights.isEmpty {
+                let choice = try tuneWithEmbeddings(texts: texts, X: X, foldFeatures: foldFeatures, table: embeddings,
+                                                    tokenizer: vectorizer.config.tokenizer, labels: y,
+                                                    labelNames: labelNames, options: options)
+                result = choice.result
+                embeddingReport = choice.report
+                X = choice.X
+                vectorizer = vectorizer.attaching(embeddings, weight: choice.report.chosenWeight)
+            } else {
+                result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, grid: options.grid,
                                                      folds: options.folds, config: options.training,
                                                      foldFeatures: foldFeatures)
+            }
             model = result.model
             run = result.run
             tuning = result.tuning
@@ -94,7 +110,8 @@ public struct SentimentClassifier: Equatable, Sendable {
         for l in labels { counts[l, default: 0] += 1 }
         let report = FitReport(rows: texts.count, featureCount: vectorizer.featureCount, nonZeros: X.nonZeroCount,
                                labelCounts: counts, tuned: tuned, run: run, tuning: tuning, calibration: calibration,
-                               warmStarted: !tuned && warmStart != nil && warmStart!.labels == labelNames)
+                               warmStarted: !tuned && warmStart != nil && warmStart!.labels == labelNames,
+                               embeddings: embeddingReport)
         return (SentimentClassifier(vectorizer: vectorizer, model: model, options: opts), report)
     }
 
@@ -188,6 +205,8 @@ public struct FitReport: Codable, Equatable, Sendable {
     public var warmStarted: Bool
     /// Out-of-core training (`StreamingFit`): the rows held out for early stopping and calibration.
     public var heldOutRows: Int? = nil
+    /// What cross-validation made of the static word-embedding group (nil: no table, or not tuned).
+    public var embeddings: EmbeddingGroupReport? = nil
 
     /// Best mean cross-validated macro-F1 (when tuned).
     public var crossValidatedMacroF1: Double? {

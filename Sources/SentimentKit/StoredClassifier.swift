@@ -44,11 +44,23 @@ extension SentimentClassifier {
         }
         let k = stored.info.labels.count
         guard k >= 2 else { throw fail("\(k) labels; a classifier needs at least 2") }
-        let features: Int
+        let sparse: Int
         switch config.vocabulary {
-        case .hashing(let buckets): features = buckets * (config.charNgrams == nil ? 1 : 2)
-        case .vocabulary: features = stored.vocabulary.count
+        case .hashing(let buckets): sparse = buckets * (config.charNgrams == nil ? 1 : 2)
+        case .vocabulary: sparse = stored.vocabulary.count
         }
+        // The embedding group: the model is only valid with the very table it was trained with.
+        var table: EmbeddingTable? = nil
+        if let group = config.embeddings {
+            do { table = try StaticEmbeddings.shipped() } catch {
+                throw fail("it was trained with the static word-embedding table \(group.table.prefix(12)), which cannot be loaded: \(error)")
+            }
+            guard table!.identity == group.table, table!.dimensions == group.dimensions else {
+                throw fail("it was trained with the static word-embedding table \(group.table.prefix(12)) (\(group.dimensions) dimensions); "
+                           + "this installation has \(table!.identity.prefix(12)) (\(table!.dimensions) dimensions). Retrain it, or use the table it was trained with")
+            }
+        }
+        let features = sparse + (config.embeddings?.dimensions ?? 0)
         guard let w = stored.tensors["weights"], w.shape.count == 2, w.shape[1] == k else {
             throw fail("missing weights, or weights not shaped [features, \(k) labels]")
         }
@@ -60,7 +72,7 @@ extension SentimentClassifier {
         }
         let idf = stored.tensors["idf"]?.values ?? []
         if config.weighting == .tfidf {
-            guard idf.count == features else { throw fail("TF-IDF needs \(features) column weights, found \(idf.count)") }
+            guard idf.count == sparse else { throw fail("TF-IDF needs \(sparse) column weights, found \(idf.count)") }
         }
         for (name, values) in [("weights", w.values), ("bias", b.values), ("idf", idf)] {
             if let i = values.firstIndex(where: { !$0.isFinite }) {
@@ -74,8 +86,9 @@ extension SentimentClassifier {
             throw fail("temperature \(temperature) is outside 0.001...1000")
         }
         let vectorizer = Vectorizer(config: config, featureNames: stored.vocabulary, idf: idf)
-        guard vectorizer.featureCount == features else {
-            throw fail("the vocabulary gives \(vectorizer.featureCount) features, the weights \(features)")
+            .attaching(table, weight: config.embeddings?.weight ?? 0)
+        guard vectorizer.columnCount == features else {
+            throw fail("the vocabulary gives \(vectorizer.columnCount) features, the weights \(features)")
         }
         let model = SoftmaxModel(labels: stored.info.labels, featureCount: features, weights: w.values, bias: b.values,
                                  temperature: Float(stored.info.temperature))

@@ -17,6 +17,11 @@ public struct TrainingSettings: Sendable, Equatable {
     public var seed: UInt64?
     /// Hash features into this many buckets instead of learning a vocabulary.
     public var buckets: Int?
+    /// The static word-embedding group: false = off; nil = the parent's candidate weights, or the default ones
+    /// when it has none (models trained without a table), used when the shipped table is found.
+    public var embeddings: Bool?
+    /// Candidate weights of the embedding group for cross-validation (0 = off), instead of the default ones.
+    public var embeddingWeights: [Double]?
 
     public init() {}
 
@@ -38,6 +43,13 @@ public struct TrainingSettings: Sendable, Equatable {
         if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
         if let seed { options.training.seed = seed }
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
+        if embeddings == false {
+            options.embeddingWeights = []
+        } else if let embeddingWeights {
+            options.embeddingWeights = embeddingWeights
+        } else if options.embeddingWeights.isEmpty {
+            options.embeddingWeights = ClassifierOptions.defaultEmbeddingWeights
+        }
         return options
     }
 }
@@ -201,11 +213,15 @@ extension SentimentService {
         var counts: [String: Int] = [:]
         for label in labels { counts[label, default: 0] += 1 }
         for warning in labelSpellingWarnings(counts) { events(.warning(warning)) }
+        if let bad = options.embeddingWeights.first(where: { !($0.isFinite && $0 >= 0 && $0 <= 100) }) {
+            throw SentimentKitError.invalidInput("embedding weight \(bad) is outside 0...100")
+        }
 
         events(.fitStarted(rows: texts.count, outOfCore: false))
+        let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.embeddings == true)
         let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
                                                          warmStart: parent?.classifier,
-                                                         maxWeights: ModelLimits.maxWeightsInMemory) }
+                                                         maxWeights: ModelLimits.maxWeightsInMemory, embeddings: table) }
         events(.fitEnded)
         let classifier: SentimentClassifier, report: FitReport
         do { (classifier, report) = try fitted.get() } catch let e as ModelSizeError {
@@ -224,6 +240,16 @@ extension SentimentService {
         // Store the corpora (deduplicated by content) and the model with its run in one transaction.
         return try save(classifier, report, request: request, parent: parent, importing: stored, imported: [],
                         corrections: corrections, started: started, events: events)
+    }
+
+    /// The shipped embedding table when the fit will try the group (it is tuned, and some candidate weight is
+    /// positive); nil when it will not, or (unless `required`) when the table is not found.
+    func embeddingTable(for options: ClassifierOptions, rows: Int, required: Bool) throws -> EmbeddingTable? {
+        guard options.tunes(rows: rows), options.embeddingWeights.contains(where: { $0 > 0 }) else { return nil }
+        do { return try StaticEmbeddings.shipped() } catch {
+            if required { throw SentimentKitError.invalidInput("\(error)") }
+            return nil
+        }
     }
 
     func loadParent(_ reference: ModelReference) throws -> Parent {

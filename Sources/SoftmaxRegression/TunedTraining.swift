@@ -45,6 +45,13 @@ extension SoftmaxTrainer {
         let outcome = try CrossValidation.tuneWithOutOfFoldLogits(X, labels: labels, labelNames: labelNames,
                                                                   grid: grid, folds: folds, config: config,
                                                                   pathPatience: pathPatience, foldFeatures: foldFeatures)
+        return try fitTuned(X, labels: labels, labelNames: labelNames, config: config, outcome: outcome)
+    }
+
+    /// The second half of ``fitTuned(_:labels:labelNames:grid:folds:config:pathPatience:foldFeatures:)``: the
+    /// final fit and the temperature, from a tuning `outcome` on `X` (when the caller tuned more than λ itself).
+    public static func fitTuned(_ X: CSRMatrix, labels: [Int32], labelNames: [String], config: TrainingConfig,
+                                outcome: CrossValidation.Outcome) throws -> TrainingResult {
         var cfg = config
         cfg.l2 = outcome.result.chosenL2
         var (model, run) = try fit(X, labels: labels, labelNames: labelNames, config: cfg, warmStart: outcome.averagedModel)

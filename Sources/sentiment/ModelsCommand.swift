@@ -77,6 +77,7 @@ struct Models: ParsableCommand {
                         "model": info.reference, "status": info.status.rawValue, "created_at": isoText(info.createdAt),
                         "labels": info.labels, "temperature": info.temperature, "checksum": info.checksum,
                         "features": classifier.vectorizer.featureCount,
+                        "embeddings": classifier.vectorizer.config.embeddings.map { ["dimensions": $0.dimensions, "weight": $0.weight, "table": $0.table] as [String: Any] } ?? NSNull(),
                         "corpora": corpora.map(\.sourcePath),
                         "hyperparameters": (try? JSONSerialization.jsonObject(with: Data(stored.hyperparameters.utf8))) ?? NSNull(),
                         "metrics": info.metrics.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
@@ -104,6 +105,9 @@ struct Models: ParsableCommand {
                     ["temperature", fixed(info.temperature)],
                     ["checksum", info.checksum],
                 ]
+                if let e = classifier.vectorizer.config.embeddings {
+                    rows.append(["embeddings", "\(e.dimensions) columns, weight \(e.weight) (table \(e.table.prefix(12)))"])
+                }
                 if let parent { rows.append(["parent", parent]) }
                 if let s = info.crossValidatedMacroF1 { rows.append(["cv macro-F1", fixed(s, 4)]) }
                 for c in corpora { rows.append(["corpus", "\(c.name) (\(c.rowCount) rows, \(c.sourcePath))"]) }

@@ -57,6 +57,12 @@ struct Train: ParsableCommand {
                                valueName: "kind"))
     var supervisedWeighting: String?
 
+    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1; default: when tuning and the shipped table is found; --embeddings fails without it).")
+    var embeddings: Bool?
+
+    @Option(help: ArgumentHelp("Embedding group weights for cross-validation to choose from, comma-separated (default: 0,0.5,1; 0 = off).", valueName: "list"))
+    var embeddingWeights: String?
+
     @Option(help: ArgumentHelp("Seed for folds and shuffling (default: 42).", valueName: "n"))
     var seed: UInt64?
 
@@ -112,6 +118,15 @@ struct Train: ParsableCommand {
         settings.supervisedWeighting = supervisedWeighting.flatMap(SupervisedWeighting.init(rawValue:))
         settings.seed = seed
         settings.buckets = buckets
+        settings.embeddings = embeddings
+        settings.embeddingWeights = try embeddingWeights.map { list in
+            try list.split(separator: ",").map { item in
+                guard let w = Double(item.trimmingCharacters(in: .whitespaces)), w.isFinite, w >= 0, w <= 100 else {
+                    throw ValidationError("--embedding-weights: \"\(item)\" is not a weight in 0...100")
+                }
+                return w
+            }
+        }
         var request = TrainingRequest(corpora: corpus, reading: reading.corpusOptions(), name: name, parent: from,
                                       includeCorrections: includeCorrections, settings: settings, streaming: streaming,
                                       activate: !noActivate)
@@ -181,6 +196,7 @@ struct Train: ParsableCommand {
                 var rows: Int, labels: [String], label_counts: [String: Int], corpora: [String], corrections: Int
                 var features: Int, tuned: Bool, l2: Double, cv_macro_f1: Double?, temperature: Float
                 var iterations: Int, final_loss: Double, converged: Bool, streaming: Bool, duration_seconds: Double
+                var embedding_weight: Double?, embedding_coverage: Double?
             }
             emit(try jsonText(Out(
                 model: info.reference, status: info.status.rawValue, parent: parent?.reference, rows: report.rows,
@@ -189,7 +205,8 @@ struct Train: ParsableCommand {
                 l2: classifier.options.training.l2, cv_macro_f1: report.crossValidatedMacroF1,
                 temperature: classifier.model.temperature, iterations: report.run.iterations,
                 final_loss: report.run.finalLoss, converged: report.run.converged,
-                streaming: report.heldOutRows != nil, duration_seconds: seconds)))
+                streaming: report.heldOutRows != nil, duration_seconds: seconds,
+                embedding_weight: report.embeddings?.chosenWeight, embedding_coverage: report.embeddings?.coverage)))
         case .table:
             var rows: [[String]] = []
             rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
@@ -202,6 +219,10 @@ struct Train: ParsableCommand {
                 rows.append(["tuning", "\(t.folds)-fold CV over \(t.grid.count) λ values: λ = \(String(format: "%.3g", t.chosenL2)), CV macro-F1 \(fixed(score))"])
             } else {
                 rows.append(["tuning", "off: λ = \(String(format: "%.3g", classifier.options.training.l2))" + (report.warmStarted ? ", warm start" : "")])
+            }
+            if let e = report.embeddings {
+                let scores = zip(e.weights, e.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")
+                rows.append(["embeddings", "weight \(e.chosenWeight) (coverage \(fixed(e.coverage * 100, 1))%; CV macro-F1 by weight \(scores))"])
             }
             if let c = report.calibration {
                 let on = report.heldOutRows.map { "\($0) held-out rows" } ?? "out-of-fold"

@@ -1,0 +1,60 @@
+import Sparse
+import SoftmaxRegression
+import TextFeatures
+
+/// What a tuned fit made of the static word-embedding group.
+public struct EmbeddingGroupReport: Codable, Equatable, Sendable {
+    /// The table's identity (SHA-256 of its file).
+    public var table: String
+    /// Fraction of the training texts' token occurrences found in the table.
+    public var coverage: Double
+    /// The weights tried, ascending (0 = off): the options' candidates, or only 0 when the coverage is too low.
+    public var weights: [Double]
+    /// Best mean cross-validated macro-F1 over λ per weight tried.
+    public var meanScores: [Double?]
+    /// The chosen weight (0: the model has no embedding columns).
+    public var chosenWeight: Double
+}
+
+extension SentimentClassifier {
+    /// Below this share of token occurrences found in the table the group is not tried (weight 0): a mean over a
+    /// few stray words is noise, and trying costs a cross-validation per weight (e.g. Japanese text against an
+    /// English table).
+    public static let minimumEmbeddingCoverage = 0.25
+
+    /// Tunes the embedding weight together with λ: one λ path per candidate weight (ascending; the default candidates
+    /// include 0 = off), each on the sparse features with the group appended at that weight (in every fold too; the
+    /// means are computed once). The best mean macro-F1 wins; ties keep the smaller weight, so the group stays off
+    /// unless it helps.
+    static func tuneWithEmbeddings(texts: [String], X: CSRMatrix, foldFeatures: FoldFeatures?, table: EmbeddingTable,
+                                   tokenizer: TokenizerConfig, labels y: [Int32], labelNames: [String],
+                                   options: ClassifierOptions) throws
+        -> (result: SoftmaxRegression.TrainingResult, X: CSRMatrix, report: EmbeddingGroupReport) {
+        let means = table.means(texts, tokenizer: tokenizer)
+        let candidates = Array(Set(options.embeddingWeights.filter { $0.isFinite && $0 >= 0 && $0 <= 100 })).sorted()
+        let weights = means.coverage >= minimumEmbeddingCoverage && !candidates.isEmpty ? candidates : [0]
+        var scores = [Double?](repeating: nil, count: weights.count)
+        var best: (score: Double, weight: Double, X: CSRMatrix, outcome: CrossValidation.Outcome)? = nil
+        for (i, w) in weights.enumerated() {
+            let Xw = w == 0 ? X : means.appended(to: X, weight: w)
+            var folds = foldFeatures
+            if w > 0 {
+                folds = { train, validation in
+                    let (a, b) = foldFeatures?(train, validation) ?? (X.rows(train), X.rows(validation))
+                    return (means.appended(to: a, weight: w, rows: train), means.appended(to: b, weight: w, rows: validation))
+                }
+            }
+            let outcome = try CrossValidation.tuneWithOutOfFoldLogits(
+                Xw, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
+                config: options.training, foldFeatures: folds)
+            let score = outcome.result.meanScores[outcome.result.chosenIndex] ?? -.infinity
+            scores[i] = score
+            if best == nil || score > best!.score + 1e-12 { best = (score, w, Xw, outcome) }
+        }
+        let chosen = best!
+        let result = try SoftmaxTrainer.fitTuned(chosen.X, labels: y, labelNames: labelNames, config: options.training,
+                                                 outcome: chosen.outcome)
+        return (result, chosen.X, EmbeddingGroupReport(table: table.identity, coverage: means.coverage, weights: weights,
+                                                       meanScores: scores, chosenWeight: chosen.weight))
+    }
+}

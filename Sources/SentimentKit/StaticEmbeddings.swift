@@ -1,0 +1,51 @@
+import ClassifierStore
+import DefaultModel
+import Foundation
+import Synchronization
+import TextFeatures
+
+/// The shipped static word-embedding table could not be used.
+public struct EmbeddingTableUnavailable: Error, CustomStringConvertible, Equatable, Sendable {
+    public var searched: [String]
+    /// Files that were found but are not the shipped table (their digest differs).
+    public var mismatched: [String]
+
+    public var description: String {
+        var s = "the static word-embedding table (\(EmbeddingTableFile.fileName)) was not found"
+        if !mismatched.isEmpty { s += "; these files differ from it (SHA-256 mismatch): " + mismatched.joined(separator: ", ") }
+        return s + "; looked in " + searched.joined(separator: ", ") + ". Set SENTIMENT_EMBEDDINGS to its path"
+    }
+}
+
+/// The shipped embedding table, read at run time from the first location that holds exactly the shipped file
+/// (`EmbeddingTableFile.candidates()`, verified against `EmbeddingTableFile.sha256`), parsed once per process.
+public enum StaticEmbeddings {
+    private static let cache = Mutex<EmbeddingTable?>(nil)
+
+    /// The shipped table (its identity is the file's SHA-256).
+    /// - Throws: `EmbeddingTableUnavailable`, or `EmbeddingTableError` if the shipped bytes do not parse.
+    public static func shipped(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EmbeddingTable {
+        if let t = cache.withLock({ $0 }) { return t }
+        let table = try load(searching: EmbeddingTableFile.candidates(environment: environment),
+                             sha256: EmbeddingTableFile.sha256)
+        cache.withLock { $0 = table }
+        return table
+    }
+
+    /// The first of `searched` whose SHA-256 is `sha256`, parsed.
+    static func load(searching searched: [String], sha256: String) throws -> EmbeddingTable {
+        var mismatched: [String] = []
+        for path in searched {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+                  let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+                  size.intValue <= 64 << 20,  // the shipped table is a few MB: never read a huge file by mistake
+                  let data = FileManager.default.contents(atPath: path) else { continue }
+            let bytes = [UInt8](data)
+            let digest = SHA256.hexString(SHA256.hash(bytes))
+            if digest == sha256 { return try EmbeddingTable(bytes: bytes, identity: digest) }
+            mismatched.append(path)
+        }
+        throw EmbeddingTableUnavailable(searched: searched, mismatched: mismatched)
+    }
+}

@@ -1,0 +1,110 @@
+import ClassifierStore
+import DefaultModel
+import Foundation
+import SentimentClassifier
+@testable import SentimentKit
+import TextFeatures
+import XCTest
+
+final class EmbeddingGroupTests: XCTestCase {
+    /// A small, fast training set: every third English row.
+    var small: (texts: [String], labels: [String]) {
+        let idx = stride(from: 0, to: englishCorpus.count, by: 3)
+        return (idx.map { englishCorpus.texts[$0] }, idx.map { englishCorpus.labels[$0] })
+    }
+
+    func testCrossValidationLeavesTheGroupOffWhenTheTableCoversNothing() throws {
+        let (texts, labels) = small
+        // Words that never occur in the corpus: every text's mean is empty.
+        let table = try EmbeddingTable(bytes: EmbeddingTable.fileBytes([("zzzq", [1, 0]), ("qqqz", [0, 1])]), identity: "none")
+        var options = ClassifierOptions.default
+        options.embeddingWeights = [0, 0.5, 1]
+        let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options, embeddings: table)
+        let e = try XCTUnwrap(report.embeddings)
+        XCTAssertEqual(e.coverage, 0)
+        XCTAssertEqual(e.chosenWeight, 0)
+        XCTAssertEqual(e.weights, [0], "too little coverage: only 'off' is tried")
+        XCTAssertNil(clf.vectorizer.config.embeddings)
+        XCTAssertEqual(clf.vectorizer.columnCount, clf.vectorizer.featureCount)
+        // The same model as training without a table.
+        let (plain, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options)
+        XCTAssertEqual(clf.model.weights.map(\.bitPattern), plain.model.weights.map(\.bitPattern))
+
+    }
+
+    func testOldOptionsAndModelsKeepTheirBytes() throws {
+        // Options stored before the group existed decode with no candidates, and encode as they were.
+        let old = #"{"features":\#(String(decoding: try JSONEncoder().encode(ClassifierOptions.defaultFeatures), as: UTF8.self)),"folds":5,"grid":[0.01],"training":\#(String(decoding: try JSONEncoder().encode(ClassifierOptions.default.training), as: UTF8.self)),"tuning":"automatic"}"#
+        let decoded = try JSONDecoder().decode(ClassifierOptions.self, from: Data(old.utf8))
+        XCTAssertEqual(decoded.embeddingWeights, [])
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(decoded), as: UTF8.self).contains("embedding"))
+        // A fit without a table records no candidates (so the shipped model's rebuild gives the same bytes).
+        let (texts, labels) = small
+        let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels)
+        XCTAssertEqual(clf.options.embeddingWeights, [])
+        XCTAssertNil(report.embeddings)
+    }
+
+    /// With the shipped table: the group is chosen (forced by a single candidate), the model file is the same bytes
+    /// twice, it loads and predicts bit for bit, and a model naming another table is refused with a clear error.
+    func testShippedTableModelsAreDeterministicAndBoundToTheirTable() throws {
+        let table = try StaticEmbeddings.shipped(environment: [:])
+        XCTAssertEqual(table.identity, EmbeddingTableFile.sha256)
+        XCTAssertNotNil(table.vector("profit"))
+        let (texts, labels) = small
+        var options = ClassifierOptions.default
+        options.embeddingWeights = [1]
+        func train() throws -> (SentimentClassifier, [UInt8], NewModel) {
+            let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options, embeddings: table)
+            XCTAssertEqual(report.embeddings?.chosenWeight, 1)
+            XCTAssertGreaterThan(report.embeddings!.coverage, 0.5)
+            let store = try SentimentStore.inMemory()
+            let model = clf.newModel(name: "emb", report: report)
+            _ = try store.saveModel(model)
+            return (clf, try store.exportData(name: "emb"), model)
+        }
+        let (clf, bytes1, model) = try train()
+        let (_, bytes2, _) = try train()
+        XCTAssertTrue(bytes1 == bytes2, "same corpus, settings and table: the same model file")
+        XCTAssertEqual(clf.vectorizer.config.embeddings?.table, table.identity)
+        XCTAssertEqual(clf.model.featureCount, clf.vectorizer.featureCount + table.dimensions)
+
+        let store = try SentimentStore.inMemory()
+        let info = try store.importModel(data: bytes1, source: "test")
+        let loaded = try SentimentClassifier(stored: store.loadModel(name: info.name))
+        XCTAssertEqual(loaded.vectorizer, clf.vectorizer)
+        let sample = Array(englishCorpus.texts.suffix(50))
+        XCTAssertEqual(loaded.probabilities(sample).map(\.bitPattern), clf.probabilities(sample).map(\.bitPattern))
+        XCTAssertTrue(loaded.explain("Profits soar at the bank").toward.contains { $0.feature == SentimentClassifier.embeddingContributionName }
+                      || loaded.explain("Profits soar at the bank").against.contains { $0.feature == SentimentClassifier.embeddingContributionName })
+
+        var other = model
+        other.name = "other"
+        other.featureConfig = other.featureConfig.replacingOccurrences(of: table.identity, with: String(repeating: "ab", count: 32))
+        XCTAssertNotEqual(other.featureConfig, model.featureConfig)
+        _ = try store.saveModel(other)
+        XCTAssertThrowsError(try SentimentClassifier(stored: store.loadModel(name: "other"))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("static word-embedding table abababababab"), text)
+            XCTAssertTrue(text.contains("this installation has \(table.identity.prefix(12))"), text)
+        }
+    }
+
+    func testATableFileOtherThanTheShippedOneIsNotUsed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("emb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let impostor = dir.appendingPathComponent(EmbeddingTableFile.fileName).path
+        try Data(EmbeddingTable.fileBytes([("good", [1])])).write(to: URL(fileURLWithPath: impostor))
+        XCTAssertThrowsError(try StaticEmbeddings.load(searching: [impostor], sha256: EmbeddingTableFile.sha256)) { error in
+            XCTAssertEqual((error as? EmbeddingTableUnavailable)?.mismatched, [impostor])
+            XCTAssertTrue("\(error)".contains("SENTIMENT_EMBEDDINGS"), "\(error)")
+        }
+        // A file with the right digest but broken content is refused by the parser, not trusted.
+        let bytes = Array(EmbeddingTable.fileBytes([("good", [1])]).dropLast())
+        try Data(bytes).write(to: URL(fileURLWithPath: impostor))
+        XCTAssertThrowsError(try StaticEmbeddings.load(searching: [impostor], sha256: SHA256.hexString(SHA256.hash(bytes)))) { error in
+            XCTAssertTrue(error is EmbeddingTableError, "\(error)")
+        }
+    }
+}

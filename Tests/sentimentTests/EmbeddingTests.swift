@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+
+/// The static word-embedding group end to end through the executable: train with it, predict, explain, evaluate.
+final class EmbeddingTests: XCTestCase {
+    func testTrainAndPredictWithTheEmbeddingGroup() throws {
+        let box = try Sandbox()
+        let train = try box.write("train.csv", smallCorpus(step: 3, offset: 0))
+        let test = try box.write("test.csv", smallCorpus(step: 7, offset: 1))
+
+        // A single candidate weight: cross-validation tunes λ with the group on.
+        let on = try jsonObject(box.ok(["train", "--corpus", train, "--name", "emb", "--embedding-weights", "1", "--format", "json"]))
+        XCTAssertEqual(on["embedding_weight"] as? Double, 1)
+        XCTAssertGreaterThan(on["embedding_coverage"] as? Double ?? 0, 0.5)
+        let table = try box.ok(["train", "--corpus", train, "--name", "emb", "--embedding-weights", "1"])
+        XCTAssertTrue(table.contains("embeddings") && table.contains("weight 1.0"), table)
+
+        let texts = ["Profit jumps 40% as orders surge", "Factory closes and 300 jobs are cut"]
+        let rows = try jsonArray(box.ok(["predict", "--model", "emb@1", "--format", "json", "--no-store"] + texts))
+        XCTAssertEqual(rows.count, 2)
+        for r in rows {
+            let p = try XCTUnwrap(r["probabilities"] as? [String: Double])
+            XCTAssertEqual(p.values.reduce(0, +), 1, accuracy: 1e-4)
+        }
+        // Same model twice (versions 1 and 2): the same predictions.
+        let again = try jsonArray(box.ok(["predict", "--model", "emb@2", "--format", "json", "--no-store"] + texts))
+        XCTAssertEqual(rows.map { $0["probabilities"] as? [String: Double] }, again.map { $0["probabilities"] as? [String: Double] })
+        let explained = try box.ok(["predict", "--model", "emb@1", "--explain", "--no-store", texts[0]])
+        XCTAssertTrue(explained.contains("(word embeddings)"), explained)
+        let evaluated = try jsonObject(box.ok(["evaluate", "--model", "emb@1", "--corpus", test, "--format", "json"]))
+        XCTAssertNotNil(evaluated["macro_f1"])
+
+        // Off: no embedding columns, and the output says none was chosen.
+        let off = try jsonObject(box.ok(["train", "--corpus", train, "--name", "plain", "--no-embeddings", "--format", "json"]))
+        XCTAssertNil(off["embedding_weight"] as? Double)
+        let bad = try box.run(["train", "--corpus", train, "--embedding-weights", "0,x"])
+        XCTAssertEqual(bad.code, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--embedding-weights"), bad.stderr)
+    }
+}
