@@ -22,6 +22,9 @@ extension SentimentClassifier {
     /// English table).
     public static let minimumEmbeddingCoverage = 0.25
 
+    /// λ values on each side of the first weight's choice tried for the other weights.
+    public static let embeddingLambdaNeighbours = 1
+
     /// Tunes the embedding weight together with λ: one λ path per candidate weight (ascending; the default candidates
     /// include 0 = off), each on the sparse features with the group appended at that weight (in every fold too; the
     /// means are computed once). The best mean macro-F1 wins; ties keep the smaller weight, so the group stays off
@@ -35,6 +38,7 @@ extension SentimentClassifier {
         let weights = means.coverage >= minimumEmbeddingCoverage && !candidates.isEmpty ? candidates : [0]
         var scores = [Double?](repeating: nil, count: weights.count)
         var best: (score: Double, weight: Double, X: CSRMatrix, outcome: CrossValidation.Outcome)? = nil
+        var grid = options.grid
         for (i, w) in weights.enumerated() {
             let Xw = w == 0 ? X : means.appended(to: X, weight: w)
             var folds = foldFeatures
@@ -45,8 +49,15 @@ extension SentimentClassifier {
                 }
             }
             let outcome = try CrossValidation.tuneWithOutOfFoldLogits(
-                Xw, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
+                Xw, labels: y, labelNames: labelNames, grid: grid, folds: options.folds,
                 config: options.training, foldFeatures: folds)
+            if i == 0 {
+                // The dense columns make a fold fit several times dearer than the sparse one: after the first weight,
+                // only λ next to its choice is tried (neighbours in the grid's strong → weak order).
+                let order = grid.indices.sorted { grid[$0] != grid[$1] ? grid[$0] > grid[$1] : $0 < $1 }
+                let at = order.firstIndex(of: outcome.result.chosenIndex) ?? 0
+                grid = order[max(0, at - Self.embeddingLambdaNeighbours)...min(order.count - 1, at + Self.embeddingLambdaNeighbours)].map { grid[$0] }
+            }
             let score = outcome.result.meanScores[outcome.result.chosenIndex] ?? -.infinity
             scores[i] = score
             if best == nil || score > best!.score + 1e-12 { best = (score, w, Xw, outcome) }
