@@ -17,8 +17,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var seed: UInt64?
     /// Hash features into this many buckets instead of learning a vocabulary.
     public var buckets: Int?
-    /// The static word-embedding group: false = off; nil = the parent's candidate weights, or the default ones
-    /// when it has none (models trained without a table), used when the shipped table is found.
+    /// The static word-embedding group: true = cross-validation tries it (the default candidate weights, or the
+    /// parent's); false = off; nil = the parent's candidate weights, else off.
     public var embeddings: Bool?
     /// Candidate weights of the embedding group for cross-validation (0 = off), instead of the default ones.
     public var embeddingWeights: [Double]?
@@ -43,12 +43,16 @@ public struct TrainingSettings: Sendable, Equatable {
         if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
         if let seed { options.training.seed = seed }
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
+        // The group is opt-in for now: it costs ~5× the CPU of tuning and ~2× that of predicting where it is chosen,
+        // beyond the speed budgets; a model trained from a parent keeps the parent's choice.
         if embeddings == false {
             options.embeddingWeights = []
         } else if let embeddingWeights {
             options.embeddingWeights = embeddingWeights
-        } else if options.embeddingWeights.isEmpty {
-            options.embeddingWeights = ClassifierOptions.defaultEmbeddingWeights
+        } else if embeddings == true {
+            if options.embeddingWeights.isEmpty { options.embeddingWeights = ClassifierOptions.defaultEmbeddingWeights }
+        } else if parent == nil {
+            options.embeddingWeights = []
         }
         return options
     }

@@ -57,7 +57,7 @@ struct Train: ParsableCommand {
                                valueName: "kind"))
     var supervisedWeighting: String?
 
-    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1; default: when tuning and the shipped table is found; --embeddings fails without it).")
+    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning (default: off, or the parent's choice with --from; --embeddings fails without the shipped table).")
     var embeddings: Bool?
 
     @Option(help: ArgumentHelp("Embedding group weights for cross-validation to choose from, comma-separated (default: 0,0.5,1; 0 = off).", valueName: "list"))

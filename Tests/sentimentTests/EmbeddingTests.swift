@@ -33,6 +33,12 @@ final class EmbeddingTests: XCTestCase {
         // Off: no embedding columns, and the output says none was chosen.
         let off = try jsonObject(box.ok(["train", "--corpus", train, "--name", "plain", "--no-embeddings", "--format", "json"]))
         XCTAssertNil(off["embedding_weight"] as? Double)
+        // Off by default (opt-in until it is cheap): no flag, no group; --embeddings lets CV try it.
+        let plain = try jsonObject(box.ok(["train", "--corpus", train, "--name", "default", "--format", "json"]))
+        XCTAssertNil(plain["embedding_weight"] as? Double, "\(plain)")
+        XCTAssertNil(plain["embedding_coverage"] as? Double, "\(plain)")
+        let opted = try jsonObject(box.ok(["train", "--corpus", train, "--name", "opted", "--embeddings", "--format", "json"]))
+        XCTAssertNotNil(opted["embedding_coverage"] as? Double, "\(opted)")
         let bad = try box.run(["train", "--corpus", train, "--embedding-weights", "0,x"])
         XCTAssertEqual(bad.code, 64, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--embedding-weights"), bad.stderr)
