@@ -264,16 +264,9 @@ struct RecordParser {
                 let next = lf < end ? lf + 1 : end
                 let newlines = lf < end ? 1 : 0
                 if isBlank(p, start, lineEnd) {
-                    if !options.blankLinesAreRows {
-                        pos = next; line += newlines
-                        continue
-                    }
-                    switch blankRow(p, next: next, end: end, atEOF: atEOF, base: base) {
-                    case .needMore: return .needMore
-                    case .end: pos = end; return .end
-                    case .row:
-                        return invalid(CorpusError(file: file, line: line, problem: .emptyText), &pos, next, newlines)
-                    }
+                    guard let step = blank(p, next: next, newlines: newlines, end: end, pos: &pos, atEOF: atEOF, base: base)
+                    else { continue }
+                    return step
                 }
                 do {
                     let record = try lineRecord(p, start, lineEnd, base: base)
@@ -290,6 +283,21 @@ struct RecordParser {
 
     /// Moves past an invalid row and reports it.
     @inline(never)
+    /// A blank record (ending at `next`): skipped (nil: go on with the next record) unless blank lines are rows,
+    /// then an empty-text row, or the end when only blank lines follow.
+    private mutating func blank(_ p: UnsafePointer<UInt8>, next: Int, newlines: Int, end: Int, pos: inout Int, atEOF: Bool,
+                                base: Int) -> Step? {
+        if !options.blankLinesAreRows {
+            pos = next; line += newlines
+            return nil
+        }
+        switch blankRow(p, next: next, end: end, atEOF: atEOF, base: base) {
+        case .needMore: return .needMore
+        case .end: pos = end; return .end
+        case .row: return invalid(CorpusError(file: file, line: line, problem: .emptyText), &pos, next, newlines)
+        }
+    }
+
     private mutating func invalid(_ e: CorpusError, _ pos: inout Int, _ next: Int, _ newlines: Int) -> Step {
         pos = next
         line += newlines
@@ -325,16 +333,9 @@ struct RecordParser {
                 return .needMore
             case .complete(let next, let newlines):
                 if isBlankRecord(p, start) {
-                    if !options.blankLinesAreRows {
-                        pos = next; line += newlines
-                        continue
-                    }
-                    switch blankRow(p, next: next, end: end, atEOF: atEOF, base: base) {
-                    case .needMore: return .needMore
-                    case .end: pos = end; return .end
-                    case .row:
-                        return invalid(CorpusError(file: file, line: line, problem: .emptyText), &pos, next, newlines)
-                    }
+                    guard let step = blank(p, next: next, newlines: newlines, end: end, pos: &pos, atEOF: atEOF, base: base)
+                    else { continue }
+                    return step
                 }
                 do {
                     let record = try delimitedRecord(p, start, base: base)

@@ -126,15 +126,15 @@ struct StoredPredictionEncoder {
     }
 
     private mutating func appendJSON(_ p: StreamedPrediction, _ out: ByteBuffer) {
-        out.append(Self.idKey)
+        out.append(PredictionJSON.idKey)
         out.append(decimal: p.id)
-        out.append(Self.textKey)
+        out.append(PredictionJSON.textKey)
         withValidUTF8(p.text) { out.append(jsonString: $0) }
-        out.append(Self.labelKey)
+        out.append(PredictionJSON.labelKey)
         withValidUTF8(p.label) { out.append(jsonString: $0) }
-        out.append(Self.confidenceKey)
+        out.append(PredictionJSON.confidenceKey)
         out.append(number: Float(p.confidence))
-        out.append(Self.probabilitiesKey)
+        out.append(PredictionJSON.probabilitiesKey)
         var first = true
         for c in jsonOrder[p.model] where !p.probabilities[c].isNaN {
             if !first { out.append(UInt8(ascii: ",")) }
@@ -142,7 +142,7 @@ struct StoredPredictionEncoder {
             out.append(jsonKeys[p.model][c])
             out.append(number: Float(p.probabilities[c]))
         }
-        out.append(Self.modelKey)
+        out.append(PredictionJSON.modelKey)
         out.append(jsonModels[p.model])
         out.append(Self.sourceKey)
         withValidUTF8(p.source) { out.append(jsonString: $0) }
@@ -151,14 +151,14 @@ struct StoredPredictionEncoder {
         appendTimestamp(p.createdAt, out)
         out.append(UInt8(ascii: "\""))
         out.append(Self.correctedLabelKey)
-        if let l = p.correctedLabel { withValidUTF8(l) { out.append(jsonString: $0) } } else { out.append(Self.null) }
+        if let l = p.correctedLabel { withValidUTF8(l) { out.append(jsonString: $0) } } else { out.append(PredictionJSON.null) }
         out.append(Self.correctedAtKey)
         if let t = p.correctedAt {
             out.append(UInt8(ascii: "\""))
             appendTimestamp(t, out)
             out.append(UInt8(ascii: "\""))
         } else {
-            out.append(Self.null)
+            out.append(PredictionJSON.null)
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -174,13 +174,6 @@ struct StoredPredictionEncoder {
         out.append(lastStamp)
     }
 
-    private static let idKey = Array("{\"id\":".utf8)
-    private static let null = Array("null".utf8)
-    private static let textKey = Array(",\"text\":".utf8)
-    private static let labelKey = Array(",\"label\":".utf8)
-    private static let confidenceKey = Array(",\"confidence\":".utf8)
-    private static let probabilitiesKey = Array(",\"probabilities\":{".utf8)
-    private static let modelKey = Array("},\"model\":".utf8)
     private static let sourceKey = Array(",\"source\":".utf8)
     private static let createdKey = Array(",\"created_at\":".utf8)
     private static let correctedLabelKey = Array(",\"corrected_label\":".utf8)

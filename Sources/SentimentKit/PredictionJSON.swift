@@ -110,13 +110,14 @@ public struct PredictionJSON: Sendable {
         out.append(UInt8(ascii: "}"))
     }
 
-    private static let idKey = Array("{\"id\":".utf8)
-    private static let null = Array("null".utf8)
-    private static let textKey = Array(",\"text\":".utf8)
-    private static let labelKey = Array(",\"label\":".utf8)
-    private static let confidenceKey = Array(",\"confidence\":".utf8)
-    private static let probabilitiesKey = Array(",\"probabilities\":{".utf8)
-    private static let modelKey = Array("},\"model\":".utf8)
+    // The keys of a prediction object, shared with the streamed export (`StoredPredictionEncoder`).
+    static let idKey = Array("{\"id\":".utf8)
+    static let null = Array("null".utf8)
+    static let textKey = Array(",\"text\":".utf8)
+    static let labelKey = Array(",\"label\":".utf8)
+    static let confidenceKey = Array(",\"confidence\":".utf8)
+    static let probabilitiesKey = Array(",\"probabilities\":{".utf8)
+    static let modelKey = Array("},\"model\":".utf8)
     private static let lineKey = Array(",\"line\":".utf8)
     private static let inputKey = Array(",\"input\":{".utf8)
 }
