@@ -12,17 +12,11 @@ public enum DefaultModel {
     /// SHA-256 of the shipped file (lowercase hex).
     public static let sha256 = "aad5f08e176a624df6864212382e2bc116e3f44e50bec3ab43d5a508a208a109"
 
-    /// Where the file is looked for, in order: `$SENTIMENT_DEFAULT_MODEL`; beside the executable; `../share/sentiment/`
-    /// from the executable's directory (an installed layout); the source tree this binary was built from (so a
-    /// binary copied elsewhere still finds it while the checkout exists).
+    /// Where the file is looked for (`shippedFileCandidates`), `$SENTIMENT_DEFAULT_MODEL` first.
     public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        var out: [String] = []
-        if let p = environment["SENTIMENT_DEFAULT_MODEL"], !p.isEmpty { out.append(p) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let bin = executable.deletingLastPathComponent()
-        out.append(bin.appendingPathComponent(fileName).path)
-        out.append(bin.deletingLastPathComponent().appendingPathComponent("share/sentiment/\(fileName)").path)
-        out.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(fileName).path)
-        return out
+        shippedFileCandidates(fileName, variable: "SENTIMENT_DEFAULT_MODEL",
+                              sourcePath: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                                  .appendingPathComponent(fileName).path,
+                              environment: environment)
     }
 }

@@ -11,17 +11,11 @@ public enum EmbeddingTableFile {
     /// SHA-256 of the shipped file (lowercase hex); `Models/embeddings/build.sh` updates it.
     public static let sha256 = "0b98a64e20cbff46808a6cabe1946cb8c9372980bffab2c5469274bb638b9a33"
 
-    /// Where the file is looked for, in order: `$SENTIMENT_EMBEDDINGS`; beside the executable; `../share/sentiment/`
-    /// from the executable's directory (an installed layout); the source tree this binary was built from.
+    /// Where the file is looked for (`shippedFileCandidates`), `$SENTIMENT_EMBEDDINGS` first.
     public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        var out: [String] = []
-        if let p = environment["SENTIMENT_EMBEDDINGS"], !p.isEmpty { out.append(p) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let bin = executable.deletingLastPathComponent()
-        out.append(bin.appendingPathComponent(fileName).path)
-        out.append(bin.deletingLastPathComponent().appendingPathComponent("share/sentiment/\(fileName)").path)
-        out.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("embeddings/\(fileName)").path)
-        return out
+        shippedFileCandidates(fileName, variable: "SENTIMENT_EMBEDDINGS",
+                              sourcePath: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                                  .appendingPathComponent("embeddings/\(fileName)").path,
+                              environment: environment)
     }
 }

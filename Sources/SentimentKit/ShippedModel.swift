@@ -25,17 +25,25 @@ public enum ShippedModel {
 
     /// The first of `searched` whose bytes are the shipped file's.
     static func bytes(searching searched: [String]) throws -> [UInt8] {
-        var mismatched: [String] = []
-        for path in searched {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-                  let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-                  size.intValue <= 64 << 20,  // the shipped file is ~270 KB: never read a huge file by mistake
-                  let data = FileManager.default.contents(atPath: path) else { continue }
-            let bytes = [UInt8](data)
-            if SHA256.hexString(SHA256.hash(bytes)) == DefaultModel.sha256 { return bytes }
-            mismatched.append(path)
-        }
-        throw ShippedModelError(searched: searched, mismatched: mismatched)
+        let found = firstPinnedFile(searching: searched, sha256: DefaultModel.sha256)
+        if let bytes = found.bytes { return bytes }
+        throw ShippedModelError(searched: searched, mismatched: found.mismatched)
     }
+}
+
+/// The bytes of the first of `searched` that is a regular file of at most 64 MB whose SHA-256 is `sha256` (a file
+/// the project ships), else nil and the files found whose digest differs.
+func firstPinnedFile(searching searched: [String], sha256: String) -> (bytes: [UInt8]?, mismatched: [String]) {
+    var mismatched: [String] = []
+    for path in searched {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+              let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+              size.intValue <= 64 << 20,  // the shipped files are a few MB at most: never read a huge file by mistake
+              let data = FileManager.default.contents(atPath: path) else { continue }
+        let bytes = [UInt8](data)
+        if SHA256.hexString(SHA256.hash(bytes)) == sha256 { return (bytes, mismatched) }
+        mismatched.append(path)
+    }
+    return (nil, mismatched)
 }

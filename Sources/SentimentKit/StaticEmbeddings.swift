@@ -34,18 +34,8 @@ public enum StaticEmbeddings {
 
     /// The first of `searched` whose SHA-256 is `sha256`, parsed.
     static func load(searching searched: [String], sha256: String) throws -> EmbeddingTable {
-        var mismatched: [String] = []
-        for path in searched {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-                  let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-                  size.intValue <= 64 << 20,  // the shipped table is a few MB: never read a huge file by mistake
-                  let data = FileManager.default.contents(atPath: path) else { continue }
-            let bytes = [UInt8](data)
-            let digest = SHA256.hexString(SHA256.hash(bytes))
-            if digest == sha256 { return try EmbeddingTable(bytes: bytes, identity: digest) }
-            mismatched.append(path)
-        }
-        throw EmbeddingTableUnavailable(searched: searched, mismatched: mismatched)
+        let found = firstPinnedFile(searching: searched, sha256: sha256)
+        guard let bytes = found.bytes else { throw EmbeddingTableUnavailable(searched: searched, mismatched: found.mismatched) }
+        return try EmbeddingTable(bytes: bytes, identity: sha256)
     }
 }
