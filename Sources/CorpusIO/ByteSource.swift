@@ -116,9 +116,15 @@ final class ByteSource {
     }
 
     private func readRawFully(into p: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        try Self.fill(p, count) { try readRaw(into: $0, count: $1) }
+    }
+
+    /// Calls `read` until `count` bytes came or it returned 0; returns the number read.
+    private static func fill(_ p: UnsafeMutablePointer<UInt8>, _ count: Int,
+                             _ read: (UnsafeMutablePointer<UInt8>, Int) throws -> Int) throws -> Int {
         var got = 0
         while got < count {
-            let n = try readRaw(into: p + got, count: count - got)
+            let n = try read(p + got, count - got)
             if n == 0 { break }
             got += n
         }
@@ -161,13 +167,7 @@ final class ByteSource {
 
     /// Reads into `p` until `count` bytes came or the data ended; returns the number read.
     func readFully(into p: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
-        var got = 0
-        while got < count {
-            let n = try read(into: p + got, count: count - got)
-            if n == 0 { break }
-            got += n
-        }
-        return got
+        try Self.fill(p, count) { try read(into: $0, count: $1) }
     }
 }
 
