@@ -64,7 +64,7 @@ public final class SentimentServer: Sendable {
             onServerRunning: { channel in listening(host, channel.localAddress?.port ?? 0) },
             logger: logger)
         defer { finish() }
-        warmUp()
+        if configuration.warmsBlockCache { warmUp() }
         try await app.runService()
     }
 

@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable {
     public var maxTexts = 10_000
     public var maxTextBytes = 65_536
     public var groupCommit = GroupCommitter.Settings()
+    /// Read every prediction block once at start, filling the store's block cache (false when it keeps none: the
+    /// read would fill nothing).
+    public var warmsBlockCache = true
 
     public init(token: String) {
         self.token = token

@@ -3,7 +3,6 @@ import CorpusIO
 import Foundation
 import SentimentKit
 import SentimentClassifier
-import Synchronization
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(

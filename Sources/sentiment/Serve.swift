@@ -78,6 +78,7 @@ struct Serve: ParsableCommand {
             configuration.allowedPaths = allowPaths
             configuration.corsOrigin = corsOrigin
             configuration.maxBodyBytes = maxBodyBytes
+            configuration.warmsBlockCache = blockCacheMB > 0
             configuration.maxTexts = maxTexts
             configuration.maxTextBytes = maxTextBytes
             configuration.groupCommit = .init(maxRows: commitRows, maxWait: .microseconds(commitWaitMicroseconds))
