@@ -29,10 +29,10 @@ struct BlockQuery {
         self.cache = cache
         if let name = query.modelName {
             if let version = query.modelVersion {
-                modelIds = Set(try Int64.fetchAll(db, sql: "SELECT id FROM model WHERE name = ? AND version = ?",
+                modelIds = Set(try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM model WHERE name = ? AND version = ?"),
                                                   arguments: [name, version]))
             } else {
-                modelIds = Set(try Int64.fetchAll(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]))
+                modelIds = Set(try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM model WHERE name = ?"), arguments: [name]))
             }
         }
         label = query.label
@@ -43,7 +43,7 @@ struct BlockQuery {
         createdFrom = query.createdFrom.map(Clock.seconds)
         createdBefore = query.createdBefore.map(Clock.seconds)
         correctedLabels = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, correctedLabel FROM prediction WHERE correctedLabel IS NOT NULL") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, correctedLabel FROM prediction WHERE correctedLabel IS NOT NULL")) {
             correctedLabels[row[0]] = row[1]
         }
         correctedIds = correctedLabels.keys.sorted()

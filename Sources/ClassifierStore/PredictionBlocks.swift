@@ -160,13 +160,14 @@ enum PredictionBlocks {
     static func forEach(_ db: Database, descending: Bool = false, cache: BlockCache? = nil,
                         wants: (Header) -> Bool = { _ in true }, _ body: (View) throws -> Bool) throws {
         var labelCache: [String: [String]] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
+        // Cached statements: a page of the review queue runs these once per request.
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT id, modelId, labels, tag, length(data), minCreatedAt, maxCreatedAt FROM prediction_block
             ORDER BY id \(descending ? "DESC" : "ASC")
-            """)
+            """))
         // Block data is read by a second statement while the list is stepped, so a page that needs only the newest
         // blocks stops early.
-        let statement = try db.makeStatement(sql: "SELECT data FROM prediction_block WHERE id = ?")
+        let statement = try db.cachedStatement(sql: "SELECT data FROM prediction_block WHERE id = ?")
         let stmt = statement.sqliteStatement
         defer { sqlite3_reset(stmt) }
         while let row = try rows.next() {

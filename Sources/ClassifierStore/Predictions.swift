@@ -43,11 +43,7 @@ extension SentimentStore {
         let (sql, arguments) = Self.selectSQL(query)
         return try searching(query) {
             try read { db in
-                if query.allowsBlocks, let limit = query.limit,
-                   query.filtersOnBlockColumns || query.order.byConfidence || query.createdFrom != nil || query.createdBefore != nil,
-                   let blocks = try BlockQuery(db, query, cache: blockCache) {
-                    return try Self.predictions(db, ids: try blocks.page(db, order: query.order, limit: limit, offset: query.offset))
-                }
+                if let ids = try blockPage(db, query) { return try Self.predictions(db, ids: ids) }
                 var out: [PredictionInfo] = []
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() { out.append(try Self.predictionInfo(row)) }
@@ -197,7 +193,7 @@ extension SentimentStore {
     }
 
     public func latestPredictionId() throws -> Int64? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM prediction") }
+        try read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM prediction")) }
     }
 
     /// One prediction by id.

@@ -28,10 +28,29 @@ extension SentimentService {
             encoder!.append(row, to: out)
             if out.count >= 1 << 20 { try drain(out) }
         })
-        guard var encoder else { return 0 }
+        guard let encoder else { return 0 }
         encoder.end(out)
         try drain(out)
         return encoder.count
+    }
+
+    /// The page of stored predictions `query` asks for (its filters, order, offset and limit) as the elements of
+    /// a JSON array (objects separated by commas, in `PredictionJSON`'s form), at most `limit` of them written
+    /// into `out`, straight from the store's rows. Returns how many rows the query gave (more than `limit`: a next
+    /// page follows), all read in one snapshot.
+    /// - Throws: `StoreError.invalidSearch`, `.unreadableValue`.
+    public func appendPredictionPage(_ query: PredictionQuery, limit: Int, into out: ByteBuffer) throws -> Int {
+        var encoder: StoredPredictionEncoder? = nil
+        var rows = 0
+        try store.streamPredictions(query, models: { models in
+            encoder = StoredPredictionEncoder(format: .json, models: models)
+        }, row: { row in
+            rows += 1
+            guard rows <= limit else { return }
+            if rows > 1 { out.append(UInt8(ascii: ",")) }
+            encoder!.appendJSON(row, out)
+        })
+        return rows
     }
 }
 
@@ -125,7 +144,7 @@ struct StoredPredictionEncoder {
         out.append(UInt8(ascii: "\n"))
     }
 
-    private mutating func appendJSON(_ p: StreamedPrediction, _ out: ByteBuffer) {
+    mutating func appendJSON(_ p: StreamedPrediction, _ out: ByteBuffer) {
         out.append(PredictionJSON.idKey)
         out.append(decimal: p.id)
         out.append(PredictionJSON.textKey)

@@ -77,15 +77,9 @@ extension SentimentServer {
         // One more than asked: whether another page follows.
         query.limit = limit + 1
         query.offset = offset
-        var page = try service.predictions(query)
-        let more = page.count > limit
-        if more { page.removeLast() }
-        let out = Bytes.ByteBuffer(capacity: 256 + page.count * 300)
+        let out = Bytes.ByteBuffer(capacity: 256 + min(limit, 100) * 300)
         out.append("{\"predictions\":[")
-        for (i, p) in page.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            PredictionJSON.append(p, to: out)
-        }
+        let more = try service.appendPredictionPage(query, limit: limit, into: out) > limit
         out.append("],\"next_cursor\":")
         out.append(more ? jsonString("\(offset + limit).\(query.maxId ?? 0)") : "null")
         out.append("}\n")

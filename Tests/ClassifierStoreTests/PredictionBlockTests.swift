@@ -125,14 +125,48 @@ final class PredictionBlockTests: XCTestCase {
         for var q in queries() {
             let blocks = try store.predictions(q), counted = try store.countPredictions(q), summary = try store.summary(q)
             let days = try store.dailyCounts(q)
+            let streamed = try Self.streamed(store, q)
             q.allowsBlocks = false
-            XCTAssertEqual(blocks, try store.predictions(q), "\(q)", file: file, line: line)
+            let table = try store.predictions(q)
+            XCTAssertEqual(blocks, table, "\(q)", file: file, line: line)
+            // The read-in-place stream (the review page's listing) gives the same rows from the blocks' page.
+            XCTAssertEqual(streamed.map(\.id), table.map(\.id), "\(q)", file: file, line: line)
+            for (s, t) in zip(streamed, table) {
+                XCTAssertEqual(s.text, t.text, file: file, line: line)
+                XCTAssertEqual(s.label, t.label, file: file, line: line)
+                XCTAssertEqual(s.confidence, t.confidence, file: file, line: line)
+                XCTAssertEqual(s.probabilities, t.probabilities, file: file, line: line)
+                XCTAssertEqual(s.model, t.modelReference, file: file, line: line)
+                XCTAssertEqual(s.source, t.source, file: file, line: line)
+                XCTAssertEqual(s.createdAt, t.createdAt.timeIntervalSince1970, accuracy: 0.001, file: file, line: line)
+                XCTAssertEqual(s.correctedLabel, t.correctedLabel, file: file, line: line)
+            }
             XCTAssertEqual(counted, try store.countPredictions(q), "\(q)", file: file, line: line)
             XCTAssertEqual(summary, try store.summary(q), "\(q)", file: file, line: line)
             XCTAssertEqual(days, try store.dailyCounts(q), "\(q)", file: file, line: line)
             compared += blocks.count
         }
         XCTAssertGreaterThanOrEqual(compared, minimumRows, "the queries should return rows", file: file, line: line)
+    }
+
+    private struct Streamed {
+        var id: Int64, text: String, label: String, confidence: Double, probabilities: [String: Double]
+        var model: String, source: String, createdAt: Double, correctedLabel: String?
+    }
+
+    private static func streamed(_ store: SentimentStore, _ q: PredictionQuery) throws -> [Streamed] {
+        var models: [StreamedModel] = []
+        var out: [Streamed] = []
+        try store.streamPredictions(q, models: { models = $0 }, row: { p in
+            let m = models[p.model]
+            var probabilities: [String: Double] = [:]
+            for (c, l) in m.labels.enumerated() where !p.probabilities[c].isNaN { probabilities[l] = p.probabilities[c] }
+            out.append(Streamed(id: p.id, text: String(decoding: p.text, as: UTF8.self), label: String(decoding: p.label, as: UTF8.self),
+                                confidence: p.confidence, probabilities: probabilities, model: m.reference,
+                                source: String(decoding: p.source, as: UTF8.self), createdAt: p.createdAt,
+                                correctedLabel: p.correctedLabel.map { String(decoding: $0, as: UTF8.self) }))
+        })
+        return out
     }
 
     func testBlocksAnswerExactlyLikeTheTable() throws {
