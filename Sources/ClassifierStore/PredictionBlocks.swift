@@ -176,7 +176,7 @@ enum PredictionBlocks {
             if let cached = labelCache[labelsText] {
                 labels = cached
             } else {
-                labels = try JSONText.decode([String].self, labelsText, what: "block labels")
+                labels = try JSONText.labels(labelsText, what: "block labels")
                 labelCache[labelsText] = labels
             }
             let blockId: Int64 = row[0], bytes: Int = row[4]

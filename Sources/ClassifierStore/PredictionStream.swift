@@ -69,7 +69,7 @@ extension SentimentStore {
         let version: Int = try r.value("version", table: "model")
         if let wanted = query.modelName, wanted != name { return nil }
         if let wanted = query.modelVersion, wanted != version { return nil }
-        let labels = try JSONText.decode([String].self, try r.value("labels", table: "model") as String, what: "labels")
+        let labels = try JSONText.labels(try r.value("labels", table: "model") as String, what: "labels")
         return StreamedModel(id: id, name: name, version: version, labels: labels)
     }
 

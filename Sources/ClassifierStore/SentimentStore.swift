@@ -257,6 +257,20 @@ enum JSONText {
             throw StoreError.invalidValue("stored \(what) is not valid JSON: \(text.prefix(80))")
         }
     }
+
+    /// A label list as stored (`["negative","neutral","positive"]`), decoded once per distinct text in the
+    /// process: every page of the review queue reads the same few lists, and JSONDecoder is the costly part.
+    static func labels(_ text: String, what: String) throws -> [String] {
+        if let known = decodedLabels.withLock({ $0[text] }) { return known }
+        let labels = try decode([String].self, text, what: what)
+        decodedLabels.withLock { cache in
+            if cache.count >= 1_024 { cache.removeAll() }
+            cache[text] = labels
+        }
+        return labels
+    }
+
+    private static let decodedLabels = Mutex<[String: [String]]>([:])
 }
 
 /// The store files this process has open, by device and inode, with how many `SentimentStore`s hold each.
