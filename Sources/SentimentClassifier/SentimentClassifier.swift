@@ -207,6 +207,9 @@ public struct FitReport: Codable, Equatable, Sendable {
     public var heldOutRows: Int? = nil
     /// What cross-validation made of the static word-embedding group (nil: no table, or not tuned).
     public var embeddings: EmbeddingGroupReport? = nil
+    /// The temperature fitted on predictions for corpora held out one at a time (`--calibrate-across-corpora`),
+    /// which replaced the cross-validated one.
+    public var groupCalibration: GroupCalibration? = nil
 
     /// Best mean cross-validated macro-F1 (when tuned).
     public var crossValidatedMacroF1: Double? {

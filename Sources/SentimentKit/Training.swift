@@ -74,6 +74,9 @@ public struct TrainingRequest: Sendable {
     public var streaming: Bool?
     /// Make the new model the active one (without it, it becomes active only when no model is).
     public var activate: Bool
+    /// Fit the temperature on predictions for each corpus by a model trained on the others (in memory, with two
+    /// or more corpora): honest confidence on kinds of text the model never saw, as a shipped model needs.
+    public var calibrateAcrossCorpora = false
     /// Asked between phases (after reading, after fitting, before storing): true stops the training with
     /// `CancellationError`, leaving the store as it was. A fit in progress is not interrupted.
     public var isCancelled: (@Sendable () -> Bool)? = nil
@@ -193,24 +196,25 @@ extension SentimentService {
         }
         events(.phaseEnded("read"))
         try request.checkCancelled()
-        var texts: [String] = [], labels: [String] = []
+        var texts: [String] = [], labels: [String] = [], groups: [Int] = []
         let parent = try request.parent.map(loadParent)
         var known = Set<String>()  // SHA-256 of the corpora already in the training data
         if let parent {
             for id in parent.stored.corpusIds {
                 known.insert(try store.corpus(id: id).sha256)
-                for d in try store.documents(corpusId: id) { texts.append(d.text); labels.append(d.label) }
+                for d in try store.documents(corpusId: id) { texts.append(d.text); labels.append(d.label); groups.append(Int(id)) }
             }
         }
         let stored = corpora.map(newCorpus)
         events(.phaseEnded("hash"))
-        for (c, s) in zip(corpora, stored) where known.insert(s.sha256).inserted {
+        for (i, (c, s)) in zip(corpora, stored).enumerated() where known.insert(s.sha256).inserted {
             texts += c.texts
             labels += c.labels
+            groups += Array(repeating: -1 - i, count: c.texts.count)
         }
         var corrections = 0
         if request.includeCorrections {
-            for c in try store.corrections() { texts.append(c.text); labels.append(c.label); corrections += 1 }
+            for c in try store.corrections() { texts.append(c.text); labels.append(c.label); groups.append(Int.min); corrections += 1 }
         }
         let options = request.settings.options(parent: parent?.classifier.options)
         try checkLabels(Set(labels).sorted(), options, request)
@@ -227,9 +231,12 @@ extension SentimentService {
                                                          warmStart: parent?.classifier,
                                                          maxWeights: ModelLimits.maxWeightsInMemory, embeddings: table) }
         events(.fitEnded)
-        let classifier: SentimentClassifier, report: FitReport
+        var classifier: SentimentClassifier, report: FitReport
         do { (classifier, report) = try fitted.get() } catch let e as ModelSizeError {
             throw tooLarge(e, request, streaming: false)
+        }
+        if request.calibrateAcrossCorpora {
+            try calibrateAcrossCorpora(&classifier, &report, texts: texts, labels: labels, groups: groups, table: table)
         }
         events(.phaseEnded("fit"))
         try request.checkCancelled()

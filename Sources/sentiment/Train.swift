@@ -80,6 +80,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Keep the active model active (the new one becomes active only when none is).")
     var noActivate = false
 
+    @Flag(help: "Fit the confidence temperature on each corpus as predicted by a model trained on the others (needs two or more corpora; in memory): honest confidence on kinds of text the model never saw.")
+    var calibrateAcrossCorpora = false
+
     @Option(help: "Output format.")
     var format: ReportFormat = .table
 
@@ -96,6 +99,10 @@ struct Train: ParsableCommand {
         }
         if let buckets, !(1...FeatureConfig.maxBuckets).contains(buckets) {
             throw ValidationError("--buckets must be in 1...\(FeatureConfig.maxBuckets) (2^24), got \(buckets)")
+        }
+        if calibrateAcrossCorpora {
+            if streaming == true { throw ValidationError("--calibrate-across-corpora trains in memory; drop --streaming") }
+            if corpus.count + (from == nil ? 0 : 1) < 2 { throw ValidationError("--calibrate-across-corpora needs two or more corpora") }
         }
         if streaming == true {
             if tune == true { throw ValidationError("--tune needs in-memory training; drop --streaming") }
@@ -131,6 +138,7 @@ struct Train: ParsableCommand {
                                       includeCorrections: includeCorrections, settings: settings, streaming: streaming,
                                       activate: !noActivate)
         request.isCancelled = { Interruption.isRequested }
+        request.calibrateAcrossCorpora = calibrateAcrossCorpora
         return request
     }
 
@@ -197,6 +205,7 @@ struct Train: ParsableCommand {
                 var features: Int, tuned: Bool, l2: Double, cv_macro_f1: Double?, temperature: Float
                 var iterations: Int, final_loss: Double, converged: Bool, streaming: Bool, duration_seconds: Double
                 var embedding_weight: Double?, embedding_coverage: Double?
+                var calibrated_across_corpora: Int?, out_of_corpus_ece_before: Double?, out_of_corpus_ece_after: Double?
             }
             emit(try jsonText(Out(
                 model: info.reference, status: info.status.rawValue, parent: parent?.reference, rows: report.rows,
@@ -206,7 +215,10 @@ struct Train: ParsableCommand {
                 temperature: classifier.model.temperature, iterations: report.run.iterations,
                 final_loss: report.run.finalLoss, converged: report.run.converged,
                 streaming: report.heldOutRows != nil, duration_seconds: seconds,
-                embedding_weight: report.embeddings?.chosenWeight, embedding_coverage: report.embeddings?.coverage)))
+                embedding_weight: report.embeddings?.chosenWeight, embedding_coverage: report.embeddings?.coverage,
+                calibrated_across_corpora: report.groupCalibration?.groups,
+                out_of_corpus_ece_before: report.groupCalibration?.eceBefore,
+                out_of_corpus_ece_after: report.groupCalibration?.eceAfter)))
         case .table:
             var rows: [[String]] = []
             rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
@@ -227,6 +239,9 @@ struct Train: ParsableCommand {
             if let c = report.calibration {
                 let on = report.heldOutRows.map { "\($0) held-out rows" } ?? "out-of-fold"
                 rows.append(["calibration", "temperature \(fixed(Double(c.temperature))) (\(on): ECE \(fixed(c.eceBefore)) → \(fixed(c.eceAfter)))"])
+            }
+            if let g = report.groupCalibration {
+                rows.append(["calibration", "temperature \(fixed(Double(g.temperature))) across \(g.groups) corpora (each predicted by a model of the others, \(g.rows) rows: ECE \(fixed(g.eceBefore)) → \(fixed(g.eceAfter)))"])
             }
             if report.heldOutRows != nil {
                 rows.append(["optimizer", "out of core: adagrad sgd, \(report.run.iterations) epochs, loss \(fixed(report.run.finalLoss, 4))"])

@@ -167,6 +167,33 @@ final class WorkflowTests: XCTestCase {
         XCTAssertEqual(tuned["model"] as? String, "train@2", "named after the corpus file, next version")
     }
 
+    func testCalibrationAcrossCorporaFitsTheTemperatureOnHeldOutCorpora() throws {
+        let box = try Sandbox()
+        // Two kinds of text: news headlines and business wire sentences, each predicted by a model of the other.
+        let news = try box.write("news.csv", smallCorpus(step: 3))
+        let wire = try box.write("wire.csv", String(contentsOfFile: repoPath("Corpora/financial-news-en/news.csv"), encoding: .utf8))
+        let plain = try jsonObject(box.ok(["train", "--corpus", news, "--corpus", wire, "--name", "plain", "--format", "json"]))
+        XCTAssertNil(plain["calibrated_across_corpora"] as? Int)
+        let across = try jsonObject(box.ok(["train", "--corpus", news, "--corpus", wire, "--name", "across",
+                                            "--calibrate-across-corpora", "--format", "json"]))
+        XCTAssertEqual(across["calibrated_across_corpora"] as? Int, 2)
+        let t = try XCTUnwrap(across["temperature"] as? Double), t0 = try XCTUnwrap(plain["temperature"] as? Double)
+        XCTAssertGreaterThan(t, 0)
+        XCTAssertNotEqual(t, t0, "the temperature comes from the held-out corpora, not from cross-validation")
+        let before = try XCTUnwrap(across["out_of_corpus_ece_before"] as? Double)
+        let after = try XCTUnwrap(across["out_of_corpus_ece_after"] as? Double)
+        XCTAssertLessThan(after, before, "the fitted temperature makes the held-out corpora's confidence more honest")
+        // The model stores that temperature: same weights as without the flag, other confidence.
+        let p1 = try XCTUnwrap(jsonArray(box.ok(["predict", "--model", "plain", "--no-store", "--format", "json", "Shares fall after profit warning"])).first)
+        let p2 = try XCTUnwrap(jsonArray(box.ok(["predict", "--model", "across", "--no-store", "--format", "json", "Shares fall after profit warning"])).first)
+        XCTAssertEqual(p1["label"] as? String, p2["label"] as? String)
+        XCTAssertNotEqual(p1["confidence"] as? Double, p2["confidence"] as? Double)
+        // One corpus cannot be held out against another.
+        let one = try box.run(["train", "--corpus", news, "--calibrate-across-corpora"])
+        XCTAssertEqual(one.code, 64, one.stderr)
+        XCTAssertTrue(one.stderr.contains("two or more corpora"), one.stderr)
+    }
+
     func testDefaultStoreLocationFollowsXDG() throws {
         let box = try Sandbox()
         let r = try box.run(["predict", "--no-store", "Record profit"], useEnvironmentStore: false)

@@ -56,10 +56,13 @@ def main():
         db = os.path.join(tmp, "eval.sqlite")
         model = None
         if args.model_file:
-            info = subprocess.run([args.bin, "models", "import", args.model_file, "--db", db, "--format", "json"],
-                                  check=True, capture_output=True, text=True).stdout
-            j = json.loads(info)
-            model = f"{j['name']}@{j['version']}"
+            subprocess.run([args.bin, "models", "import", args.model_file, "--db", db, "--no-default-model"],
+                           check=True, capture_output=True, text=True)
+            listed = subprocess.run([args.bin, "models", "list", "--db", db, "--format", "json"],
+                                    check=True, capture_output=True, text=True).stdout
+            m = json.loads(listed)
+            m = m["models"] if isinstance(m, dict) else m
+            model = f"{m[0]['name']}@{m[0]['version']}"
         print("| set | rows | ours macro-F1 | ours ECE | VADER macro-F1 |")
         print("|---|---|---|---|---|")
         for title, path in sets:
