@@ -55,10 +55,10 @@ final class StreamingFitTests: XCTestCase {
     /// Held-out rows are capped (memory must not grow with the corpus): past the cap about half go back to
     /// training, the result still independent of chunking.
     func testHeldOutRowsAreCapped() throws {
-        let (texts, labels) = synthetic(20_000, seed: 4)
+        let (texts, labels) = synthetic(25_000, seed: 4)
         func fit(_ chunk: Int) throws -> (SentimentClassifier, FitReport) {
             let f = try StreamingFit(options: .default, buckets: 1 << 16, scratchDirectory: NSTemporaryDirectory(),
-                                     maxHeldOutRows: 250)
+                                     maxHeldOutRows: 300)
             var start = 0
             while start < texts.count {
                 let end = min(start + chunk, texts.count)
@@ -68,13 +68,42 @@ final class StreamingFitTests: XCTestCase {
             return try f.finish()
         }
         let (a, ra) = try fit(333)
-        let (b, rb) = try fit(20_000)
+        let (b, rb) = try fit(25_000)
         let held = try XCTUnwrap(ra.heldOutRows)
-        XCTAssertLessThanOrEqual(held, 250)   // 2% would be about 400
+        XCTAssertLessThanOrEqual(held, 300)   // 2% would be about 500
         XCTAssertGreaterThan(held, 100)
         XCTAssertEqual(rb.heldOutRows, held)
         XCTAssertEqual(a.model, b.model)
-        XCTAssertEqual(ra.labelCounts.values.reduce(0, +), 20_000)
+        XCTAssertEqual(ra.labelCounts.values.reduce(0, +), 25_000)
+    }
+
+    /// Memory does not grow with the corpus: a training unit (read from the scratch file, then decoded) never
+    /// holds more than the cap, with 4× the rows as with 1× (the old units were whole stripes, closed only once
+    /// past the cap, so they outgrew it), and the held-out rows stay capped.
+    func testUnitsStayWithinTheCapWhateverTheRowCount() throws {
+        let cap = 8192
+        func fit(_ n: Int) throws -> (StreamingFit, FitReport) {
+            let (texts, labels) = synthetic(n, seed: 5)
+            let f = try StreamingFit(options: .default, buckets: 1 << 12, scratchDirectory: NSTemporaryDirectory(),
+                                     maxHeldOutRows: 450, maxUnitWords: cap)
+            var start = 0
+            while start < n {
+                let end = min(start + 4096, n)
+                try f.add(texts: Array(texts[start..<end]), labels: Array(labels[start..<end]))
+                start = end
+            }
+            return (f, try f.finish().1)
+        }
+        let (small, smallReport) = try fit(10_000)
+        let (large, largeReport) = try fit(40_000)
+        XCTAssertLessThanOrEqual(small.largestUnitWords, cap)
+        XCTAssertLessThanOrEqual(large.largestUnitWords, cap)
+        XCTAssertGreaterThan(large.largestUnitWords, cap / 2, "units are filled up to the cap")
+        // 2% of 40,000 is 800: past the cap about half go back to training.
+        XCTAssertLessThanOrEqual(try XCTUnwrap(smallReport.heldOutRows), 450)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(largeReport.heldOutRows), 450)
+        XCTAssertGreaterThan(try XCTUnwrap(largeReport.heldOutRows), 250)
+        XCTAssertEqual(largeReport.labelCounts.values.reduce(0, +), 40_000)
     }
 
     func testLearnsAndCalibratesOnHeldOutRows() throws {
