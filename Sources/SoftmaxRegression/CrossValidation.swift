@@ -83,11 +83,15 @@ public enum CrossValidation {
     /// (0 = evaluate the whole grid): weaker regularization is the expensive end of the path.
     /// Class weights are resolved on each training fold. With `foldFeatures` each fold's matrices come from it
     /// (`X` is then only validated and sized); without, they are rows of `X`.
+    /// With a `prior`, every fold fit is L2-regularized toward it instead of zero (see ``SoftmaxObjective``) and starts
+    /// from it.
     public static func tuneWithOutOfFoldLogits(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
                                                grid: [Double] = defaultGrid, folds: Int = 5,
                                                config: TrainingConfig = .default, pathPatience: Int = 2,
-                                               foldFeatures: FoldFeatures? = nil) throws -> Outcome {
+                                               foldFeatures: FoldFeatures? = nil,
+                                               prior: [Double]? = nil) throws -> Outcome {
         try SoftmaxTrainer.validate(X, labels: labels, labelNames: labelNames, config: config)
+        try SoftmaxTrainer.checkPrior(prior, X: X, classCount: labelNames.count)
         guard !grid.isEmpty, grid.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw SoftmaxError.invalidParameter("tuning grid must be non-empty with finite λ ≥ 0")
         }
@@ -105,17 +109,19 @@ public enum CrossValidation {
             var Xtr = CSRMatrix(columnCount: 0), Xva = CSRMatrix(columnCount: 0)
             var ytr: [Int32] = [], yva: [Int] = []
             var weights: [Double] = []
-            var theta: [Double]? = nil
+            var theta: [Double]?
             var scores: [Double]
             var iterations: [Int]
             var logits: [Float] = []      // current grid value, validation rows × k
             var bestLogits: [Float] = []  // at the best grid value so far
             var bestTheta: [Double] = []
-            init(G: Int) {
+            init(G: Int, theta: [Double]?) {
+                self.theta = theta
                 scores = [Double](repeating: 0, count: G); iterations = [Int](repeating: 0, count: G)
             }
         }
-        let states = (0..<folds).map { _ in FoldState(G: G) }
+        let start = prior.map { $0 + [Double](repeating: 0, count: k) }
+        let states = (0..<folds).map { _ in FoldState(G: G, theta: start) }
         DispatchQueue.concurrentPerform(iterations: folds) { f in
             let st = states[f]
             let valid = foldRows[f]
@@ -148,7 +154,7 @@ public enum CrossValidation {
                 var cfg = config
                 cfg.l2 = grid[g]
                 let (t, run) = SoftmaxTrainer.optimize(st.Xtr, labels: st.ytr, classWeights: st.weights, config: cfg,
-                                                       initial: st.theta, blocks: 1)
+                                                       initial: st.theta, blocks: 1, prior: prior)
                 st.theta = t
                 let model = SoftmaxTrainer.model(from: t, labels: labelNames, featureCount: d)
                 let z = model.predictLogitsSerial(st.Xva)

@@ -14,6 +14,9 @@ import Sparse
 /// Gradient: `∂/∂W_{j,c} = (1/n) Σ_i s_i (p_{i,c} − [y_i = c]) x_{i,j} + λ W_{j,c}` and
 /// `∂/∂b_c = (1/n) Σ_i s_i (p_{i,c} − [y_i = c])`.
 ///
+/// With a `prior` (weights `W₀`, e.g. a parent model's) the penalty is `(λ/2) ‖W − W₀‖²` instead: L2 toward the
+/// prior rather than toward zero (MAP adaptation), so weights the data says little about stay near the prior's.
+///
 /// Parameters are one Double vector: `featureCount·k` weights, feature-major
 /// (`θ[j*k + c]`), followed by `k` biases. Evaluation runs on a fixed number of row blocks
 /// in parallel with per-block buffers summed in block order, so results are bit-identical
@@ -27,16 +30,21 @@ public final class SoftmaxObjective {
     /// Per-class weights `s_c`.
     public let classWeights: [Double]
     public let l2: Double
+    /// The weights the L2 penalty pulls toward (`featureCount · k`, feature-major); nil: zero.
+    public let prior: [Double]?
     public let classCount: Int
     /// Number of row blocks evaluated in parallel (fixed → deterministic).
     public let blocks: Int
     let workspace: Workspace
 
-    public init(X: CSRMatrix, labels: [Int32], classWeights: [Double], l2: Double, blocks: Int = 2) {
+    public init(X: CSRMatrix, labels: [Int32], classWeights: [Double], l2: Double, blocks: Int = 2,
+                prior: [Double]? = nil) {
+        precondition(prior == nil || prior!.count == X.columnCount * classWeights.count, "one prior weight per weight")
         self.X = X
         self.labels = labels
         self.classWeights = classWeights
         self.l2 = l2
+        self.prior = prior
         self.classCount = classWeights.count
         self.blocks = max(1, min(blocks, max(1, X.rowCount)))
         precondition(labels.count == X.rowCount)
@@ -85,6 +93,15 @@ public final class SoftmaxObjective {
         let wCount = P - classCount
         var r0 = 0.0, r1 = 0.0, r2 = 0.0, r3 = 0.0
         var p = 0
+        if let prior {
+            prior.withUnsafeBufferPointer { w0 in
+                for p in 0..<wCount {
+                    let w = th[p] - w0[p]
+                    r0 += w * w; g0p[p] = g0p[p] * invN + l2 * w
+                }
+            }
+            p = wCount
+        }
         while p + 4 <= wCount {
             let w0 = th[p], w1 = th[p + 1], w2 = th[p + 2], w3 = th[p + 3]
             r0 += w0 * w0; r1 += w1 * w1; r2 += w2 * w2; r3 += w3 * w3

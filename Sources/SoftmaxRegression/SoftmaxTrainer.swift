@@ -9,10 +9,12 @@ public enum SoftmaxTrainer {
     ///   - warmStart: start from this model's weights (same `labels` in the same order and
     ///     `featureCount == X.columnCount`; use ``SoftmaxModel/remapped(featureCount:mapping:)``
     ///     first when the features changed). Its temperature is not carried over.
+    ///   - prior: weights (`X.columnCount · k`, feature-major) the L2 penalty pulls toward instead of zero (see
+    ///     ``SoftmaxObjective``); nil: zero.
     /// - Returns: the model (temperature 1) and what the optimizer did.
     /// - Throws: ``SoftmaxError`` on inconsistent data, labels, class weights or config.
     public static func fit(_ X: CSRMatrix, labels: [Int32], labelNames: [String], config: TrainingConfig = .default,
-                           warmStart: SoftmaxModel? = nil) throws -> (SoftmaxModel, TrainingRun) {
+                           warmStart: SoftmaxModel? = nil, prior: [Double]? = nil) throws -> (SoftmaxModel, TrainingRun) {
         try validate(X, labels: labels, labelNames: labelNames, config: config)
         let classWeights = try config.classWeighting.resolve(labelNames: labelNames, labels: labels)
         var theta0: [Double]? = nil
@@ -25,8 +27,10 @@ public enum SoftmaxTrainer {
             }
             theta0 = parameters(of: ws)
         }
+        try checkPrior(prior, X: X, classCount: labelNames.count)
         let (theta, run) = optimize(X, labels: labels, classWeights: classWeights, config: config,
-                                    initial: theta0, blocks: 2)
+                                    initial: theta0 ?? prior.map { $0 + [Double](repeating: 0, count: labelNames.count) },
+                                    blocks: 2, prior: prior)
         return (model(from: theta, labels: labelNames, featureCount: X.columnCount), run)
     }
 
@@ -43,13 +47,22 @@ public enum SoftmaxTrainer {
         }
     }
 
+    static func checkPrior(_ prior: [Double]?, X: CSRMatrix, classCount k: Int) throws {
+        guard let prior else { return }
+        guard prior.count == X.columnCount * k, prior.allSatisfy(\.isFinite) else {
+            throw SoftmaxError.invalidParameter("prior must hold \(X.columnCount * k) finite weights, got \(prior.count)")
+        }
+    }
+
     /// Core optimization on already-validated input. `initial` is the parameter vector
-    /// (weights then biases) or nil for zeros.
+    /// (weights then biases) or nil for zeros; `prior` as in ``fit(_:labels:labelNames:config:warmStart:prior:)``.
     static func optimize(_ X: CSRMatrix, labels: [Int32], classWeights: [Double], config: TrainingConfig,
-                         initial: [Double]?, blocks: Int) -> ([Double], TrainingRun) {
-        let objective = SoftmaxObjective(X: X, labels: labels, classWeights: classWeights, l2: config.l2, blocks: blocks)
+                         initial: [Double]?, blocks: Int, prior: [Double]? = nil) -> ([Double], TrainingRun) {
+        let objective = SoftmaxObjective(X: X, labels: labels, classWeights: classWeights, l2: config.l2, blocks: blocks,
+                                         prior: prior)
         let theta0 = initial ?? [Double](repeating: 0, count: objective.parameterCount)
-        switch config.resolvedOptimizer(nonZeroCount: X.nonZeroCount) {
+        // AdaGrad's lazy L2 shrinks toward zero: with a prior, L-BFGS (in-memory corpora are far below its threshold).
+        switch prior == nil ? config.resolvedOptimizer(nonZeroCount: X.nonZeroCount) : .lbfgs {
         case .adagrad:
             return AdaGradSGD(config: config).minimize(objective, initial: theta0)
         default:

@@ -41,20 +41,22 @@ extension SoftmaxTrainer {
     public static func fitTuned(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
                                 grid: [Double] = CrossValidation.defaultGrid, folds: Int = 5,
                                 config: TrainingConfig = .default, pathPatience: Int = 2,
-                                foldFeatures: FoldFeatures? = nil) throws -> TrainingResult {
+                                foldFeatures: FoldFeatures? = nil, prior: [Double]? = nil) throws -> TrainingResult {
         let outcome = try CrossValidation.tuneWithOutOfFoldLogits(X, labels: labels, labelNames: labelNames,
                                                                   grid: grid, folds: folds, config: config,
-                                                                  pathPatience: pathPatience, foldFeatures: foldFeatures)
-        return try fitTuned(X, labels: labels, labelNames: labelNames, config: config, outcome: outcome)
+                                                                  pathPatience: pathPatience, foldFeatures: foldFeatures,
+                                                                  prior: prior)
+        return try fitTuned(X, labels: labels, labelNames: labelNames, config: config, outcome: outcome, prior: prior)
     }
 
     /// The second half of ``fitTuned(_:labels:labelNames:grid:folds:config:pathPatience:foldFeatures:)``: the
     /// final fit and the temperature, from a tuning `outcome` on `X` (when the caller tuned more than λ itself).
     public static func fitTuned(_ X: CSRMatrix, labels: [Int32], labelNames: [String], config: TrainingConfig,
-                                outcome: CrossValidation.Outcome) throws -> TrainingResult {
+                                outcome: CrossValidation.Outcome, prior: [Double]? = nil) throws -> TrainingResult {
         var cfg = config
         cfg.l2 = outcome.result.chosenL2
-        var (model, run) = try fit(X, labels: labels, labelNames: labelNames, config: cfg, warmStart: outcome.averagedModel)
+        var (model, run) = try fit(X, labels: labels, labelNames: labelNames, config: cfg, warmStart: outcome.averagedModel,
+                                   prior: prior)
         let k = labelNames.count
         let t = TemperatureScaling.fit(logits: outcome.outOfFoldLogits, labels: labels, classCount: k)
         model.temperature = t

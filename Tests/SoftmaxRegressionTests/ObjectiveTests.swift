@@ -38,6 +38,33 @@ final class ObjectiveTests: XCTestCase {
         for p in theta.indices { XCTAssertEqual(g[p], numeric[p], accuracy: 1e-5 * max(1, abs(numeric[p]))) }
     }
 
+    func testL2TowardAPriorPullsToItAndHasTheRightGradient() throws {
+        let (X, y) = smallProblem()
+        var rng = Xoshiro256StarStar(seed: 11)
+        let prior = (0..<(8 * 3)).map { _ in rng.nextUnit() * 4 - 2 }
+        let obj = SoftmaxObjective(X: X, labels: y, classWeights: [1, 1, 1], l2: 0.3, blocks: 2, prior: prior)
+        let zero = SoftmaxObjective(X: X, labels: y, classWeights: [1, 1, 1], l2: 0.3, blocks: 2)
+        let theta = (0..<obj.parameterCount).map { _ in rng.nextUnit() * 2 - 1 }
+        // The penalty is (λ/2)‖W − W₀‖² instead of (λ/2)‖W‖²; the data term is the same.
+        let shift = zip(theta, prior).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) - theta.prefix(24).map { $0 * $0 }.reduce(0, +)
+        XCTAssertEqual(obj.loss(theta) - zero.loss(theta), 0.15 * shift, accuracy: 1e-9)
+        var g = [Double]()
+        _ = obj.evaluate(theta, gradient: &g)
+        let h = 1e-6
+        for p in theta.indices {
+            var tp = theta, tm = theta
+            tp[p] += h; tm[p] -= h
+            XCTAssertEqual(g[p], (obj.loss(tp) - obj.loss(tm)) / (2 * h), accuracy: 1e-5)
+        }
+        // Strong L2 toward the prior: the fit lands on it; toward zero it would land near zero.
+        var cfg = TrainingConfig.default
+        cfg.l2 = 1e3
+        cfg.classWeighting = .none
+        let (m, _) = try SoftmaxTrainer.fit(X, labels: y, labelNames: ["a", "b", "c"], config: cfg, prior: prior)
+        for (w, w0) in zip(m.weights, prior) { XCTAssertEqual(Double(w), w0, accuracy: 0.01) }
+        XCTAssertThrowsError(try SoftmaxTrainer.fit(X, labels: y, labelNames: ["a", "b", "c"], config: cfg, prior: [1]))
+    }
+
     func testLossDefinitionByHand() {
         // One feature, two rows, two classes; theta chosen so the loss is easy to write down.
         var X = CSRMatrix(columnCount: 1)
