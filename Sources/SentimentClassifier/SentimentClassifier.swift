@@ -38,10 +38,15 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// - Throws: `ClassifierError` for bad input, `SoftmaxError` for bad training settings.
     /// With `embeddings`, the static word-embedding group is tried at each of `options.embeddingWeights` (see
     /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
+    /// With `parent` (a model whose training data is not among `texts`), a tuned fit (without the embedding group)
+    /// also tries the parent's knowledge: its vocabulary joined to the corpus's and L2 toward its weights, at the
+    /// strengths of `ParentPrior.strengths` chosen with λ by cross-validation (0 = the corpus alone; see
+    /// `ParentAdaptation.swift`).
     public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
                            warmStart: SentimentClassifier? = nil,
                            maxWeights: Int? = nil,
-                           embeddings: EmbeddingTable? = nil) throws -> (SentimentClassifier, FitReport) {
+                           embeddings: EmbeddingTable? = nil,
+                           parent: SentimentClassifier? = nil) throws -> (SentimentClassifier, FitReport) {
         guard texts.count == labels.count else {
             throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
         }
@@ -78,6 +83,7 @@ public struct SentimentClassifier: Equatable, Sendable {
         var tuning: TuningResult? = nil
         var calibration: CalibrationSummary? = nil
         var embeddingReport: EmbeddingGroupReport? = nil
+        var adaptationReport: ParentAdaptationReport? = nil
         if tuned {
             let result: SoftmaxRegression.TrainingResult
             if let embeddings, !options.embeddingWeights.isEmpty {
@@ -88,6 +94,15 @@ public struct SentimentClassifier: Equatable, Sendable {
                 embeddingReport = choice.report
                 X = choice.X
                 vectorizer = vectorizer.attaching(embeddings, weight: choice.report.chosenWeight)
+            } else if let parent,
+                      let prior = try ParentPrior.make(parent: parent, texts: texts, labels: y, labelNames: labelNames,
+                                                       options: options, folds: true, limits: limits) {
+                let choice = try tuneWithParent(prior, X: X, vectorizer: vectorizer, foldFeatures: foldFeatures,
+                                                labels: y, labelNames: labelNames, options: options)
+                result = choice.result
+                adaptationReport = choice.report
+                X = choice.X
+                vectorizer = choice.vectorizer
             } else {
                 result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, grid: options.grid,
                                                      folds: options.folds, config: options.training,
@@ -111,7 +126,7 @@ public struct SentimentClassifier: Equatable, Sendable {
         let report = FitReport(rows: texts.count, featureCount: vectorizer.featureCount, nonZeros: X.nonZeroCount,
                                labelCounts: counts, tuned: tuned, run: run, tuning: tuning, calibration: calibration,
                                warmStarted: !tuned && warmStart != nil && warmStart!.labels == labelNames,
-                               embeddings: embeddingReport)
+                               embeddings: embeddingReport, adaptation: adaptationReport)
         return (SentimentClassifier(vectorizer: vectorizer, model: model, options: opts), report)
     }
 
@@ -210,6 +225,8 @@ public struct FitReport: Codable, Equatable, Sendable {
     /// The temperature fitted on predictions for corpora held out one at a time (`--calibrate-across-corpora`),
     /// which replaced the cross-validated one.
     public var groupCalibration: GroupCalibration? = nil
+    /// What cross-validation made of the parent's weights (nil: no parent to adapt from, or not tuned).
+    public var adaptation: ParentAdaptationReport? = nil
 
     /// Best mean cross-validated macro-F1 (when tuned).
     public var crossValidatedMacroF1: Double? {

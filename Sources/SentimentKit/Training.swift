@@ -227,9 +227,14 @@ extension SentimentService {
 
         events(.fitStarted(rows: texts.count, outOfCore: false))
         let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.embeddings == true)
+        // A parent that brings no corpora (the shipped model, an imported one) can pass on only its weights: the fit
+        // adapts from them. One whose corpora are in the data is not also a prior: its weights already saw those
+        // rows, so cross-validation would overrate it.
+        let adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
         let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
                                                          warmStart: parent?.classifier,
-                                                         maxWeights: ModelLimits.maxWeightsInMemory, embeddings: table) }
+                                                         maxWeights: ModelLimits.maxWeightsInMemory, embeddings: table,
+                                                         parent: adaptFrom) }
         events(.fitEnded)
         var classifier: SentimentClassifier, report: FitReport
         do { (classifier, report) = try fitted.get() } catch let e as ModelSizeError {

@@ -18,11 +18,15 @@ struct Train: ParsableCommand {
             stores nothing (exit 130). Labels that differ only in case (Positive, positive) are warned about.
 
             With --from, the new model continues a stored one: it inherits its settings and its training corpora \
-            (the new corpora are added), records it as parent, and starts from its weights when not tuning.
+            (the new corpora are added), records it as parent, and starts from its weights when not tuning. A parent \
+            without stored corpora (--from default, the shipped model; an imported model) passes on its weights: \
+            its vocabulary joins the corpus's and cross-validation chooses how strongly the fit is pulled toward its \
+            weights (0, 0.5 or 1; 0 = the corpus alone).
 
             Examples:
               sentiment train --corpus news.csv --name news
               sentiment train --from news --corpus more-news.jsonl --include-corrections
+              sentiment train --from default --corpus my-500-headlines.csv --name mine
               sentiment train --corpus reviews.tsv --class-weight negative=3,positive=1.5 --no-tune --l2 1e-4
             """)
 
@@ -204,7 +208,7 @@ struct Train: ParsableCommand {
                 var rows: Int, labels: [String], label_counts: [String: Int], corpora: [String], corrections: Int
                 var features: Int, tuned: Bool, l2: Double, cv_macro_f1: Double?, temperature: Float
                 var iterations: Int, final_loss: Double, converged: Bool, streaming: Bool, duration_seconds: Double
-                var embedding_weight: Double?, embedding_coverage: Double?
+                var embedding_weight: Double?, embedding_coverage: Double?, parent_weight: Double?
                 var calibrated_across_corpora: Int?, out_of_corpus_ece_before: Double?, out_of_corpus_ece_after: Double?
             }
             emit(try jsonText(Out(
@@ -216,6 +220,7 @@ struct Train: ParsableCommand {
                 final_loss: report.run.finalLoss, converged: report.run.converged,
                 streaming: report.heldOutRows != nil, duration_seconds: seconds,
                 embedding_weight: report.embeddings?.chosenWeight, embedding_coverage: report.embeddings?.coverage,
+                parent_weight: report.adaptation?.chosenWeight,
                 calibrated_across_corpora: report.groupCalibration?.groups,
                 out_of_corpus_ece_before: report.groupCalibration?.eceBefore,
                 out_of_corpus_ece_after: report.groupCalibration?.eceAfter)))
@@ -235,6 +240,10 @@ struct Train: ParsableCommand {
             if let e = report.embeddings {
                 let scores = zip(e.weights, e.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")
                 rows.append(["embeddings", "weight \(e.chosenWeight) (coverage \(fixed(e.coverage * 100, 1))%; CV macro-F1 by weight \(scores))"])
+            }
+            if let a = report.adaptation {
+                let scores = zip(a.weights, a.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")
+                rows.append(["parent", "weight \(a.chosenWeight) (\(a.parentFeatures) of its features, \(a.addedFeatures) new to the corpus; CV macro-F1 by weight \(scores))"])
             }
             if let c = report.calibration {
                 let on = report.heldOutRows.map { "\($0) held-out rows" } ?? "out-of-fold"

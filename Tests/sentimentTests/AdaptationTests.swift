@@ -1,0 +1,80 @@
+import Foundation
+import XCTest
+
+/// `train --from` a model without stored corpora (imported, like the shipped one) brings the parent's weights in.
+final class AdaptationTests: XCTestCase {
+    /// Texts of a planted signal: 60 positive and 60 negative cue words, the rest filler; neutral rows have no cue.
+    /// Deterministic (a fixed linear congruential sequence per seed).
+    static func corpus(rows: Int, seed: UInt64) -> String {
+        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var lines = ["text,label"]
+        let labels = ["positive", "negative", "neutral"]
+        for i in 0..<rows {
+            let label = labels[i % 3]
+            var words = (0..<6).map { _ in "filler\(next(300))" }
+            if label != "neutral" {
+                let cue = label == "positive" ? "upcue" : "downcue"
+                words[next(6)] = "\(cue)\(next(60))"
+            }
+            lines.append(words.joined(separator: " ") + ",\(label)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func testFromAnImportedParentBeatsTrainingAlone() throws {
+        let box = try Sandbox()
+        let parentCorpus = try box.write("parent.csv", Self.corpus(rows: 1_800, seed: 1))
+        let child = try box.write("child.csv", Self.corpus(rows: 60, seed: 2))
+        let heldOut = try box.write("held-out.csv", Self.corpus(rows: 600, seed: 3))
+        // The parent is trained elsewhere and imported: its corpora are not in this store, only its weights.
+        let elsewhere = box.path("elsewhere.sqlite")
+        _ = try box.ok(["train", "--db", elsewhere, "--no-default-model", "--corpus", parentCorpus, "--name", "parent"])
+        let file = box.path("parent.sentiment-model")
+        _ = try box.ok(["models", "export", "parent", file, "--db", elsewhere])
+        _ = try box.ok(["models", "import", file])
+
+        let alone = try jsonObject(box.ok(["train", "--corpus", child, "--name", "alone", "--format", "json"]))
+        XCTAssertNil(alone["parent_weight"] as? Double)
+        let adapted = try jsonObject(box.ok(["train", "--from", "parent", "--corpus", child, "--name", "adapted",
+                                             "--format", "json"]))
+        XCTAssertEqual(adapted["parent"] as? String, "parent@1")
+        XCTAssertGreaterThan(adapted["parent_weight"] as? Double ?? 0, 0, "\(adapted)")
+        XCTAssertEqual(adapted["rows"] as? Int, 60)
+
+        func macroF1(_ model: String) throws -> Double {
+            let r = try jsonObject(box.ok(["evaluate", "--model", model, "--corpus", heldOut, "--format", "json"]))
+            return try XCTUnwrap(r["macro_f1"] as? Double)
+        }
+        let (a, f) = (try macroF1("alone"), try macroF1("adapted"))
+        // 60 rows name few of the 120 cue words twice; the parent knows them all.
+        XCTAssertGreaterThan(f, a + 0.1, "alone \(a), from the parent \(f)")
+        XCTAssertGreaterThan(f, 0.9)
+
+        // Same corpus, settings and seed in another store: the same model, byte for byte.
+        let other = box.path("other.sqlite")
+        _ = try box.ok(["models", "import", file, "--db", other])
+        _ = try box.ok(["train", "--db", other, "--from", "parent", "--corpus", child, "--name", "adapted"])
+        let one = box.path("one.model"), two = box.path("two.model")
+        _ = try box.ok(["models", "export", "adapted@1", one])
+        _ = try box.ok(["models", "export", "adapted@1", two, "--db", other])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: one)), try Data(contentsOf: URL(fileURLWithPath: two)))
+
+        // The table output says what the parent contributed.
+        let table = try box.ok(["train", "--from", "parent@1", "--corpus", child, "--name", "adapted"])
+        XCTAssertTrue(table.contains("parent") && table.contains("CV macro-F1 by weight"), table)
+    }
+
+    func testAParentWhoseCorporaAreInTheDataIsNotAPrior() throws {
+        let box = try Sandbox()
+        let parentCorpus = try box.write("parent.csv", Self.corpus(rows: 300, seed: 1))
+        let child = try box.write("child.csv", Self.corpus(rows: 60, seed: 2))
+        _ = try box.ok(["train", "--corpus", parentCorpus, "--name", "parent"])
+        let r = try jsonObject(box.ok(["train", "--from", "parent", "--corpus", child, "--format", "json"]))
+        XCTAssertEqual(r["rows"] as? Int, 360)
+        XCTAssertNil(r["parent_weight"] as? Double, "\(r)")
+    }
+}
