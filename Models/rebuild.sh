@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scratch="${SCRATCH_PATH:-.build}"
 swift build -c release --product sentiment --scratch-path "$scratch"
 db=$(mktemp -d)/rebuild.sqlite
-"$scratch/release/sentiment" train --db "$db" --no-default-model --no-embeddings --name default \
+"$scratch/release/sentiment" train --db "$db" --no-default-model --no-embeddings --char-ngrams off --name default \
     --corpus Corpora/headlines-en/headlines.csv --corpus Corpora/financial-news-en/news.csv \
     --corpus Corpora/headlines-ja/headlines.csv
 "$scratch/release/sentiment" models export default Models/default.sentiment-model --force --db "$db"

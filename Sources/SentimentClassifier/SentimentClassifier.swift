@@ -36,6 +36,8 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// `ModelSizeError` before it is allocated (hashing: before anything; vocabulary: once counted, also when it
     /// has more than `ModelLimits.maxDistinctNgramsInMemory` distinct n-grams).
     /// - Throws: `ClassifierError` for bad input, `SoftmaxError` for bad training settings.
+    /// With `options.charNgramTrial`, a tuned fit lets cross-validation choose character n-grams or none
+    /// (`CharGroupFit.swift`).
     /// With `embeddings`, the static word-embedding group is tried at each of `options.embeddingWeights` (see
     /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
     /// With `parent` (a model whose training data is not among `texts`), a tuned fit (without the embedding group)
@@ -76,6 +78,21 @@ public struct SentimentClassifier: Equatable, Sendable {
         } catch let e as VocabularyLimitError {
             throw ModelSizeError.vocabulary(e, labels: labelNames.count)
         }
+        var charReport: CharGroupReport? = nil
+        var charOutcome: CrossValidation.Outcome? = nil
+        // A fit adapting from a parent's weights does not also try the character group (the parent's columns are
+        // word features; one search at a time keeps the cost bounded).
+        if tuned, parent == nil, let range = options.charNgramTrial {
+            if let reason = charTrialSkipReason(options, rows: texts.count) {
+                charReport = CharGroupReport(range: range, scoreOff: nil, scoreOn: nil, chosen: false, skipped: reason)
+            } else {
+                let choice = try chooseCharGroup(texts, labels: y, labelNames: labelNames, options: options, range: range,
+                                                 limits: limits, word: (vectorizer, X, foldFeatures))
+                (vectorizer, X, foldFeatures) = choice.features
+                charOutcome = choice.outcome
+                charReport = choice.report
+            }
+        }
         var opts = options
         if embeddings == nil { opts.embeddingWeights = [] }
         let model: SoftmaxModel
@@ -103,6 +120,9 @@ public struct SentimentClassifier: Equatable, Sendable {
                 adaptationReport = choice.report
                 X = choice.X
                 vectorizer = choice.vectorizer
+            } else if let charOutcome {
+                result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, config: options.training,
+                                                     outcome: charOutcome)
             } else {
                 result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, grid: options.grid,
                                                      folds: options.folds, config: options.training,
@@ -126,7 +146,7 @@ public struct SentimentClassifier: Equatable, Sendable {
         let report = FitReport(rows: texts.count, featureCount: vectorizer.featureCount, nonZeros: X.nonZeroCount,
                                labelCounts: counts, tuned: tuned, run: run, tuning: tuning, calibration: calibration,
                                warmStarted: !tuned && warmStart != nil && warmStart!.labels == labelNames,
-                               embeddings: embeddingReport, adaptation: adaptationReport)
+                               embeddings: embeddingReport, adaptation: adaptationReport, chars: charReport)
         return (SentimentClassifier(vectorizer: vectorizer, model: model, options: opts), report)
     }
 
@@ -227,6 +247,8 @@ public struct FitReport: Codable, Equatable, Sendable {
     public var groupCalibration: GroupCalibration? = nil
     /// What cross-validation made of the parent's weights (nil: no parent to adapt from, or not tuned).
     public var adaptation: ParentAdaptationReport? = nil
+    /// What cross-validation made of the character n-gram group (nil: not tuned, or no trial in the options).
+    public var chars: CharGroupReport? = nil
 
     /// Best mean cross-validated macro-F1 (when tuned).
     public var crossValidatedMacroF1: Double? {

@@ -160,8 +160,11 @@ final class ClassifierTests: XCTestCase {
         // The corpora in the order Models/rebuild.sh gives them.
         let news = try CorpusFile.readAll(path: repoPath("Corpora/financial-news-en/news.csv"))
         let ja = try CorpusFile.readAll(path: repoPath("Corpora/headlines-ja/headlines.csv"))
+        var options = ClassifierOptions.default
+        options.charNgramTrial = nil  // rebuild.sh: --char-ngrams off
         let (clf, report) = try SentimentClassifier.fit(texts: englishCorpus.texts + news.texts + ja.texts,
-                                                        labels: englishCorpus.labels + news.labels + ja.labels)
+                                                        labels: englishCorpus.labels + news.labels + ja.labels,
+                                                        options: options)
         let store = try SentimentStore.inMemory()
         _ = try store.saveModel(clf.newModel(name: "default", report: report))
         let rebuilt = try store.exportData(name: "default")
