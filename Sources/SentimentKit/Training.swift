@@ -22,6 +22,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var embeddings: Bool?
     /// Candidate weights of the embedding group for cross-validation (0 = off), instead of the default ones.
     public var embeddingWeights: [Double]?
+    /// Character n-grams inside words; nil: the parent's, else `.auto`.
+    public var charNgrams: CharNgramSetting?
 
     public init() {}
 
@@ -43,6 +45,7 @@ public struct TrainingSettings: Sendable, Equatable {
         if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
         if let seed { options.training.seed = seed }
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
+        charNgrams?.apply(to: &options)
         // The group is opt-in for now: it costs ~5× the CPU of tuning and ~2× that of predicting where it is chosen,
         // beyond the speed budgets; a model trained from a parent keeps the parent's choice.
         if embeddings == false {

@@ -23,6 +23,9 @@ struct Train: ParsableCommand {
             its vocabulary joins the corpus's and cross-validation chooses how strongly the fit is pulled toward its \
             weights (0, 0.5 or 1; 0 = the corpus alone).
 
+            Character n-grams inside words (4-grams of <word>) are tried against none by the same cross-validation \
+            for corpora up to 12,000 rows and kept only when they score higher (--char-ngrams).
+
             Examples:
               sentiment train --corpus news.csv --name news
               sentiment train --from news --corpus more-news.jsonl --include-corrections
@@ -67,6 +70,10 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Embedding group weights for cross-validation to choose from, comma-separated (default: 0,0.5,1; 0 = off).", valueName: "list"))
     var embeddingWeights: String?
 
+    @Option(help: ArgumentHelp("Character n-grams inside words: auto (cross-validation chooses 4-grams or none when tuning, up to 12,000 rows), off, or lengths N or MIN-MAX, always on (default: auto, or the parent's choice with --from).",
+                               valueName: "spec"))
+    var charNgrams: String?
+
     @Option(help: ArgumentHelp("Seed for folds and shuffling (default: 42).", valueName: "n"))
     var seed: UInt64?
 
@@ -101,6 +108,9 @@ struct Train: ParsableCommand {
         if let supervisedWeighting, SupervisedWeighting(rawValue: supervisedWeighting) == nil {
             throw ValidationError("--supervised-weighting must be naive-bayes or none, got \(supervisedWeighting)")
         }
+        if let charNgrams, CharNgramSetting(parsing: charNgrams) == nil {
+            throw ValidationError("--char-ngrams must be auto, off, N or MIN-MAX with 1 ≤ MIN ≤ MAX ≤ 32, got \(charNgrams)")
+        }
         if let buckets, !(1...FeatureConfig.maxBuckets).contains(buckets) {
             throw ValidationError("--buckets must be in 1...\(FeatureConfig.maxBuckets) (2^24), got \(buckets)")
         }
@@ -130,6 +140,7 @@ struct Train: ParsableCommand {
         settings.seed = seed
         settings.buckets = buckets
         settings.embeddings = embeddings
+        settings.charNgrams = charNgrams.flatMap(CharNgramSetting.init(parsing:))
         settings.embeddingWeights = try embeddingWeights.map { list in
             try list.split(separator: ",").map { item in
                 guard let w = Double(item.trimmingCharacters(in: .whitespaces)), w.isFinite, w >= 0, w <= 100 else {
@@ -198,6 +209,11 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// The model's character n-gram lengths, `MIN-MAX`; nil when it has none.
+    func charNgramText(_ classifier: SentimentClassifier) -> String? {
+        classifier.vectorizer.config.charNgrams.map { "\($0.min)-\($0.max)" }
+    }
+
     func output(info: ModelInfo, classifier: SentimentClassifier, report: FitReport, corpora: [CorpusInfo],
                 corrections: Int, seconds: Double, parent: ModelInfo?) throws {
         let labels = classifier.labels
@@ -210,6 +226,7 @@ struct Train: ParsableCommand {
                 var iterations: Int, final_loss: Double, converged: Bool, streaming: Bool, duration_seconds: Double
                 var embedding_weight: Double?, embedding_coverage: Double?, parent_weight: Double?
                 var calibrated_across_corpora: Int?, out_of_corpus_ece_before: Double?, out_of_corpus_ece_after: Double?
+                var char_ngrams: String?
             }
             emit(try jsonText(Out(
                 model: info.reference, status: info.status.rawValue, parent: parent?.reference, rows: report.rows,
@@ -223,7 +240,8 @@ struct Train: ParsableCommand {
                 parent_weight: report.adaptation?.chosenWeight,
                 calibrated_across_corpora: report.groupCalibration?.groups,
                 out_of_corpus_ece_before: report.groupCalibration?.eceBefore,
-                out_of_corpus_ece_after: report.groupCalibration?.eceAfter)))
+                out_of_corpus_ece_after: report.groupCalibration?.eceAfter,
+                char_ngrams: charNgramText(classifier))))
         case .table:
             var rows: [[String]] = []
             rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
@@ -244,6 +262,17 @@ struct Train: ParsableCommand {
             if let a = report.adaptation {
                 let scores = zip(a.weights, a.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")
                 rows.append(["parent", "weight \(a.chosenWeight) (\(a.parentFeatures) of its features, \(a.addedFeatures) new to the corpus; CV macro-F1 by weight \(scores))"])
+            }
+            if let c = report.chars {
+                var text = c.chosen ? "\(charNgramText(classifier) ?? "")" : "off"
+                if let reason = c.skipped {
+                    text += " (not tried: \(reason))"
+                } else if let off = c.scoreOff, let on = c.scoreOn {
+                    text += " (CV macro-F1 without \(fixed(off)), with \(c.range.min)-\(c.range.max)-grams \(fixed(on)))"
+                }
+                rows.append(["char n-grams", text])
+            } else if let r = classifier.vectorizer.config.charNgrams {
+                rows.append(["char n-grams", "\(r.min)-\(r.max)"])
             }
             if let c = report.calibration {
                 let on = report.heldOutRows.map { "\($0) held-out rows" } ?? "out-of-fold"
