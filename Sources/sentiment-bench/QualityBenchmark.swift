@@ -34,6 +34,9 @@ struct QualityBenchmark: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Add character n-grams of MIN to MAX characters.", valueName: "min max"))
     var char: [Int] = []
 
+    @Flag(help: "Do not let cross-validation try character n-grams (the default tries 4-grams when tuning).")
+    var noCharTrial = false
+
     @Option(help: ArgumentHelp("Largest word n-gram length (default: \(ClassifierOptions.defaultFeatures.wordNgrams)).", valueName: "n"))
     var ngrams: Int?
 
@@ -102,6 +105,7 @@ struct QualityBenchmark: ParsableCommand {
         if let hashing { options.features.vocabulary = .hashing(buckets: hashing) }
         if char.count == 2 { options.features.charNgrams = CharNgramRange(min: char[0], max: char[1]) }
         if let ngrams { options.features.wordNgrams = ngrams }
+        if noCharTrial { options.charNgramTrial = nil }
         if noTune { options.tuning = .off }
         if let l2 { options.training.l2 = l2 }
         if let classWeight { options.training.classWeighting = try ClassWeighting(parsing: classWeight) }
@@ -159,6 +163,10 @@ struct QualityBenchmark: ParsableCommand {
         }
         if let c = report.calibration {
             print(String(format: "temperature %.3f, out-of-fold ECE %.4f → %.4f", c.temperature, c.eceBefore, c.eceAfter))
+        }
+        if let c = report.chars {
+            print("char n-grams \(c.range.min)-\(c.range.max): " + (c.skipped.map { "not tried (\($0))" }
+                ?? String(format: "CV macro-F1 without %.4f, with %.4f → %@", c.scoreOff ?? .nan, c.scoreOn ?? .nan, c.chosen ? "on" : "off")))
         }
         print("optimizer \(report.run.optimizer.rawValue), \(report.run.iterations) iterations, final loss \(report.run.finalLoss), converged \(report.run.converged)")
         print(try jsonLine(Summary(
