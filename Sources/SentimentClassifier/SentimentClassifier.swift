@@ -104,9 +104,13 @@ public struct SentimentClassifier: Equatable, Sendable {
         if tuned {
             let result: SoftmaxRegression.TrainingResult
             if let embeddings, !options.embeddingWeights.isEmpty {
+                // After the character trial chose its group, weight 0 repeats that trial's λ values (so a group
+                // that stays off gives the same model as no table).
+                var tuning = options
+                if let charOutcome { tuning.grid = charOutcome.result.grid }
                 let choice = try tuneWithEmbeddings(texts: texts, X: X, foldFeatures: foldFeatures, table: embeddings,
                                                     tokenizer: vectorizer.config.tokenizer, labels: y,
-                                                    labelNames: labelNames, options: options)
+                                                    labelNames: labelNames, options: tuning)
                 result = choice.result
                 embeddingReport = choice.report
                 X = choice.X
