@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SoftmaxRegression", targets: ["SoftmaxRegression"]),
         .library(name: "StoreInterface", targets: ["StoreInterface"]),
         .library(name: "ClassifierStore", targets: ["ClassifierStore"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "SentimentClassifier", targets: ["SentimentClassifier"]),
         .library(name: "DefaultModel", targets: ["DefaultModel"]),
         .library(name: "SentimentKit", targets: ["SentimentKit"]),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The one growable byte buffer (output rows, bulk-insert values) and its decimal formatter.
@@ -48,6 +50,12 @@ let package = Package(
         .target(name: "ClassifierStore",
                 dependencies: ["StoreInterface", "Bytes", .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "Crypto", package: "swift-crypto")]),
+        // PostgreSQL store (postgres-nio): the same interface as ClassifierStore, for a store shared by several machines.
+        // It shares ClassifierStore's portable encodings (payloads, checksums, model files), not its SQLite code.
+        .target(name: "PostgresStore",
+                dependencies: ["StoreInterface", "ClassifierStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "Logging", package: "swift-log")]),
         // Features + model = one classifier: fit, predict, evaluate, explain, out-of-core fit. Pure.
         .target(name: "SentimentClassifier",
                 dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression"]),

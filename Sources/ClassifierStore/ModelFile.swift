@@ -12,31 +12,49 @@ import GRDB
 /// 4. a 32-byte SHA-256 of everything before it.
 ///
 /// Timestamps, database ids, status, lineage and corpora are not exported.
-enum ModelFile {
-    static let magic = Array("SENTIMENT-MODEL 1\n".utf8)
+package enum ModelFile {
+    package static let magic = Array("SENTIMENT-MODEL 1\n".utf8)
     static let magicPrefix = Array("SENTIMENT-MODEL ".utf8)
     static let formatVersion = 1
 
-    struct Descriptor: Codable, Equatable {
-        var name: String
-        var kind: String
-        var shape: [Int]
-        var byteLength: Int
+    package struct Descriptor: Codable, Equatable {
+        package var name: String
+        package var kind: String
+        package var shape: [Int]
+        package var byteLength: Int
+        package init(name: String, kind: String, shape: [Int], byteLength: Int) {
+            self.name = name
+            self.kind = kind
+            self.shape = shape
+            self.byteLength = byteLength
+        }
     }
 
-    struct Header: Codable, Equatable {
-        var name: String
-        var version: Int
-        var labels: [String]
-        var featureConfig: String
-        var hyperparameters: String
-        var tuning: String?
-        var metrics: String?
-        var temperature: Double
-        var payloads: [Descriptor]
+    package struct Header: Codable, Equatable {
+        package var name: String
+        package var version: Int
+        package var labels: [String]
+        package var featureConfig: String
+        package var hyperparameters: String
+        package var tuning: String?
+        package var metrics: String?
+        package var temperature: Double
+        package var payloads: [Descriptor]
+        package init(name: String, version: Int, labels: [String], featureConfig: String, hyperparameters: String,
+                     tuning: String?, metrics: String?, temperature: Double, payloads: [Descriptor]) {
+            self.name = name
+            self.version = version
+            self.labels = labels
+            self.featureConfig = featureConfig
+            self.hyperparameters = hyperparameters
+            self.tuning = tuning
+            self.metrics = metrics
+            self.temperature = temperature
+            self.payloads = payloads
+        }
     }
 
-    static func encode(header: Header, payloads: [EncodedPayload]) -> [UInt8] {
+    package static func encode(header: Header, payloads: [EncodedPayload]) -> [UInt8] {
         var out = magic
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -47,7 +65,7 @@ enum ModelFile {
         return out
     }
 
-    static func decode(_ bytes: [UInt8], source: String) throws -> (Header, [EncodedPayload]) {
+    package static func decode(_ bytes: [UInt8], source: String) throws -> (Header, [EncodedPayload]) {
         func fail(_ reason: String) -> StoreError { .invalidModelFile(source: source, reason: reason) }
         guard bytes.starts(with: magic) else {
             if bytes.starts(with: magicPrefix) {

@@ -42,7 +42,7 @@ extension SentimentStore {
         }}
     }
 
-    static func validate(name: String, labels: [String], temperature: Double) throws {
+    package static func validate(name: String, labels: [String], temperature: Double) throws {
         if let problem = ModelName.problem(name) {
             throw StoreError.invalidValue("model name \"\(name)\" \(problem)")
         }

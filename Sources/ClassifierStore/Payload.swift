@@ -2,13 +2,13 @@ import Foundation
 import StoreInterface
 
 /// Binary encodings of model payloads: tensors as Float32 little-endian, string lists length-prefixed.
-enum PayloadCodec {
-    static let floatKind = "float32"
-    static let stringsKind = "strings"
-    static let vocabularyName = "vocabulary"
+package enum PayloadCodec {
+    package static let floatKind = "float32"
+    package static let stringsKind = "strings"
+    package static let vocabularyName = "vocabulary"
 
     /// Float32 little-endian bytes.
-    static func encode(_ values: [Float]) -> [UInt8] {
+    package static func encode(_ values: [Float]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: values.count * 4)
         out.withUnsafeMutableBytes { raw in
             values.withUnsafeBufferPointer { src in
@@ -20,7 +20,7 @@ enum PayloadCodec {
         return out
     }
 
-    static func decodeFloats(_ bytes: [UInt8]) -> [Float]? {
+    package static func decodeFloats(_ bytes: [UInt8]) -> [Float]? {
         guard bytes.count % 4 == 0 else { return nil }
         let n = bytes.count / 4
         var out = [Float](repeating: 0, count: n)
@@ -35,7 +35,7 @@ enum PayloadCodec {
     }
 
     /// Each string as a LEB128 byte length followed by its UTF-8 bytes.
-    static func encode(strings: [String]) -> [UInt8] {
+    package static func encode(strings: [String]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(strings.count * 8)
         for s in strings {
@@ -51,7 +51,7 @@ enum PayloadCodec {
         return out
     }
 
-    static func decodeStrings(_ bytes: [UInt8]) -> [String]? {
+    package static func decodeStrings(_ bytes: [UInt8]) -> [String]? {
         var out: [String] = []
         var i = 0
         while i < bytes.count {
@@ -70,11 +70,11 @@ enum PayloadCodec {
         return out
     }
 
-    static func shapeText(_ shape: [Int]) -> String {
+    package static func shapeText(_ shape: [Int]) -> String {
         "[" + shape.map(String.init).joined(separator: ",") + "]"
     }
 
-    static func parseShape(_ text: String) -> [Int]? {
+    package static func parseShape(_ text: String) -> [Int]? {
         guard text.hasPrefix("["), text.hasSuffix("]") else { return nil }
         let inner = text.dropFirst().dropLast()
         if inner.isEmpty { return [] }
@@ -86,7 +86,7 @@ enum PayloadCodec {
         return out
     }
 
-    static func elementCount(_ shape: [Int]) -> Int? {
+    package static func elementCount(_ shape: [Int]) -> Int? {
         var n = 1
         for d in shape {
             guard d >= 0 else { return nil }
@@ -99,24 +99,39 @@ enum PayloadCodec {
 }
 
 /// One encoded payload of a model (tensor or vocabulary), as stored.
-struct EncodedPayload: Equatable {
-    var name: String
-    var kind: String
-    var shape: [Int]
-    var data: [UInt8]
+package struct EncodedPayload: Equatable {
+    package var name: String
+    package var kind: String
+    package var shape: [Int]
+    package var data: [UInt8]
+    package init(name: String, kind: String, shape: [Int], data: [UInt8]) {
+        self.name = name
+        self.kind = kind
+        self.shape = shape
+        self.data = data
+    }
 }
 
 /// The parts of a model its checksum covers: everything needed to predict.
-struct ModelContent {
-    var labels: [String]
-    var featureConfig: String
-    var hyperparameters: String
-    var temperature: Double
+package struct ModelContent {
+    package var labels: [String]
+    package var featureConfig: String
+    package var hyperparameters: String
+    package var temperature: Double
     /// Sorted by name.
-    var payloads: [EncodedPayload]
+    package var payloads: [EncodedPayload]
+
+    package init(labels: [String], featureConfig: String, hyperparameters: String, temperature: Double,
+                 payloads: [EncodedPayload]) {
+        self.labels = labels
+        self.featureConfig = featureConfig
+        self.hyperparameters = hyperparameters
+        self.temperature = temperature
+        self.payloads = payloads
+    }
 
     /// Encodes tensors and vocabulary; validates shapes.
-    static func payloads(tensors: [String: Tensor], vocabulary: [String]) throws -> [EncodedPayload] {
+    package static func payloads(tensors: [String: Tensor], vocabulary: [String]) throws -> [EncodedPayload] {
         var out: [EncodedPayload] = []
         for (name, t) in tensors {
             guard !name.isEmpty, name != PayloadCodec.vocabularyName else {
@@ -134,7 +149,7 @@ struct ModelContent {
     }
 
     /// Decodes payloads back into tensors and vocabulary; nil if a payload is malformed.
-    static func decode(_ payloads: [EncodedPayload]) -> (tensors: [String: Tensor], vocabulary: [String])? {
+    package static func decode(_ payloads: [EncodedPayload]) -> (tensors: [String: Tensor], vocabulary: [String])? {
         var tensors: [String: Tensor] = [:]
         var vocabulary: [String] = []
         for p in payloads {
@@ -155,7 +170,7 @@ struct ModelContent {
     }
 
     /// Hex SHA-256 over labels, configs, temperature and every payload, each field length-prefixed.
-    var checksum: String {
+    package var checksum: String {
         var h = SHA256()
         func field(_ bytes: [UInt8]) {
             var n = UInt64(bytes.count).littleEndian

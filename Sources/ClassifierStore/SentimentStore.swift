@@ -232,17 +232,17 @@ public final class SentimentStore: Sendable {
 
 // MARK: - Value helpers
 
-enum Clock {
+package enum Clock {
     /// The current time as it will read back from the store (dates are stored as seconds since 1970).
-    static func now() -> Date { normalized(Date()) }
-    static func normalized(_ date: Date) -> Date { Self.date(seconds(date)) }
+    package static func now() -> Date { normalized(Date()) }
+    package static func normalized(_ date: Date) -> Date { Self.date(seconds(date)) }
     /// Seconds since 1970 rounded to the microsecond, so a date read back from the store compares equal.
-    static func seconds(_ date: Date) -> Double { (date.timeIntervalSince1970 * 1e6).rounded() / 1e6 }
-    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+    package static func seconds(_ date: Date) -> Double { (date.timeIntervalSince1970 * 1e6).rounded() / 1e6 }
+    package static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 }
 
-enum JSONText {
-    static func encode<T: Encodable>(_ value: T) -> String {
+package enum JSONText {
+    package static func encode<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain arrays / dictionaries of strings and numbers cannot fail.
@@ -250,7 +250,7 @@ enum JSONText {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         } catch {
