@@ -87,6 +87,8 @@ let package = Package(
         .testTarget(name: "TextFeaturesTests", dependencies: ["TextFeatures", "Sparse"]),
         .testTarget(name: "SoftmaxRegressionTests", dependencies: ["SoftmaxRegression", "Sparse"]),
         .testTarget(name: "ClassifierStoreTests", dependencies: ["ClassifierStore"]),
+        // One store contract, run on the SQLite store and (with SENTIMENT_TEST_POSTGRES_URL) the PostgreSQL store.
+        .testTarget(name: "StoreContractTests", dependencies: ["StoreInterface", "ClassifierStore", "PostgresStore"]),
         .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "SentimentKit", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore", "DefaultModel"]),
         .testTarget(name: "SentimentKitTests", dependencies: ["SentimentKit", "ClassifierStore", "DefaultModel"]),
         .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentServer", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO",
