@@ -61,7 +61,7 @@ let package = Package(
                 dependencies: ["Sparse", "TextFeatures", "SoftmaxRegression"]),
         // The application layer: every use case over a store, for the CLI, the server and other programs.
         .target(name: "SentimentKit",
-                dependencies: ["SentimentClassifier", "StoreInterface", "ClassifierStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
+                dependencies: ["SentimentClassifier", "StoreInterface", "ClassifierStore", "PostgresStore", "CorpusIO", "TextFeatures", "SoftmaxRegression",
                                "DefaultModel", "Bytes", "Sparse"]),
         // Where the shipped default model (Models/default.sentiment-model) is found, and its SHA-256.
         // Where the shipped static word-embedding table (Models/embeddings/) is found, and its SHA-256.
@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "StoreContractTests", dependencies: ["StoreInterface", "ClassifierStore", "PostgresStore"]),
         .testTarget(name: "SentimentClassifierTests", dependencies: ["SentimentClassifier", "SentimentKit", "TextFeatures", "SoftmaxRegression", "CorpusIO", "ClassifierStore", "DefaultModel"]),
         .testTarget(name: "SentimentKitTests", dependencies: ["SentimentKit", "ClassifierStore", "DefaultModel"]),
-        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentServer", "SentimentClassifier", "ClassifierStore", "DefaultModel", "CorpusIO",
+        .testTarget(name: "sentimentTests", dependencies: ["sentiment", "SentimentKit", "SentimentServer", "SentimentClassifier", "ClassifierStore", "PostgresStore", "DefaultModel", "CorpusIO",
                                                             .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

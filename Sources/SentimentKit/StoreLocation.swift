@@ -1,12 +1,14 @@
 import ClassifierStore
 import DefaultModel
 import Foundation
+import PostgresStore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Where the store lives: an explicit path, else `$SENTIMENT_DB`, else `$XDG_DATA_HOME/sentiment/sentiment.sqlite`
-/// (`~/.local/share/sentiment/sentiment.sqlite`).
+/// (`~/.local/share/sentiment/sentiment.sqlite`). A `postgres://user[:password]@host[:port]/database` address
+/// selects the PostgreSQL store; anything else is an SQLite file.
 public struct StoreLocation: Sendable, Equatable {
     public var path: String
     /// The per-user default location, whose missing directory is created (elsewhere a missing directory is
@@ -18,8 +20,15 @@ public struct StoreLocation: Sendable, Equatable {
         self.isDefault = isDefault
     }
 
-    /// The files SQLite keeps for a store at `path`: the database, its WAL and its shared-memory index.
-    public var files: [String] { [path, path + "-wal", path + "-shm"] }
+    /// The files SQLite keeps for a store at `path`: the database, its WAL and its shared-memory index (none for
+    /// PostgreSQL: the server keeps them).
+    public var files: [String] { isPostgres ? [] : [path, path + "-wal", path + "-shm"] }
+
+    /// A `postgres://` address rather than an SQLite file.
+    public var isPostgres: Bool { PostgresURL.isPostgres(path) }
+
+    /// The location for messages: a PostgreSQL address without its password.
+    public var displayName: String { PostgresURL.redacted(path) }
 
     /// The location from an explicit path (nil or empty: none) and the environment.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> StoreLocation {
@@ -50,10 +59,31 @@ extension SentimentService {
     /// `blockCacheBytes`: see `SentimentStore.init(path:createDirectory:readOnly:blockCacheBytes:)` (for servers).
     public convenience init(opening location: StoreLocation, defaultModel: Bool = true, readOnly: Bool = false,
                             blockCacheBytes: Int = 0) throws {
+        if location.isPostgres {
+            self.init(store: try Self.openPostgres(location, defaultModel: defaultModel))
+            return
+        }
         if !Self.exists(location.path) {
             try Self.create(location, defaultModel: defaultModel)
         }
         self.init(store: try SentimentStore(path: location.path, readOnly: readOnly, blockCacheBytes: blockCacheBytes))
+    }
+
+    /// Connects to a PostgreSQL store, creating its schema in an empty database; the process that created it adds
+    /// the shipped default model (unless `defaultModel` is false), as a new SQLite store gets it.
+    private static func openPostgres(_ location: StoreLocation, defaultModel: Bool) throws -> PostgresStore {
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(location.path)
+        } catch let e as PostgresURLError {
+            throw StoreError.cannotOpen(path: location.displayName, reason: e.description)
+        }
+        let store = try PostgresStore(url: url)
+        if store.created && defaultModel {
+            let info = try store.importModel(data: try ShippedModel.bytes(), source: DefaultModel.fileName)
+            if try store.activeModel() == nil { _ = try store.activate(name: info.name, version: info.version) }
+        }
+        return store
     }
 
     /// Prefix of the temporary files of a store being created (in the store's directory).

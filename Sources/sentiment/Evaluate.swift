@@ -42,7 +42,7 @@ struct Evaluate: ParsableCommand {
                 let bytes = try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 emit(String(decoding: bytes, as: UTF8.self))
             case .table:
-                emitText("model \(result.model.reference) on \(result.file) (\(result.rows) rows\(sameContent(result))), store \(store.location.path)\n\n"
+                emitText("model \(result.model.reference) on \(result.file) (\(result.rows) rows\(sameContent(result))), store \(store.location.displayName)\n\n"
                          + result.report.rendered())
             }
         }

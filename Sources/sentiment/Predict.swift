@@ -90,7 +90,7 @@ struct Predict: ParsableCommand {
             let predictor = try store.service(readOnly: noStore).predictor(model, storing: !noStore, explain: explain)
             let writer = PredictionOutput(format: format, labels: predictor.labels, model: predictor.model.reference,
                                           explain: explain)
-            writer.caption = "model \(predictor.model.reference), store \(store.location.path)" + (noStore ? " (not stored)" : "")
+            writer.caption = "model \(predictor.model.reference), store \(store.location.displayName)" + (noStore ? " (not stored)" : "")
             var interrupted = false
             do {
                 if let reader {

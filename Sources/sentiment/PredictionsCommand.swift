@@ -26,7 +26,7 @@ struct PredictionFilters: ParsableArguments {
     @Option(help: ArgumentHelp("Full-text search over the text: every word must occur (punctuation as the index splits it, so S&P 500 or Q3-2024 work); a \"quoted phrase\" stays a phrase.", valueName: "words"))
     var search: String?
 
-    @Flag(help: "Read --search as SQLite FTS5 query syntax instead (AND/OR/NOT, prefix*, NEAR).")
+    @Flag(help: "Read --search as SQLite FTS5 query syntax instead (AND/OR/NOT, prefix*, NEAR); SQLite stores only.")
     var fts = false
 
     @Flag(help: "Only corrected predictions.")

@@ -71,7 +71,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         try reporting {
             let service = try store.service(blockCacheBytes: blockCacheMB << 20)
-            let (token, shown) = try resolveToken(storePath: service.store.path)
+            let (token, shown) = try resolveToken(storePath: service.store.files.first)
             var configuration = ServerConfiguration(token: token)
             configuration.host = host
             configuration.port = port
@@ -107,7 +107,9 @@ struct Serve: ParsableCommand {
 
     /// `SENTIMENT_API_TOKEN`, else `--token-file`'s first line, else a new random token written beside the store.
     /// `shown`: whether the printed URL carries it (not when it came from the environment).
-    func resolveToken(storePath: String) throws -> (token: String, shown: Bool) {
+    /// `storePath`: the store's file, beside which a generated token is written (nil for a PostgreSQL store: its
+    /// nodes share one token, given to each).
+    func resolveToken(storePath: String?) throws -> (token: String, shown: Bool) {
         if let token = ProcessInfo.processInfo.environment["SENTIMENT_API_TOKEN"], !token.isEmpty {
             return (token, false)
         }
@@ -118,6 +120,9 @@ struct Serve: ParsableCommand {
             let token = text.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
             guard token.utf8.count >= 16 else { throw CLIFailure.badInput("\(tokenFile): the token's first line must hold at least 16 characters") }
             return (token, true)
+        }
+        guard let storePath else {
+            throw CLIFailure.usage("a server on a PostgreSQL store needs its API token from SENTIMENT_API_TOKEN or --token-file (every node the same one)")
         }
         var generator = SystemRandomNumberGenerator()
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()

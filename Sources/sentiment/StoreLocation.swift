@@ -5,7 +5,7 @@ import SentimentKit
 /// Options every command shares: where the store lives.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Path of the SQLite store. Default: $SENTIMENT_DB, else $XDG_DATA_HOME/sentiment/sentiment.sqlite (~/.local/share/sentiment/sentiment.sqlite); on a terminal, a note on standard error names the default store when it is used.",
+        "Path of the SQLite store, or a PostgreSQL database as postgres://user[:password]@host[:port]/database. Default: $SENTIMENT_DB, else $XDG_DATA_HOME/sentiment/sentiment.sqlite (~/.local/share/sentiment/sentiment.sqlite); on a terminal, a note on standard error names the default store when it is used.",
         valueName: "path"))
     var db: String?
 

@@ -188,7 +188,7 @@ struct Train: ParsableCommand {
                     }
                 }
                 if Interruption.isRequested {
-                    printError("sentiment: Ctrl-C came after the model was stored: \(result.model.reference) is in \(location.path)")
+                    printError("sentiment: Ctrl-C came after the model was stored: \(result.model.reference) is in \(location.displayName)")
                 }
                 try output(info: result.model, classifier: result.classifier, report: result.report,
                            corpora: result.corpora, corrections: result.corrections, seconds: result.seconds,
@@ -201,7 +201,7 @@ struct Train: ParsableCommand {
                     for file in location.files { try? FileManager.default.removeItem(atPath: file) }
                 }
                 if Interruption.isRequested, error is CancellationError {
-                    printError("sentiment: interrupted: nothing stored (a model and its corpora are stored together or not at all); \(location.path) is as it was")
+                    printError("sentiment: interrupted: nothing stored (a model and its corpora are stored together or not at all); \(location.displayName) is as it was")
                     throw ExitCode(Exit.interrupted)
                 }
                 throw error
@@ -287,7 +287,7 @@ struct Train: ParsableCommand {
                 rows.append(["optimizer", "\(report.run.optimizer.rawValue), \(report.run.iterations) iterations, loss \(fixed(report.run.finalLoss, 4))"])
             }
             rows.append(["duration", String(format: "%.2f s", seconds)])
-            rows.append(["store", store.location.path])
+            rows.append(["store", store.location.displayName])
             emit(renderTable(header: ["", ""], rows: rows).split(separator: "\n", omittingEmptySubsequences: false)
                     .dropFirst(2).joined(separator: "\n"))
         }

@@ -1,0 +1,73 @@
+import Foundation
+@testable import PostgresStore
+import XCTest
+
+/// `--db postgres://…` through the executable: the same commands on a PostgreSQL store, shared by processes, and
+/// addresses in messages without their password. Skipped without SENTIMENT_TEST_POSTGRES_URL (failed when
+/// SENTIMENT_REQUIRE_POSTGRES=1).
+final class PostgresCLITests: XCTestCase {
+    private func database() throws -> (url: PostgresURL, address: String, drop: () -> Void) {
+        guard let text = ProcessInfo.processInfo.environment["SENTIMENT_TEST_POSTGRES_URL"], !text.isEmpty else {
+            if ProcessInfo.processInfo.environment["SENTIMENT_REQUIRE_POSTGRES"] == "1" {
+                XCTFail("SENTIMENT_REQUIRE_POSTGRES=1 but SENTIMENT_TEST_POSTGRES_URL is not set")
+            }
+            throw XCTSkip("PostgreSQL tests skipped: set SENTIMENT_TEST_POSTGRES_URL (eval \"$(.ci/postgres start)\" starts a server)")
+        }
+        let base = try PostgresURL(text)
+        var url = base
+        url.database = "sentiment_cli_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        try admin(base, "CREATE DATABASE \(url.database)")
+        let address = "postgres://\(url.user)\(url.password.map { ":" + $0 } ?? "")@\(url.host):\(url.port)/\(url.database)"
+        let name = url.database
+        return (url, address, { try? self.admin(base, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
+    }
+
+    private func admin(_ url: PostgresURL, _ sql: String) throws {
+        let pool = ConnectionPool(url: url, limit: 1)
+        defer { pool.close() }
+        let connection = try pool.acquire()
+        defer { pool.release(connection, broken: true) }
+        try Session(connection: connection, pool: pool).script(sql)
+    }
+
+    func testCommandsWorkOnAPostgresStoreSharedByProcesses() throws {
+        let (url, address, drop) = try database()
+        defer { drop() }
+        let box = try Sandbox()
+        // The first command creates the schema and adds the shipped model, as for a new SQLite file.
+        let out = try box.ok(["predict", "--db", address, "Shares soar after record profit"])
+        XCTAssertTrue(out.hasPrefix("model default@1, store \(url.description)\n"), out)
+        // Another process through SENTIMENT_DB sees it and stores more.
+        let other = try Sandbox()
+        let csv = try other.write("news.csv", "text\nPlant closes after heavy loss\nS&P 500 flat in Q3-2024\n")
+        let env = try runWithEnvironmentDB(other, address, ["predict", "--file", csv])
+        XCTAssertEqual(env.code, 0, env.stderr)
+        let rows = try jsonArray(try box.ok(["predictions", "--db", address, "--format", "json", "--order", "oldest"]))
+        XCTAssertEqual(rows.map { $0["text"] as? String }, ["Shares soar after record profit", "Plant closes after heavy loss", "S&P 500 flat in Q3-2024"])
+        XCTAssertEqual(try jsonArray(try box.ok(["predictions", "--db", address, "--search", "S&P Q3-2024", "--format", "json"])).count, 1)
+        let id = try XCTUnwrap(rows.first?["id"] as? Int)
+        try box.ok(["correct", "--db", address, String(id), "negative"])
+        XCTAssertTrue(try box.ok(["models", "--db", address]).contains("default@1"))
+        XCTAssertTrue(try box.ok(["store", "verify", "--db", address]).contains("ok"))
+        // FTS5 syntax is SQLite's: a clear input error here.
+        try box.fails(["predictions", "--db", address, "--search", "profit NOT loss", "--fts"], code: 65, mentions: "SQLite store only")
+    }
+
+    private func runWithEnvironmentDB(_ box: Sandbox, _ db: String, _ args: [String]) throws -> RunResult {
+        setenv("SENTIMENT_DB", db, 1)
+        defer { unsetenv("SENTIMENT_DB") }
+        return try box.run(args, useEnvironmentStore: false)
+    }
+
+    func testUnreachableServerExits74WithoutThePassword() throws {
+        let box = try Sandbox()
+        let r = try box.run(["predictions", "--db", "postgres://ann:topsecret@127.0.0.1:1/news"])
+        XCTAssertEqual(r.code, 74, r.stderr)
+        XCTAssertTrue(r.stderr.contains("postgres://ann@127.0.0.1:1/news"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("topsecret"), r.stderr)
+        let bad = try box.run(["predictions", "--db", "postgres://ann:topsecret@host-without-database"])
+        XCTAssertNotEqual(bad.code, 0)
+        XCTAssertFalse(bad.stderr.contains("topsecret"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("names no database"), bad.stderr)
+    }
+}
