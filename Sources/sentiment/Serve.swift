@@ -9,7 +9,8 @@ struct Serve: ParsableCommand {
         abstract: "Serve the HTTP/JSON API and the review page (see docs/API.md).",
         discussion: """
             Every /v1 route needs "Authorization: Bearer TOKEN". The token is $SENTIMENT_API_TOKEN, else the first \
-            line of --token-file, else a random one written to STORE.api-token (mode 0600). The page's URL with the \
+            line of --token-file, else a random one written to STORE.api-token (mode 0600; a PostgreSQL store needs \
+            one of the first two, the same on every node). The page's URL with the \
             token is printed once the server listens. SIGTERM or SIGINT stops it gracefully.
 
             Example:

@@ -53,6 +53,35 @@ final class PostgresCLITests: XCTestCase {
         try box.fails(["predictions", "--db", address, "--search", "profit NOT loss", "--fts"], code: 65, mentions: "SQLite store only")
     }
 
+    /// Two `serve` nodes on one database: what either stores, both list and count; a correction through one is
+    /// seen through the other. Without a shared token, serve on PostgreSQL refuses to start (it has no file beside
+    /// which to write one).
+    func testTwoServeNodesShareOneDatabase() throws {
+        let (_, address, drop) = try database()
+        defer { drop() }
+        let box = try Sandbox()
+        let refused = try box.run(["serve", "--db", address, "--port", "0"])
+        XCTAssertEqual(refused.code, 64, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("SENTIMENT_API_TOKEN"), refused.stderr)
+
+        let one = try startServer(try Sandbox(), ["--db", address])
+        let two = try startServer(try Sandbox(), ["--db", address])
+        _ = try expectJSON(200, one.call("POST", "/v1/predict", json: ["texts": ["Profits climb at the mill", "Losses deepen"], "store": true]))
+        _ = try expectJSON(200, two.call("POST", "/v1/predict", json: ["texts": ["Meeting on Monday"], "store": true]))
+        for node in [one, two] {
+            let page = try expectJSON(200, node.call("GET", "/v1/predictions?limit=10&order=oldest"))
+            let rows = try XCTUnwrap(page["predictions"] as? [[String: Any]], "\(page)")
+            XCTAssertEqual(rows.map { $0["text"] as? String }, ["Profits climb at the mill", "Losses deepen", "Meeting on Monday"])
+        }
+        let page = try expectJSON(200, two.call("GET", "/v1/predictions?limit=1&order=oldest"))
+        let id = try XCTUnwrap((page["predictions"] as? [[String: Any]])?.first?["id"] as? Int)
+        _ = try expectJSON(200, two.call("POST", "/v1/predictions/\(id)/correction", json: ["label": "neutral"]))
+        let seen = try expectJSON(200, one.call("GET", "/v1/predictions/\(id)"))
+        XCTAssertEqual(seen["corrected_label"] as? String, "neutral", "\(seen)")
+        one.stop()
+        two.stop()
+    }
+
     private func runWithEnvironmentDB(_ box: Sandbox, _ db: String, _ args: [String]) throws -> RunResult {
         setenv("SENTIMENT_DB", db, 1)
         defer { unsetenv("SENTIMENT_DB") }
