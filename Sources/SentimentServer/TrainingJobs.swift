@@ -66,7 +66,9 @@ final class TrainingJobs: Sendable {
                     }
                 }
             }
-            update(id) { job in
+            then()
+            // The job's end and the slot's release in one step: a client that sees it finished may start the next.
+            update(id, releasingSlot: true) { job in
                 job.finishedAt = Date()
                 switch outcome {
                 case .success(let result):
@@ -85,8 +87,6 @@ final class TrainingJobs: Sendable {
                     job.error = APIError(error)
                 }
             }
-            then()
-            state.withLock { $0.running = nil }
             idle.signal()
         }
         thread.name = "sentiment.train.\(id)"
@@ -96,9 +96,10 @@ final class TrainingJobs: Sendable {
 
     func job(_ id: String) -> Job? { state.withLock { $0.jobs[id] } }
 
-    private func update(_ id: String, _ change: (inout Job) -> Void) {
+    private func update(_ id: String, releasingSlot: Bool = false, _ change: (inout Job) -> Void) {
         state.withLock { s in
             if var job = s.jobs[id] { change(&job); s.jobs[id] = job }
+            if releasingSlot { s.running = nil }
         }
     }
 
