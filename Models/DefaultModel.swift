@@ -10,7 +10,7 @@ public enum DefaultModel {
     public static let fileName = "default.sentiment-model"
 
     /// SHA-256 of the shipped file (lowercase hex).
-    public static let sha256 = "aad5f08e176a624df6864212382e2bc116e3f44e50bec3ab43d5a508a208a109"
+    public static let sha256 = "96191f99483dcd9df4befe6252a12d0600cf650f7ad0c582308755a5a44418b5"
 
     /// Where the file is looked for (`shippedFileCandidates`), `$SENTIMENT_DEFAULT_MODEL` first.
     public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {

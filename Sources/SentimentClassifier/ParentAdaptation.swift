@@ -82,19 +82,26 @@ struct ParentPrior {
 }
 
 extension SentimentClassifier {
-    /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`, today's features);
-    /// each other strength fits the joined features with L2 toward that multiple of the parent's weights. The best
-    /// mean macro-F1 wins; ties keep the weaker strength.
+    /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`, today's features;
+    /// `alone`: their cross-validation already done, e.g. by the character trial); each other strength fits the
+    /// joined features with L2 toward that multiple of the parent's weights. The best mean macro-F1 wins; ties keep
+    /// the weaker strength.
     static func tuneWithParent(_ prior: ParentPrior, X: CSRMatrix, vectorizer: Vectorizer, foldFeatures: FoldFeatures?,
-                               labels y: [Int32], labelNames: [String], options: ClassifierOptions) throws
+                               labels y: [Int32], labelNames: [String], options: ClassifierOptions,
+                               alone: CrossValidation.Outcome? = nil) throws
         -> (result: SoftmaxRegression.TrainingResult, vectorizer: Vectorizer, X: CSRMatrix, report: ParentAdaptationReport) {
         var report = prior.report
         var best: (score: Double, weight: Double, outcome: CrossValidation.Outcome)? = nil
         for w in report.weights {
-            let beta = w > 0 ? prior.weights.map { $0 * w } : nil
-            let outcome = try CrossValidation.tuneWithOutOfFoldLogits(
-                w > 0 ? prior.X : X, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
-                config: options.training, foldFeatures: w > 0 ? prior.foldFeatures : foldFeatures, prior: beta)
+            let outcome: CrossValidation.Outcome
+            if w == 0, let alone {
+                outcome = alone
+            } else {
+                outcome = try CrossValidation.tuneWithOutOfFoldLogits(
+                    w > 0 ? prior.X : X, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
+                    config: options.training, foldFeatures: w > 0 ? prior.foldFeatures : foldFeatures,
+                    prior: w > 0 ? prior.weights.map { $0 * w } : nil)
+            }
             let score = outcome.result.meanScores[outcome.result.chosenIndex] ?? -.infinity
             report.meanScores.append(score)
             if best == nil || score > best!.score + 1e-12 { best = (score, w, outcome) }

@@ -42,8 +42,8 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
     /// With `parent` (a model whose training data is not among `texts`), a tuned fit (without the embedding group)
     /// also tries the parent's knowledge: its vocabulary joined to the corpus's and L2 toward its weights, at the
-    /// strengths of `ParentPrior.strengths` chosen with λ by cross-validation (0 = the corpus alone; see
-    /// `ParentAdaptation.swift`).
+    /// strengths of `ParentPrior.strengths` chosen with λ by cross-validation (0 = the corpus alone, with or
+    /// without the character group as its trial chose; see `ParentAdaptation.swift`).
     public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
                            warmStart: SentimentClassifier? = nil,
                            maxWeights: Int? = nil,
@@ -80,9 +80,9 @@ public struct SentimentClassifier: Equatable, Sendable {
         }
         var charReport: CharGroupReport? = nil
         var charOutcome: CrossValidation.Outcome? = nil
-        // A fit adapting from a parent's weights does not also try the character group (the parent's columns are
-        // word features; one search at a time keeps the cost bounded).
-        if tuned, parent == nil, let range = options.charNgramTrial {
+        // With a parent, the trial decides what "the corpus alone" is; the parent's strengths are then tried on
+        // word features (its columns are word features).
+        if tuned, let range = options.charNgramTrial {
             if let reason = charTrialSkipReason(options, rows: texts.count) {
                 charReport = CharGroupReport(range: range, scoreOff: nil, scoreOn: nil, chosen: false, skipped: reason)
             } else {
@@ -119,7 +119,7 @@ public struct SentimentClassifier: Equatable, Sendable {
                       let prior = try ParentPrior.make(parent: parent, texts: texts, labels: y, labelNames: labelNames,
                                                        options: options, folds: true, limits: limits) {
                 let choice = try tuneWithParent(prior, X: X, vectorizer: vectorizer, foldFeatures: foldFeatures,
-                                                labels: y, labelNames: labelNames, options: options)
+                                                labels: y, labelNames: labelNames, options: options, alone: charOutcome)
                 result = choice.result
                 adaptationReport = choice.report
                 X = choice.X

@@ -219,7 +219,13 @@ extension SentimentService {
         if request.includeCorrections {
             for c in try store.corrections() { texts.append(c.text); labels.append(c.label); groups.append(Int.min); corrections += 1 }
         }
-        let options = request.settings.options(parent: parent?.classifier.options)
+        var options = request.settings.options(parent: parent?.classifier.options)
+        // A parent that brings only its weights (the shipped model, an imported one) has no say in the character
+        // group: the corpus gets the trial it would get alone, and cross-validation weighs that against the parent.
+        if let parent, parent.stored.corpusIds.isEmpty, request.settings.charNgrams == nil,
+           parent.classifier.options.features.charNgrams == nil {
+            CharNgramSetting.auto.apply(to: &options)
+        }
         try checkLabels(Set(labels).sorted(), options, request)
         var counts: [String: Int] = [:]
         for label in labels { counts[label, default: 0] += 1 }

@@ -47,6 +47,15 @@ final class CharNgramTests: XCTestCase {
         // A model trained from a parent keeps the parent's setting (off here) unless the flag says otherwise.
         let child = try jsonObject(box.ok(["train", "--from", "off", "--corpus", test, "--format", "json"]))
         XCTAssertNil(child["char_ngrams"] as? String, "\(child)")
+        // A parent that brings only its weights (imported, like the shipped model) has no say: the corpus gets the
+        // trial it would get alone, weighed against the parent's strengths.
+        let file = box.path("off.sentiment-model"), other = box.path("other.sqlite")
+        _ = try box.ok(["models", "export", "off", file])
+        _ = try box.ok(["models", "import", file, "--db", other])
+        let adapted = try jsonObject(box.ok(["train", "--db", other, "--from", "off", "--corpus", test, "--name", "adapted",
+                                             "--format", "json"]))
+        XCTAssertEqual(adapted["char_ngrams"] as? String, "4-4", "\(adapted)")
+        XCTAssertNotNil(adapted["parent_weight"] as? Double, "the parent's strengths were tried: \(adapted)")
 
         try box.fails(["train", "--corpus", train, "--char-ngrams", "5-2"], code: 64, mentions: "--char-ngrams")
         try box.fails(["train", "--corpus", train, "--char-ngrams", "some"], code: 64, mentions: "--char-ngrams")
