@@ -42,8 +42,8 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
     /// With `parent` (a model whose training data is not among `texts`), a tuned fit (without the embedding group)
     /// also tries the parent's knowledge: its vocabulary joined to the corpus's and L2 toward its weights, at the
-    /// strengths of `ParentPrior.strengths` chosen with λ by cross-validation (0 = the corpus alone, with or
-    /// without the character group as its trial chose; see `ParentAdaptation.swift`).
+    /// strengths of `ParentPrior.strengths` chosen with λ by cross-validation, on the corpus's features as the
+    /// character trial chose them (0 = the corpus alone; see `ParentAdaptation.swift`).
     public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
                            warmStart: SentimentClassifier? = nil,
                            maxWeights: Int? = nil,
@@ -80,8 +80,8 @@ public struct SentimentClassifier: Equatable, Sendable {
         }
         var charReport: CharGroupReport? = nil
         var charOutcome: CrossValidation.Outcome? = nil
-        // With a parent, the trial decides what "the corpus alone" is; the parent's strengths are then tried on
-        // word features (its columns are word features).
+        // With a parent, the trial decides the corpus's features; the parent's strengths are tried on them joined
+        // with the parent's vocabulary.
         if tuned, let range = options.charNgramTrial {
             if let reason = charTrialSkipReason(options, rows: texts.count) {
                 charReport = CharGroupReport(range: range, scoreOff: nil, scoreOn: nil, chosen: false, skipped: reason)
@@ -117,7 +117,8 @@ public struct SentimentClassifier: Equatable, Sendable {
                 vectorizer = vectorizer.attaching(embeddings, weight: choice.report.chosenWeight)
             } else if let parent,
                       let prior = try ParentPrior.make(parent: parent, texts: texts, labels: y, labelNames: labelNames,
-                                                       options: options, folds: true, limits: limits) {
+                                                       options: options.withCharGroup(charReport), folds: true,
+                                                       limits: limits) {
                 let choice = try tuneWithParent(prior, X: X, vectorizer: vectorizer, foldFeatures: foldFeatures,
                                                 labels: y, labelNames: labelNames, options: options, alone: charOutcome)
                 result = choice.result

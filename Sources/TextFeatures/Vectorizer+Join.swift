@@ -7,10 +7,13 @@ extension Vectorizer {
     /// mode the columns are the same only under the same configuration: then the result is this vectorizer and
     /// the mapping the identity; otherwise nil, as when the two tokenize or count differently.
     public func joiningVocabulary(of other: Vectorizer) -> (vectorizer: Vectorizer, otherColumn: [Int32])? {
+        // A word-only `other` joins this one's word columns; character columns, if any, stay this one's own.
+        let wordOnly = other.config.charNgrams == nil
         func counting(_ c: FeatureConfig) -> FeatureConfig {
             var c = c
             if case .vocabulary = c.vocabulary { c.vocabulary = .vocabulary(minDocumentFrequency: 1, maxFeatures: nil) }
             c.embeddings = nil
+            if wordOnly { c.charNgrams = nil }
             return c
         }
         guard counting(config) == counting(other.config) else { return nil }

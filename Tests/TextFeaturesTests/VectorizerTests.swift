@@ -125,6 +125,24 @@ final class VectorizerTests: XCTestCase {
         XCTAssertTrue(v.featureNames[firstChar...].allSatisfy { $0.hasPrefix("c:") })
     }
 
+    func testAWordOnlyVocabularyJoinsTheWordColumnsOfOneWithCharacters() throws {
+        var withChars = vocabularyConfig()
+        withChars.charNgrams = CharNgramRange(min: 3, max: 3)
+        let mine = Vectorizer.fit(["profit rose"], config: withChars)
+        let parent = Vectorizer.fit(["profit fell"], config: vocabularyConfig())
+        let (joined, parentColumn) = try XCTUnwrap(mine.joiningVocabulary(of: parent))
+        // Words: mine, then the parent's new ones; then my character columns (the parent has none).
+        let words = joined.featureNames.filter { !$0.hasPrefix("c:") }
+        XCTAssertEqual(Set(words), Set(mine.featureNames.filter { !$0.hasPrefix("c:") } + parent.featureNames), "\(mine.featureNames) \(joined.featureNames)")
+        XCTAssertEqual(joined.featureNames.filter { $0.hasPrefix("c:") }, mine.featureNames.filter { $0.hasPrefix("c:") })
+        XCTAssertEqual(Array(joined.featureNames.prefix(words.count)), words, "word columns before character columns")
+        for (name, column) in zip(joined.featureNames, parentColumn) {
+            XCTAssertEqual(column >= 0 ? parent.featureNames[Int(column)] : nil, parent.featureNames.contains(name) ? name : nil)
+        }
+        // The other way round the parent's character columns would have no counterpart: refused.
+        XCTAssertNil(parent.joiningVocabulary(of: mine))
+    }
+
     func testDeterministicAndParallelEqualsSerial() {
         var texts: [String] = []
         for i in 0..<1500 { texts.append(corpus[i % corpus.count] + " \(SampleTexts.all[i % SampleTexts.all.count]) w\(i % 97)") }
