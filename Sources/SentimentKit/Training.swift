@@ -220,10 +220,11 @@ extension SentimentService {
             for c in try store.corrections() { texts.append(c.text); labels.append(c.label); groups.append(Int.min); corrections += 1 }
         }
         var options = request.settings.options(parent: parent?.classifier.options)
-        // A parent that brings only its weights (the shipped model, an imported one) has no say in the character
-        // group: the corpus gets the trial it would get alone, and cross-validation weighs that against the parent.
+        // A word-only parent that brings only its weights (the shipped model, an imported one) has no say in the
+        // character group: the corpus gets the trial it would get alone, and the parent's strengths are tried on the
+        // features it chose. (A parent with character columns keeps its settings: they must match to join.)
         if let parent, parent.stored.corpusIds.isEmpty, request.settings.charNgrams == nil,
-           parent.classifier.options.features.charNgrams == nil {
+           parent.classifier.vectorizer.config.charNgrams == nil {
             CharNgramSetting.auto.apply(to: &options)
         }
         try checkLabels(Set(labels).sorted(), options, request)
