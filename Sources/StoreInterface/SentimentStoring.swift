@@ -8,7 +8,7 @@ import Foundation
 /// Decisions every backend keeps: at most one active model; versions per name are assigned by the store inside
 /// the write transaction and never reused; deleting a model keeps its predictions unless asked; corpora are
 /// deduplicated by the SHA-256 of their content; "newest first" is insertion order.
-public protocol SentimentStoring: AnyObject, Sendable {
+public protocol SentimentStoring: AnyObject, Sendable, StoreCopying {
     /// Where the store is, for messages (a path or a URL without its password).
     var path: String { get }
     /// The files the store keeps on this machine (never written over by exports); empty for a server.
