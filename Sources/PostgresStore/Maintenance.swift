@@ -39,12 +39,29 @@ extension PostgresStore {
             let orphans = try session.row("SELECT COUNT(*) FROM prediction WHERE words = ''::tsvector AND text ~ '[[:alnum:]]'")?
                 .decode(Int.self) ?? 0
             if orphans > 0 { problems.append("\(path): \(orphans) predictions with text are missing from the full-text index") }
+            let stale = try session.row("""
+                WITH fresh AS (SELECT model_id, label, COALESCE(corrected_label, '') AS corrected_label,
+                                      floor(created_at / 86400)::integer AS day, COUNT(*) AS n FROM prediction GROUP BY 1, 2, 3, 4),
+                     kept AS (SELECT model_id, label, corrected_label, day, n FROM prediction_count WHERE n <> 0)
+                SELECT COUNT(*) FROM ((SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh)
+                                      UNION ALL (SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept)) d
+                """)?.decode(Int.self) ?? 0
+            if stale > 0 { problems.append("\(path): \(stale) prediction counters differ from the predictions (`sentiment store optimize` recounts them)") }
             return problems
         }
     }
 
-    /// Refreshes the planner's statistics (after large imports).
+    /// Recounts the prediction counters (dropping groups that fell to 0) and refreshes the planner's statistics.
     public func optimize() throws {
+        try transaction { session in
+            try session.execute("LOCK TABLE prediction IN SHARE ROW EXCLUSIVE MODE")
+            try session.execute("DELETE FROM prediction_count")
+            try session.execute("""
+                INSERT INTO prediction_count (model_id, label, corrected_label, day, n)
+                SELECT model_id, label, COALESCE(corrected_label, ''), floor(created_at / 86400)::integer, COUNT(*)
+                FROM prediction GROUP BY 1, 2, 3, 4
+                """)
+        }
         try transaction { session in try session.execute("ANALYZE") }
     }
 }

@@ -129,8 +129,13 @@ extension PostgresStore {
     public func countPredictions(_ query: PredictionQuery) throws -> Int {
         let filter = try PredictionFilter(query, alias: "prediction")
         if filter.matchesNothing { return 0 }
+        let counters = try CounterFilter(query)
         return try transaction(readOnly: true) { session in
-            try session.row("SELECT COUNT(*) FROM prediction \(filter.sql)", filter.binds)?.decode(Int.self) ?? 0
+            if let counters, try counters.applies(session) {
+                return try session.row("SELECT COALESCE(SUM(n), 0)::bigint FROM prediction_count \(counters.sql)", counters.binds)?
+                    .decode(Int.self) ?? 0
+            }
+            return try session.row("SELECT COUNT(*) FROM prediction \(filter.sql)", filter.binds)?.decode(Int.self) ?? 0
         }
     }
 
@@ -139,8 +144,17 @@ extension PostgresStore {
         var total = 0, corrected = 0
         var byLabel: [String: Int] = [:], byModel: [String: Int] = [:], byCorrected: [String: Int] = [:]
         if !filter.matchesNothing {
+            let counters = try CounterFilter(query)
             let rows = try transaction(readOnly: true) { session in
-                try session.rows("""
+                if let counters, try counters.applies(session) {
+                    return try session.rows("""
+                        SELECT m.name || '@' || m.version, c.label, NULLIF(c.corrected_label, ''), c.n
+                        FROM (SELECT model_id, label, corrected_label, SUM(n)::bigint AS n FROM prediction_count \(counters.sql)
+                              GROUP BY model_id, label, corrected_label HAVING SUM(n) <> 0) c
+                        JOIN model m ON m.id = c.model_id
+                        """, counters.binds)
+                }
+                return try session.rows("""
                     SELECT m.name || '@' || m.version, c.label, c.corrected_label, c.n
                     FROM (SELECT model_id, label, corrected_label, COUNT(*) AS n FROM prediction \(filter.sql)
                           GROUP BY model_id, label, corrected_label) c
@@ -165,8 +179,15 @@ extension PostgresStore {
     public func dailyCounts(_ query: PredictionQuery) throws -> [DailyCount] {
         let filter = try PredictionFilter(query, alias: "prediction")
         if filter.matchesNothing { return [] }
+        let counters = try CounterFilter(query)
         let rows = try transaction(readOnly: true) { session in
-            try session.rows("""
+            if let counters, try counters.applies(session) {
+                return try session.rows("""
+                    SELECT to_char(date '1970-01-01' + day, 'YYYY-MM-DD'), label, SUM(n)::bigint
+                    FROM prediction_count \(counters.sql) GROUP BY day, label HAVING SUM(n) <> 0 ORDER BY day
+                    """, counters.binds)
+            }
+            return try session.rows("""
                 SELECT to_char(to_timestamp(floor(created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, label, COUNT(*)
                 FROM prediction \(filter.sql) GROUP BY day, label ORDER BY day
                 """, filter.binds)

@@ -120,6 +120,36 @@ enum PostgresSchema {
         CREATE INDEX prediction_corrected ON prediction (corrected_at, id) WHERE corrected_label IS NOT NULL;
         CREATE INDEX prediction_words ON prediction USING gin (words);
         """,
+        // v2: counts, summaries and daily counts scanned the prediction table (107–678 ms p99 at 1,000,000
+        // predictions). `prediction_count` keeps the number of predictions per model, label, corrected label ('' for
+        // none) and UTC day (days since 1970), kept by statement-level triggers in the same transaction as every
+        // insert, delete and correction (one grouped upsert per statement, in key order so concurrent writers lock
+        // counter rows in one order). Groups whose count fell to 0 stay until `store optimize`. Queries filtered only
+        // by model, label, correction and whole UTC days read it (see `PredictionCounts`). Function bodies keep
+        // each statement on one line: the migration is split into statements at a semicolon ending a line.
+        """
+        LOCK TABLE prediction IN SHARE ROW EXCLUSIVE MODE;
+        CREATE TABLE prediction_count (
+            model_id bigint NOT NULL,
+            label text NOT NULL,
+            corrected_label text NOT NULL,
+            day integer NOT NULL,
+            n bigint NOT NULL,
+            PRIMARY KEY (model_id, label, corrected_label, day)
+        );
+        INSERT INTO prediction_count (model_id, label, corrected_label, day, n)
+        SELECT model_id, label, COALESCE(corrected_label, ''), floor(created_at / 86400)::integer, COUNT(*)
+        FROM prediction GROUP BY 1, 2, 3, 4;
+        CREATE FUNCTION prediction_count_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO prediction_count AS c (model_id, label, corrected_label, day, n) SELECT model_id, label, COALESCE(corrected_label, ''), floor(created_at / 86400)::integer, COUNT(*) FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 ON CONFLICT (model_id, label, corrected_label, day) DO UPDATE SET n = c.n + EXCLUDED.n; RETURN NULL; END $$;
+        CREATE FUNCTION prediction_count_remove() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO prediction_count AS c (model_id, label, corrected_label, day, n) SELECT model_id, label, COALESCE(corrected_label, ''), floor(created_at / 86400)::integer, -COUNT(*) FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 ON CONFLICT (model_id, label, corrected_label, day) DO UPDATE SET n = c.n + EXCLUDED.n; RETURN NULL; END $$;
+        CREATE FUNCTION prediction_count_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO prediction_count AS c (model_id, label, corrected_label, day, n) SELECT model_id, label, corrected_label, day, SUM(n) FROM (SELECT model_id, label, COALESCE(corrected_label, '') AS corrected_label, floor(created_at / 86400)::integer AS day, 1 AS n FROM new_rows UNION ALL SELECT model_id, label, COALESCE(corrected_label, ''), floor(created_at / 86400)::integer, -1 FROM old_rows) d GROUP BY 1, 2, 3, 4 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3, 4 ON CONFLICT (model_id, label, corrected_label, day) DO UPDATE SET n = c.n + EXCLUDED.n; RETURN NULL; END $$;
+        CREATE TRIGGER prediction_count_insert AFTER INSERT ON prediction REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION prediction_count_add();
+        CREATE TRIGGER prediction_count_delete AFTER DELETE ON prediction REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION prediction_count_remove();
+        CREATE TRIGGER prediction_count_update AFTER UPDATE ON prediction REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION prediction_count_change();
+        """,
     ]
 
     /// Brings the database to `version`, refusing one written by a newer build or used by another application.

@@ -13,5 +13,5 @@ struct SentimentBench: ParsableCommand {
               sentiment-bench quality ../shared/corpora/financial-phrasebank/train.csv ../shared/corpora/financial-phrasebank/test.csv
             """,
         subcommands: [FeaturesBenchmark.self, Tokens.self, QualityBenchmark.self, SuiteBenchmark.self, Measure.self,
-                      StoreInsertBenchmark.self, StoreQueryBenchmark.self, HashBenchmark.self])
+                      StoreInsertBenchmark.self, StoreQueryBenchmark.self, StoreLatencyBenchmark.self, HashBenchmark.self])
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClassifierStore
 import Foundation
+import SentimentKit
 
 struct StoreInsertBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -158,6 +159,70 @@ struct StoreQueryBenchmark: ParsableCommand {
                 let name = w.0.padding(toLength: 36, withPad: " ", startingAt: 0)
                 print(name + String(format: " median %8.0f µs  worst %8.0f µs", t[t.count / 2] * 1e6, t.last! * 1e6))
             }
+        }
+    }
+}
+
+struct StoreLatencyBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store-latency",
+        abstract: "p50 / p99 / worst latency of the store's counting and page queries, on any backend.",
+        discussion: """
+            What one-shot commands and `serve` ask of a store (SQLite path or postgres:// URL), through the store \
+            interface as the application calls it: count, count by label, summary, daily counts, a filtered page and \
+            a search page (--search, read as words). Each query REPEAT times in turn after one warm-up round.
+
+            Example:
+              sentiment-bench store-latency postgres://postgres@127.0.0.1:5432/bench 200 --search '"profit for the period"'
+            """)
+
+    @Argument(help: ArgumentHelp("The store: a SQLite path or a postgres:// URL.", valueName: "store"))
+    var location: String
+
+    @Argument(help: ArgumentHelp("Rounds.", valueName: "repeat"))
+    var rounds = 100
+
+    @Option(help: ArgumentHelp("The search of the search page.", valueName: "words"))
+    var search = "\"net sales\""
+
+    @Flag(help: "Ask for answers from the plain prediction table (allowsBlocks = false: no counters or blocks), as before them.")
+    var scan = false
+
+    func run() throws {
+        let store = try SentimentService(opening: StoreLocation(path: location), defaultModel: false, readOnly: true).store
+        let maxId = try store.latestPredictionId() ?? 0
+        func q(_ query: PredictionQuery) -> PredictionQuery {
+            var query = query
+            query.allowsBlocks = !scan
+            return query
+        }
+        var page = q(PredictionQuery(label: "negative", limit: 51))
+        page.maxId = maxId
+        var searchPage = q(PredictionQuery(search: search, limit: 51))
+        searchPage.maxId = maxId
+        let all = q(PredictionQuery()), negative = q(PredictionQuery(label: "negative"))
+        let work: [(String, () throws -> Void)] = [
+            ("count", { _ = try store.countPredictions(all) }),
+            ("count label=negative", { _ = try store.countPredictions(negative) }),
+            ("summary", { _ = try store.summary(all) }),
+            ("daily counts", { _ = try store.dailyCounts(all) }),
+            ("page label=negative (51 rows)", { _ = try store.predictions(page) }),
+            ("search page \(search)", { _ = try store.predictions(searchPage) }),
+        ]
+        var times = [[Double]](repeating: [], count: work.count)
+        for round in 0...rounds {
+            for (i, w) in work.enumerated() {
+                let t0 = now()
+                try w.1()
+                if round > 0 { times[i].append(now() - t0) }
+            }
+        }
+        print("\(try store.countPredictions(PredictionQuery())) predictions, \(rounds) rounds\(scan ? ", plain table" : ""):")
+        for (i, w) in work.enumerated() {
+            let t = times[i].sorted()
+            let p99 = t[min(t.count - 1, Int((Double(t.count) * 0.99).rounded(.up)) - 1)]
+            print(w.0.padding(toLength: 40, withPad: " ", startingAt: 0)
+                  + String(format: " p50 %8.2f ms  p99 %8.2f ms  worst %8.2f ms", t[t.count / 2] * 1e3, p99 * 1e3, t.last! * 1e3))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 @testable import PostgresStore
 import StoreInterface
@@ -48,6 +49,104 @@ final class PostgresStoreTests: XCTestCase {
             guard case StoreError.newerVersion(let path, _) = $0 else { return XCTFail("\($0)") }
             XCTAssertEqual(path, url.description)
         }
+    }
+
+    /// The counters of schema v2 answer counts, summaries and daily counts exactly as a fresh scan of the table,
+    /// after inserts, deletes of predictions, a model deleted with its predictions, corrections, and all of them at
+    /// once from several threads.
+    func testPredictionCountersMatchAFreshCount() throws {
+        let (url, drop) = try TestDatabase.create()
+        defer { drop() }
+        let store = try PostgresStore(url: url)
+        defer { try? store.close() }
+        let a = try store.saveModel(sampleModel(name: "a"))
+        let b = try store.saveModel(sampleModel(name: "b"))
+        @Sendable func batch(_ model: ModelInfo, _ n: Int, day: Double) throws -> [Int64] {
+            let labels = (0..<n).map { $0 % 3 }
+            var p: [Float] = []
+            for l in labels { p += (0..<3).map { $0 == l ? 0.8 : 0.1 } }
+            return try store.insertPredictions(PredictionColumns(
+                modelId: model.id, texts: (0..<n).map { "text \($0) profit" }, labelIndices: labels, probabilities: p,
+                sources: .constant("t"), createdAt: Date(timeIntervalSince1970: 86_400 * day + 3_600)))
+        }
+        func assertFresh(_ why: String, line: UInt = #line) throws {
+            let queries: [PredictionQuery] = [
+                PredictionQuery(), PredictionQuery(label: "negative"), PredictionQuery(modelName: "a"),
+                PredictionQuery(modelName: "b", label: "positive"), PredictionQuery(corrected: true), PredictionQuery(corrected: false),
+                PredictionQuery(createdFrom: Date(timeIntervalSince1970: 86_400 * 20_001)),
+                PredictionQuery(createdBefore: Date(timeIntervalSince1970: 86_400 * 20_002)),
+            ]
+            for q in queries {
+                var scan = q
+                scan.allowsBlocks = false
+                XCTAssertEqual(try store.countPredictions(q), try store.countPredictions(scan), "\(why): count \(q)", line: line)
+                XCTAssertEqual(try store.summary(q), try store.summary(scan), "\(why): summary \(q)", line: line)
+                XCTAssertEqual(try store.dailyCounts(q), try store.dailyCounts(scan), "\(why): daily \(q)", line: line)
+            }
+            XCTAssertEqual(try store.verify(), [], why, line: line)
+        }
+        var ids = try batch(a, 300, day: 20_000) + batch(b, 200, day: 20_001) + batch(a, 100, day: 20_002)
+        try assertFresh("after inserts")
+        XCTAssertEqual(try store.countPredictions(PredictionQuery()), 600)
+        for id in ids.prefix(40) { try store.correct(predictionId: id, label: "positive") }
+        try store.correct(predictionId: ids[0], label: "neutral")
+        try assertFresh("after corrections")
+        XCTAssertEqual(try store.deletePredictions(ids: Array(ids[10..<60])), 50)
+        XCTAssertEqual(try store.deletePredictions(PredictionQuery(modelName: "b", label: "neutral")), 67)
+        try assertFresh("after deletes")
+        ids = try batch(b, 50, day: 20_002)
+        XCTAssertEqual(try store.delete(name: "b", version: nil, deletePredictions: true), 183)
+        try assertFresh("after deleting a model with its predictions")
+
+        // Several writers at once: inserts, deletes and corrections of the same counter rows.
+        let c = try store.saveModel(sampleModel(name: "c"))
+        let seed = try batch(c, 400, day: 20_003)
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 6) { i in
+            do {
+                for round in 0..<5 {
+                    switch i % 3 {
+                    case 0: _ = try batch(c, 20 + round, day: 20_003 + Double(round % 2))
+                    case 1: _ = try store.deletePredictions(ids: Array(seed[(i * 40 + round * 7)..<(i * 40 + round * 7 + 5)]))
+                    default: try store.correct(predictionId: seed[300 + i * 10 + round], label: ["negative", "neutral", "positive"][round % 3])
+                    }
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        XCTAssertEqual(failures.withLock { $0 }, [])
+        try assertFresh("after concurrent writers")
+    }
+
+    /// A v1 database (no counters) with predictions is upgraded: the counters are built from the rows stored.
+    func testVersion1StoreIsUpgradedWithCounters() throws {
+        let (url, drop) = try TestDatabase.create()
+        defer { drop() }
+        let store = try PostgresStore(url: url)
+        let model = try store.saveModel(sampleModel())
+        try insert(store, model, [Row(text: "profit up", label: "positive", confidence: 0.9, source: "a", at: 1_000),
+                                  Row(text: "loss", label: "negative", confidence: 0.7, source: "b", at: 90_000)])
+        try store.close()
+        // Back to v1 as an older build left it: no counter table, no triggers; then rows stored by that build.
+        try TestDatabase.admin(url, """
+            DROP TRIGGER prediction_count_insert ON prediction;
+            DROP TRIGGER prediction_count_delete ON prediction;
+            DROP TRIGGER prediction_count_update ON prediction;
+            DROP TABLE prediction_count;
+            DROP FUNCTION prediction_count_add();
+            DROP FUNCTION prediction_count_remove();
+            DROP FUNCTION prediction_count_change();
+            UPDATE prediction SET corrected_label = 'neutral', corrected_at = 2000 WHERE text = 'loss';
+            UPDATE sentiment_schema SET version = 1
+            """)
+        let upgraded = try PostgresStore(url: url)
+        defer { try? upgraded.close() }
+        XCTAssertEqual(try upgraded.statistics().schemaVersion, 2)
+        XCTAssertEqual(try upgraded.countPredictions(PredictionQuery()), 2)
+        XCTAssertEqual(try upgraded.summary(PredictionQuery()).byCorrectedLabel, ["neutral": 1])
+        XCTAssertEqual(try upgraded.dailyCounts(PredictionQuery()).map(\.day), ["1970-01-01", "1970-01-02"])
+        XCTAssertEqual(try upgraded.verify(), [])
     }
 
     func testForeignDatabaseIsRefused() throws {
