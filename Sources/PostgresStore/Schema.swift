@@ -150,6 +150,16 @@ enum PostgresSchema {
         CREATE TRIGGER prediction_count_update AFTER UPDATE ON prediction REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION prediction_count_change();
         """,
+        // v3: bulk inserts spent ~10% of the server's time checking prediction.model_id against model row by row:
+        // model rows are never deleted (a deleted model is a tombstone) and the store checks the model before
+        // inserting, as the SQLite store does, so the foreign key goes. The search index's pending list (GIN
+        // fastupdate) grows to 64 MB instead of 4 MB before an insert merges it into the index, so merges are fewer
+        // and larger; a bulk write merges what is left when it ends (`withBulkWrites`), autovacuum otherwise.
+        // Measured on 300,000 rows through `sentiment predict`: 26–30k rows/s before, 36–40k after.
+        """
+        ALTER TABLE prediction DROP CONSTRAINT IF EXISTS prediction_model_id_fkey;
+        ALTER INDEX prediction_words SET (gin_pending_list_limit = 65536);
+        """,
     ]
 
     /// Brings the database to `version`, refusing one written by a newer build or used by another application.

@@ -33,6 +33,21 @@ final class PostgresURLTests: XCTestCase {
         XCTAssertNil(SearchWords.query("& -- !"))
         XCTAssertEqual(SearchWords.query("x'y\\"), "('x' <-> 'y')")
     }
+
+    /// The byte-level path for ASCII texts gives exactly the reference's vector.
+    func testASCIIVectorEqualsTheReference() {
+        var texts = ["", "a b a", "it's", "S&P 500 rose; Q3-2024 U.S. Nokia's", "Profit PROFIT profit, pRoFiT!", "--- ... ***",
+                     "x^y_z`w~v|u{t}s", String(repeating: "ab", count: 1_500) + " tail", String(repeating: "up down ", count: 400),
+                     (0..<17_000).map { "w\($0 % 9)" }.joined(separator: " "), (0..<100).map { "t\($0)" }.joined(separator: "-")]
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("aAbB01 .,'-&\\\"zZ9\t\n")
+        for _ in 0..<500 { texts.append(String((0..<Int.random(in: 0..<200, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })) }
+        for text in texts {
+            XCTAssertEqual(SearchWords.asciiVector(text), SearchWords.referenceVector(text), String(text.prefix(80)))
+        }
+        XCTAssertNil(SearchWords.asciiVector("Café"))
+        XCTAssertEqual(SearchWords.vector("Café CAFE"), "'cafe':1,2")
+    }
 }
 
 final class PostgresStoreTests: XCTestCase {
@@ -142,7 +157,7 @@ final class PostgresStoreTests: XCTestCase {
             """)
         let upgraded = try PostgresStore(url: url)
         defer { try? upgraded.close() }
-        XCTAssertEqual(try upgraded.statistics().schemaVersion, 2)
+        XCTAssertEqual(try upgraded.statistics().schemaVersion, PostgresStore.schemaVersion)
         XCTAssertEqual(try upgraded.countPredictions(PredictionQuery()), 2)
         XCTAssertEqual(try upgraded.summary(PredictionQuery()).byCorrectedLabel, ["neutral": 1])
         XCTAssertEqual(try upgraded.dailyCounts(PredictionQuery()).map(\.day), ["1970-01-01", "1970-01-02"])
