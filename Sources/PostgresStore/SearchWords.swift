@@ -132,6 +132,15 @@ enum SearchWords {
                     k = next[k]
                 }
             }
+            // Pairs of adjacent short tokens (see `pair`).
+            for k in 0..<(count - 1) where lengths[k] <= maxPairTokenLength && lengths[k + 1] <= maxPairTokenLength {
+                out.append(UInt8(ascii: " "))
+                out.append(UInt8(ascii: "'"))
+                for j in 0..<lengths[k] { out.append(lower(src[starts[k] + j])) }
+                out.append(UInt8(ascii: " "))
+                for j in 0..<lengths[k + 1] { out.append(lower(src[starts[k + 1] + j])) }
+                out.append(UInt8(ascii: "'"))
+            }
             return String(decoding: out, as: UTF8.self)
         }
     }
@@ -140,14 +149,28 @@ enum SearchWords {
     static func referenceVector(_ text: String) -> String {
         var positions: [String: [Int]] = [:]
         var order: [String] = []
-        for (i, token) in tokens(text).enumerated() {
+        let all = tokens(text)
+        for (i, token) in all.enumerated() {
             let position = min(i + 1, maxPosition)
             if positions[token] == nil { order.append(token) }
             if positions[token, default: []].count < maxPositionsPerToken, positions[token]?.last != position {
                 positions[token, default: []].append(position)
             }
         }
-        return order.map { quoted($0) + ":" + positions[$0]!.map(String.init).joined(separator: ",") }.joined(separator: " ")
+        var out = order.map { quoted($0) + ":" + positions[$0]!.map(String.init).joined(separator: ",") }
+        for (a, b) in zip(all, all.dropFirst()) { if let p = pair(a, b) { out.append(quoted(p)) } }
+        return out.joined(separator: " ")
+    }
+
+    /// Tokens of at most this many characters are also indexed in pairs.
+    static let maxPairTokenLength = 3
+
+    /// The lexeme that marks two short tokens as adjacent: `"the of"` (no token has a space, so no search word can
+    /// name it). The index knows which rows hold words but not where; a phrase of common short words (`"the of and
+    /// the"`) matched too many rows to check one by one. Schema v4 adds these to every row; a phrase search asks
+    /// for them too (`query`), which only narrows the rows the index returns: a row where the phrase occurs has them.
+    static func pair(_ a: String, _ b: String) -> String? {
+        a.unicodeScalars.count <= maxPairTokenLength && b.unicodeScalars.count <= maxPairTokenLength ? a + " " + b : nil
     }
 
     /// The `tsquery` literal of a `.words` search: every whitespace-separated word or "quoted phrase" must occur
@@ -159,6 +182,7 @@ enum SearchWords {
         func flush() {
             let t = tokens(current)
             if !t.isEmpty { parts.append("(" + t.map(quoted).joined(separator: " <-> ") + ")") }
+            for (a, b) in zip(t, t.dropFirst()) { if let p = pair(a, b) { parts.append(quoted(p)) } }
             current = ""
         }
         for ch in search {

@@ -27,11 +27,13 @@ final class PostgresURLTests: XCTestCase {
 
     func testSearchWordsSplitAsTheSQLiteIndexDoes() {
         XCTAssertEqual(SearchWords.tokens("S&P 500 rose; Q3-2024 U.S. Nokia's Café"), ["s", "p", "500", "rose", "q3", "2024", "u", "s", "nokia", "s", "cafe"])
-        XCTAssertEqual(SearchWords.vector("a b a"), "'a':1,3 'b':2")
-        XCTAssertEqual(SearchWords.vector("it's"), "'it':1 's':2")
-        XCTAssertEqual(SearchWords.query("S&P \"rate cut\""), "('s' <-> 'p') & ('rate' <-> 'cut')")
+        XCTAssertEqual(SearchWords.vector("a b a"), "'a':1,3 'b':2 'a b' 'b a'")
+        XCTAssertEqual(SearchWords.vector("it's"), "'it':1 's':2 'it s'")
+        XCTAssertEqual(SearchWords.vector("Profit rose at the mill"), "'profit':1 'rose':2 'at':3 'the':4 'mill':5 'at the'")
+        XCTAssertEqual(SearchWords.query("S&P \"rate cut\""), "('s' <-> 'p') & 's p' & ('rate' <-> 'cut')")
+        XCTAssertEqual(SearchWords.query("\"the of and the\""), "('the' <-> 'of' <-> 'and' <-> 'the') & 'the of' & 'of and' & 'and the'")
         XCTAssertNil(SearchWords.query("& -- !"))
-        XCTAssertEqual(SearchWords.query("x'y\\"), "('x' <-> 'y')")
+        XCTAssertEqual(SearchWords.query("x'y\\"), "('x' <-> 'y') & 'x y'")
     }
 
     /// The byte-level path for ASCII texts gives exactly the reference's vector.
@@ -140,7 +142,7 @@ final class PostgresStoreTests: XCTestCase {
         defer { drop() }
         let store = try PostgresStore(url: url)
         let model = try store.saveModel(sampleModel())
-        try insert(store, model, [Row(text: "profit up", label: "positive", confidence: 0.9, source: "a", at: 1_000),
+        try insert(store, model, [Row(text: "profit up on the day", label: "positive", confidence: 0.9, source: "a", at: 1_000),
                                   Row(text: "loss", label: "negative", confidence: 0.7, source: "b", at: 90_000)])
         try store.close()
         // Back to v1 as an older build left it: no counter table, no triggers; then rows stored by that build.
@@ -153,6 +155,7 @@ final class PostgresStoreTests: XCTestCase {
             DROP FUNCTION prediction_count_remove();
             DROP FUNCTION prediction_count_change();
             UPDATE prediction SET corrected_label = 'neutral', corrected_at = 2000 WHERE text = 'loss';
+            UPDATE prediction SET words = ts_delete(words, ARRAY(SELECT lexeme FROM unnest(words) WHERE lexeme LIKE '% %'));
             UPDATE sentiment_schema SET version = 1
             """)
         let upgraded = try PostgresStore(url: url)
@@ -162,6 +165,9 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try upgraded.summary(PredictionQuery()).byCorrectedLabel, ["neutral": 1])
         XCTAssertEqual(try upgraded.dailyCounts(PredictionQuery()).map(\.day), ["1970-01-01", "1970-01-02"])
         XCTAssertEqual(try upgraded.verify(), [])
+        // Rows stored before v4 get their word pairs: a phrase of short words finds them.
+        XCTAssertEqual(try upgraded.countPredictions(PredictionQuery(search: "\"up on the\"")), 1)
+        XCTAssertEqual(try upgraded.countPredictions(PredictionQuery(search: "\"the on\"")), 0)
     }
 
     func testForeignDatabaseIsRefused() throws {
