@@ -60,7 +60,7 @@ extension PostgresStore {
         }
     }
 
-    /// Runs `body`, then merges the search index's pending list (up to 64 MB of entries a search would otherwise
+    /// Runs `body`, then merges the search index's pending list (up to 4 MB of entries a search would otherwise
     /// read through) into the index, so searches right after a bulk load are as fast as later ones.
     public func withBulkWrites<T>(_ body: () throws -> T) throws -> T {
         let value = try body()

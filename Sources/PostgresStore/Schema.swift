@@ -152,13 +152,11 @@ enum PostgresSchema {
         """,
         // v3: bulk inserts spent ~10% of the server's time checking prediction.model_id against model row by row:
         // model rows are never deleted (a deleted model is a tombstone) and the store checks the model before
-        // inserting, as the SQLite store does, so the foreign key goes. The search index's pending list (GIN
-        // fastupdate) grows to 64 MB instead of 4 MB before an insert merges it into the index, so merges are fewer
-        // and larger; a bulk write merges what is left when it ends (`withBulkWrites`), autovacuum otherwise.
-        // Measured on 300,000 rows through `sentiment predict`: 26–30k rows/s before, 36–40k after.
+        // inserting, as the SQLite store does, so the foreign key goes. (A 64 MB pending list for the search index
+        // made bulk inserts faster, 36–40k vs 33k rows/s, but the insert that merges it held every writer for
+        // 0.5–1.1 s: `serve`'s p99 went from 44 ms to that; the index keeps PostgreSQL's 4 MB.)
         """
         ALTER TABLE prediction DROP CONSTRAINT IF EXISTS prediction_model_id_fkey;
-        ALTER INDEX prediction_words SET (gin_pending_list_limit = 65536);
         """,
         // v4: a phrase of common short words (`"the of and the"`, 52 rows of 1,000,000) took 400–500 ms: the index
         // returned every row holding all its words, each then checked for the phrase. Rows now also hold a lexeme
