@@ -7,27 +7,7 @@ import XCTest
 /// SENTIMENT_REQUIRE_POSTGRES=1).
 final class PostgresCLITests: XCTestCase {
     private func database() throws -> (url: PostgresURL, address: String, drop: () -> Void) {
-        guard let text = ProcessInfo.processInfo.environment["SENTIMENT_TEST_POSTGRES_URL"], !text.isEmpty else {
-            if ProcessInfo.processInfo.environment["SENTIMENT_REQUIRE_POSTGRES"] == "1" {
-                XCTFail("SENTIMENT_REQUIRE_POSTGRES=1 but SENTIMENT_TEST_POSTGRES_URL is not set")
-            }
-            throw XCTSkip("PostgreSQL tests skipped: set SENTIMENT_TEST_POSTGRES_URL (eval \"$(.ci/postgres start)\" starts a server)")
-        }
-        let base = try PostgresURL(text)
-        var url = base
-        url.database = "sentiment_cli_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        try admin(base, "CREATE DATABASE \(url.database)")
-        let address = "postgres://\(url.user)\(url.password.map { ":" + $0 } ?? "")@\(url.host):\(url.port)/\(url.database)"
-        let name = url.database
-        return (url, address, { try? self.admin(base, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
-    }
-
-    private func admin(_ url: PostgresURL, _ sql: String) throws {
-        let pool = ConnectionPool(url: url, limit: 1)
-        defer { pool.close() }
-        let connection = try pool.acquire()
-        defer { pool.release(connection, broken: true) }
-        try Session(connection: connection, pool: pool).script(sql)
+        try throwawayPostgresDatabase(prefix: "sentiment_cli")
     }
 
     func testCommandsWorkOnAPostgresStoreSharedByProcesses() throws {
