@@ -167,7 +167,7 @@ final class ClassifierTests: XCTestCase {
     /// The shipped model is exactly what the documented rebuild produces: default settings on both corpora.
     func testShippedModelIsReproducible() throws {
         // The corpora in the order Models/rebuild.sh gives them; group -1-i is corpus i (as `train` numbers them).
-        let files = shippedCorpora.map { try! CorpusFile.readAll(path: repoPath($0)) }
+        let files = try shippedCorpora.map { try CorpusFile.readAll(path: repoPath($0)) }
         let texts = files.flatMap(\.texts), labels = files.flatMap(\.labels)
         let groups = files.enumerated().flatMap { i, c in Array(repeating: -1 - i, count: c.count) }
         var options = ClassifierOptions.default
