@@ -15,11 +15,8 @@ WORK="$(mktemp -d)"
 export TOKEN="bench-$(date +%s)-token" HEADLINES="$WORK/headlines.txt" no_proxy='*' NO_PROXY='*'
 command -v wrk > /dev/null || { echo "serve-two-nodes.sh: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 [ -x "$BIN" ] || (cd "$REPO" && swift build -c release --product sentiment)
-python3 - "$REPO/Corpora" "$HEADLINES" <<'PY'
-import csv, pathlib, sys
-out = [row["text"] for p in sorted(pathlib.Path(sys.argv[1]).glob("*/*.csv")) for row in csv.DictReader(open(p, encoding="utf-8"))]
-pathlib.Path(sys.argv[2]).write_text("\n".join(t.replace("\n", " ") for t in out) + "\n", encoding="utf-8")
-PY
+. "$HERE/serve-lib.sh"
+write_headlines "$HEADLINES"
 eval "$("$REPO/.ci/postgres" start)"
 PIDS=()
 cleanup() {
@@ -30,17 +27,7 @@ cleanup() {
 trap cleanup EXIT
 DB="$SENTIMENT_TEST_POSTGRES_URL"
 
-PORT=""
-start() {  # start NAME: a node on a free port; sets PORT
-    SENTIMENT_API_TOKEN="$TOKEN" "$BIN" serve --db "$DB" --port 0 2> "$WORK/$1.log" &
-    PIDS+=($!)
-    for _ in $(seq 1 600); do
-        PORT="$(sed -n 's/^sentiment: serving http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/$1.log")"
-        [ -n "$PORT" ] && return 0
-        sleep 0.1
-    done
-    echo "serve-two-nodes.sh: node $1 did not start" >&2; cat "$WORK/$1.log" >&2; exit 1
-}
+start() { start_server "$DB" "$WORK/$1.log"; PIDS+=("$PID"); }  # start NAME: a node; sets PORT
 summary() {  # summary FILE...: requests/s summed, p99 the largest
     python3 - "$@" <<'PY'
 import re, sys

@@ -22,25 +22,11 @@ export TOKEN="bench-$(date +%s)-token" HEADLINES="$WORK/headlines.txt" no_proxy=
 command -v wrk > /dev/null || { echo "serve.sh: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 [ -x "$BIN" ] || (cd "$REPO" && swift build -c release --product sentiment)
 mkdir -p "$WORK"
-# Headlines from the corpora this project ships.
-python3 - "$REPO/Corpora" "$HEADLINES" <<'PY'
-import csv, pathlib, sys
-out = [row["text"] for p in sorted(pathlib.Path(sys.argv[1]).glob("*/*.csv")) for row in csv.DictReader(open(p, encoding="utf-8"))]
-pathlib.Path(sys.argv[2]).write_text("\n".join(t.replace("\n", " ") for t in out) + "\n", encoding="utf-8")
-PY
+. "$HERE/serve-lib.sh"
+write_headlines "$HEADLINES"
 
 PID=""
-start() {  # start DB: a server on a free port; sets PORT and PID
-    SENTIMENT_API_TOKEN="$TOKEN" "$BIN" serve --db "$1" --port 0 ${SERVE_ARGS:-} 2> "$WORK/serve.log" &
-    PID=$!
-    for _ in $(seq 1 600); do
-        PORT="$(sed -n 's/^sentiment: serving http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/serve.log")"
-        [ -n "$PORT" ] && return 0
-        kill -0 "$PID" 2> /dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
-        sleep 0.1
-    done
-    echo "serve.sh: the server did not start" >&2; exit 1
-}
+start() { start_server "$1" "$WORK/serve.log" ${SERVE_ARGS:-}; }  # start DB: sets PORT and PID
 stop() { kill -TERM "$PID"; wait "$PID" || { echo "serve.sh: the server exited with $?" >&2; exit 1; }; }
 run() {  # run NAME CONNECTIONS SCRIPT [BATCH]
     local name="$1" connections="$2" script="$3" batch="${4:-1}"
