@@ -22,6 +22,11 @@ extension SentimentClassifier {
     /// English table).
     public static let minimumEmbeddingCoverage = 0.25
 
+    /// Up to this many rows the group is tried by default (`train` without `--embeddings`): its gain shrinks as the
+    /// corpus's own vocabulary fills in, while its trial costs several fits and a model with it predicts more
+    /// slowly (README, "Static word embeddings by default on small corpora").
+    public static let embeddingTrialRowLimit = 2_000
+
     /// λ values on each side of the first weight's choice tried for the other weights.
     public static let embeddingLambdaNeighbours = 1
 

@@ -46,19 +46,21 @@ public struct TrainingSettings: Sendable, Equatable {
         if let seed { options.training.seed = seed }
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
         charNgrams?.apply(to: &options)
-        // The group is opt-in for now: it costs ~5× the CPU of tuning and ~2× that of predicting where it is chosen,
-        // beyond the speed budgets; a model trained from a parent keeps the parent's choice.
+        // Without a word from the request the candidates are the defaults' (or the parent's); whether the group is
+        // tried at all is decided by the corpus's size (`SentimentService.embeddingTable`).
         if embeddings == false {
             options.embeddingWeights = []
         } else if let embeddingWeights {
             options.embeddingWeights = embeddingWeights
         } else if embeddings == true {
             if options.embeddingWeights.isEmpty { options.embeddingWeights = ClassifierOptions.defaultEmbeddingWeights }
-        } else if parent == nil {
-            options.embeddingWeights = []
         }
         return options
     }
+
+    /// Whether the request itself asks for the embedding group (`--embeddings`, `--embedding-weights`): then it is
+    /// tried whatever the corpus's size, and a missing table is an error.
+    var asksForEmbeddings: Bool { embeddings == true || embeddingWeights.map { $0.contains { $0 > 0 } } == true }
 }
 
 /// What to train: corpora, lineage and settings.
@@ -236,11 +238,15 @@ extension SentimentService {
         }
 
         events(.fitStarted(rows: texts.count, outOfCore: false))
-        let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.embeddings == true)
         // A parent that brings no corpora (the shipped model, an imported one) can pass on only its weights: the fit
         // adapts from them. One whose corpora are in the data is not also a prior: its weights already saw those
         // rows, so cross-validation would overrate it.
         let adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
+        // A fit tries either the embedding group or the parent's weights; adapting wins unless the request asks for
+        // the group. A parent that uses the group passes it on whatever the size, as it passes on its features.
+        let table = adaptFrom != nil && !request.settings.asksForEmbeddings ? nil
+            : try embeddingTable(for: options, rows: texts.count, required: request.settings.asksForEmbeddings,
+                                 inherited: parent?.classifier.vectorizer.config.embeddings != nil)
         let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
                                                          warmStart: parent?.classifier,
                                                          maxWeights: ModelLimits.maxWeightsInMemory, embeddings: table,
@@ -268,10 +274,14 @@ extension SentimentService {
                         corrections: corrections, started: started, events: events)
     }
 
-    /// The shipped embedding table when the fit will try the group (it is tuned, and some candidate weight is
-    /// positive); nil when it will not, or (unless `required`) when the table is not found.
-    func embeddingTable(for options: ClassifierOptions, rows: Int, required: Bool) throws -> EmbeddingTable? {
+    /// The shipped embedding table when the fit will try the group: it is tuned, some candidate weight is positive,
+    /// and the corpus has at most `SentimentClassifier.embeddingTrialRowLimit` rows unless the request asks for the
+    /// group (`required`) or the parent uses it (`inherited`). Nil when it will not, or (unless `required`) when the
+    /// table is not found.
+    func embeddingTable(for options: ClassifierOptions, rows: Int, required: Bool,
+                        inherited: Bool = false) throws -> EmbeddingTable? {
         guard options.tunes(rows: rows), options.embeddingWeights.contains(where: { $0 > 0 }) else { return nil }
+        guard required || inherited || rows <= SentimentClassifier.embeddingTrialRowLimit else { return nil }
         do { return try StaticEmbeddings.shipped() } catch {
             if required { throw SentimentKitError.invalidInput("\(error)") }
             return nil

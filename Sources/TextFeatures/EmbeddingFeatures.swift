@@ -169,3 +169,40 @@ extension Vectorizer {
         }
     }
 }
+
+extension Vectorizer {
+    /// `transform(texts)` with the embedding group's part apart: `sparse` holds the sparse features only
+    /// (`featureCount` columns) and `dense` the group's columns, `texts.count × dimensions` row-major, weight applied
+    /// (zeros for a text without a known token, which has no group entries in `transform`). Prediction takes the dense
+    /// part without column indices or assembly. Without the group, `dense` is empty.
+    public func transformSplit(_ texts: [String]) -> (sparse: CSRMatrix, dense: [Float]) {
+        let d = embeddingTable?.dimensions ?? 0
+        let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 4, minimumRows: 512)
+        let parts = Parallel.map(blocks) { r -> (Part, [Float]) in
+            var rb = RowBuilder(config)
+            var part = Part(rows: r.count)
+            var dense = [Float](repeating: 0, count: r.count * d)
+            dense.withUnsafeMutableBufferPointer { dp in
+                for (k, i) in r.enumerated() {
+                    countRow(texts[i], &rb)
+                    weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+                    if let table = embeddingTable {
+                        let out = dp.baseAddress! + k * d
+                        var tokens = 0
+                        if table.unitMean(rb.extractor.scanner, into: out, tokens: &tokens) > 0 {
+                            let w = embeddingWeight
+                            for j in 0..<d { out[j] = w * out[j] }
+                        } else {
+                            out.update(repeating: 0, count: d)
+                        }
+                    }
+                    part.append(rb.cols, rb.vals)
+                }
+            }
+            return (part, dense)
+        }
+        var m = assemble(parts.map(\.0), weigh: false)
+        m.columnCount = featureCount
+        return (m, d == 0 ? [] : parts.flatMap(\.1))
+    }
+}

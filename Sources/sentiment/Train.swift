@@ -24,7 +24,9 @@ struct Train: ParsableCommand {
             weights (0, 0.5 or 1; 0 = the corpus alone).
 
             Character n-grams inside words (4-grams of <word>) are tried against none by the same cross-validation \
-            for corpora up to 12,000 rows and kept only when they score higher (--char-ngrams).
+            for corpora up to 12,000 rows and kept only when they score higher (--char-ngrams). Static word \
+            embeddings (the mean of the words' vectors) are tried the same way for corpora up to 2,000 rows, where \
+            a corpus's own vocabulary is thin (--embeddings).
 
             Examples:
               sentiment train --corpus news.csv --name news
@@ -64,7 +66,7 @@ struct Train: ParsableCommand {
                                valueName: "kind"))
     var supervisedWeighting: String?
 
-    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning (default: off, or the parent's choice with --from; --embeddings fails without the shipped table).")
+    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning, at any corpus size (default: tried up to 2,000 rows when the shipped table is found, not when adapting from a parent without corpora such as --from default; --embeddings fails without the table).")
     var embeddings: Bool?
 
     @Option(help: ArgumentHelp("Embedding group weights for cross-validation to choose from, comma-separated (default: 0,0.5,1; 0 = off).", valueName: "list"))

@@ -33,12 +33,20 @@ final class EmbeddingTests: XCTestCase {
         // Off: no embedding columns, and the output says none was chosen.
         let off = try jsonObject(box.ok(["train", "--corpus", train, "--name", "plain", "--no-embeddings", "--format", "json"]))
         XCTAssertNil(off["embedding_weight"] as? Double)
-        // Off by default (opt-in until it is cheap): no flag, no group; --embeddings lets CV try it.
-        let plain = try jsonObject(box.ok(["train", "--corpus", train, "--name", "default", "--format", "json"]))
+        // By default cross-validation tries it on a small corpus (this one has 800 rows)…
+        let small = try jsonObject(box.ok(["train", "--corpus", train, "--name", "auto", "--format", "json"]))
+        XCTAssertGreaterThan(small["embedding_coverage"] as? Double ?? 0, 0.5, "\(small)")
+        // … but not on one over the row limit (2,400 rows), unless asked for.
+        let large = repoPath("Corpora/headlines-en/headlines.csv")
+        let plain = try jsonObject(box.ok(["train", "--corpus", large, "--name", "large", "--char-ngrams", "off", "--format", "json"]))
+        XCTAssertEqual(plain["rows"] as? Int, 2_400)
         XCTAssertNil(plain["embedding_weight"] as? Double, "\(plain)")
         XCTAssertNil(plain["embedding_coverage"] as? Double, "\(plain)")
-        let opted = try jsonObject(box.ok(["train", "--corpus", train, "--name", "opted", "--embeddings", "--format", "json"]))
-        XCTAssertNotNil(opted["embedding_coverage"] as? Double, "\(opted)")
+        // Adapting from a parent that brings only its weights tries the parent, not the group (one or the other).
+        let adapted = try jsonObject(box.ok(["train", "--from", "default", "--corpus", train, "--name", "adapted",
+                                             "--char-ngrams", "off", "--format", "json"]))
+        XCTAssertNotNil(adapted["parent_weight"] as? Double, "\(adapted)")
+        XCTAssertNil(adapted["embedding_coverage"] as? Double, "\(adapted)")
         let bad = try box.run(["train", "--corpus", train, "--embedding-weights", "0,x"])
         XCTAssertEqual(bad.code, 64, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--embedding-weights"), bad.stderr)
