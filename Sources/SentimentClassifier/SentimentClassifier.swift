@@ -177,9 +177,7 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     /// Calibrated probabilities of every text, `texts.count × labels.count`, row-major. Parallel and deterministic.
     public func probabilities(_ texts: [String]) -> [Float] {
-        guard vectorizer.embeddingTable != nil else { return model.predictProbabilities(vectorizer.transform(texts)) }
-        let (sparse, dense) = vectorizer.transformSplit(texts)
-        return model.predictProbabilities(sparse, dense: dense)
+        model.predictProbabilities(vectorizer.transform(texts))
     }
 
     /// Label, confidence and every label's probability for each text.

@@ -60,16 +60,7 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
     /// Raw logits for every row, `rowCount * k` values (row-major). Computed on two fixed
     /// row blocks in parallel; each row is independent, so the result is deterministic.
     public func predictLogits(_ X: CSRMatrix) -> [Float] {
-        predictLogits(X, dense: [])
-    }
-
-    /// Logits of rows whose last columns come apart as a dense block: row i is `X`'s row i followed by
-    /// `dense[i·m ..< (i+1)·m]` at columns `X.columnCount ..< X.columnCount + m`, `m = dense.count / X.rowCount`.
-    /// The same sums in the same order as the one sparse matrix with those entries appended.
-    public func predictLogits(_ X: CSRMatrix, dense: [Float]) -> [Float] {
         let n = X.rowCount, k = labels.count
-        precondition(n == 0 ? dense.isEmpty : dense.count % n == 0, "a dense block of whole rows")
-        precondition(dense.isEmpty || X.columnCount + dense.count / n <= featureCount, "dense columns inside the model")
         var out = [Float](repeating: 0, count: n * k)
         out.withUnsafeMutableBufferPointer { o in
             let outBase = DisjointPointer(o.baseAddress!)
@@ -78,26 +69,9 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
                 let lo = n * b / blocks, hi = n * (b + 1) / blocks
                 let dst = UnsafeMutableBufferPointer(start: outBase.base, count: n * k)
                 self.writeLogits(X, rows: lo..<hi, into: dst)
-                if !dense.isEmpty { self.addDenseLogits(dense, width: dense.count / n, from: X.columnCount, rows: lo..<hi, into: dst) }
             }
         }
         return out
-    }
-
-    func addDenseLogits(_ dense: [Float], width m: Int, from first: Int, rows: Range<Int>,
-                        into o: UnsafeMutableBufferPointer<Float>) {
-        let k = labels.count
-        dense.withUnsafeBufferPointer { x in
-        weights.withUnsafeBufferPointer { w in
-            for i in rows {
-                let z = o.baseAddress! + i * k, xi = x.baseAddress! + i * m
-                for j in 0..<m {
-                    let v = xi[j]
-                    let base = (first + j) * k
-                    for c in 0..<k { z[c] += v * w[base + c] }
-                }
-            }
-        }}
     }
 
     func writeLogits(_ X: CSRMatrix, rows: Range<Int>, into o: UnsafeMutableBufferPointer<Float>) {
@@ -124,12 +98,7 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
     /// Calibrated probabilities for every row, `rowCount * k` values (row-major), parallel
     /// and deterministic.
     public func predictProbabilities(_ X: CSRMatrix) -> [Float] {
-        predictProbabilities(X, dense: [])
-    }
-
-    /// `predictProbabilities` of rows with a dense block (`predictLogits(_:dense:)`).
-    public func predictProbabilities(_ X: CSRMatrix, dense: [Float]) -> [Float] {
-        var z = predictLogits(X, dense: dense)
+        var z = predictLogits(X)
         let k = labels.count
         let t = Double(temperature > 0 ? temperature : 1)
         var buf = [Double](repeating: 0, count: k)

@@ -75,20 +75,6 @@ final class EmbeddingGroupTests: XCTestCase {
         XCTAssertEqual(loaded.vectorizer, clf.vectorizer)
         let sample = Array(englishCorpus.texts.suffix(50))
         XCTAssertEqual(loaded.probabilities(sample).map(\.bitPattern), clf.probabilities(sample).map(\.bitPattern))
-        // Batches take the group as a dense block: the same logits as the one sparse matrix with it appended, for
-        // texts with known words, without any (no group entries), and empty ones; in blocks of both sizes.
-        let mixed = sample + ["zzzq qqqz", "", "Profits soar", "xkcdqq 42%"] + Array(englishCorpus.texts.prefix(600))
-        let (sparse, dense) = clf.vectorizer.transformSplit(mixed)
-        XCTAssertEqual(sparse.columnCount, clf.vectorizer.featureCount)
-        XCTAssertEqual(dense.count, mixed.count * table.dimensions)
-        XCTAssertEqual(clf.model.predictLogits(sparse, dense: dense).map(\.bitPattern),
-                       clf.model.predictLogits(clf.vectorizer.transform(mixed)).map(\.bitPattern))
-        XCTAssertEqual(clf.probabilities(mixed).map(\.bitPattern),
-                       clf.model.predictProbabilities(clf.vectorizer.transform(mixed)).map(\.bitPattern))
-        let batch = clf.probabilities(mixed), k = clf.labels.count
-        for (i, text) in mixed.enumerated().prefix(60) {
-            XCTAssertEqual(clf.predict(text).probabilities, Array(batch[(i * k)..<((i + 1) * k)]), text)
-        }
         XCTAssertTrue(loaded.explain("Profits soar at the bank").toward.contains { $0.feature == SentimentClassifier.embeddingContributionName }
                       || loaded.explain("Profits soar at the bank").against.contains { $0.feature == SentimentClassifier.embeddingContributionName })
 
