@@ -17,8 +17,9 @@ public struct CharGroupReport: Codable, Equatable, Sendable {
 
 extension SentimentClassifier {
     /// Above this many rows the group is not tried: the trial costs a second cross-validation on features with
-    /// ~3× the entries of the word features.
-    public static let charTrialRowLimit = 12_000
+    /// ~3× the entries of the word features. As far as tuning goes by default: on a corpus it tunes, the trial
+    /// costs about as much again as the tuning itself (README, Benchmarks).
+    public static let charTrialRowLimit = ClassifierOptions.tuneRowLimit
 
     /// The trial's λ values: the word features' choice and this many stronger neighbours in the grid (weaker λ
     /// fit slowest and gained at most 0.002 CV macro-F1 in the measurements; see the commit).

@@ -24,7 +24,7 @@ struct Train: ParsableCommand {
             weights (0, 0.5 or 1; 0 = the corpus alone).
 
             Character n-grams inside words (4-grams of <word>) are tried against none by the same cross-validation \
-            for corpora up to 12,000 rows and kept only when they score higher (--char-ngrams). Static word \
+            for corpora up to 50,000 rows and kept only when they score higher (--char-ngrams). Static word \
             embeddings (the mean of the words' vectors) are tried the same way for corpora up to 2,000 rows, where \
             a corpus's own vocabulary is thin (--embeddings).
 
@@ -72,7 +72,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Embedding group weights for cross-validation to choose from, comma-separated (default: 0,0.5,1; 0 = off).", valueName: "list"))
     var embeddingWeights: String?
 
-    @Option(help: ArgumentHelp("Character n-grams inside words: auto (cross-validation chooses 4-grams or none when tuning, up to 12,000 rows), off, or lengths N or MIN-MAX, always on (default: auto, or the parent's choice with --from).",
+    @Option(help: ArgumentHelp("Character n-grams inside words: auto (cross-validation chooses 4-grams or none when tuning, up to 50,000 rows), off, or lengths N or MIN-MAX, always on (default: auto, or the parent's choice with --from).",
                                valueName: "spec"))
     var charNgrams: String?
 
