@@ -30,20 +30,48 @@ extension SentimentClassifier {
     /// λ values on each side of the first weight's choice tried for the other weights.
     public static let embeddingLambdaNeighbours = 1
 
-    /// Tunes the embedding weight together with λ: one λ path per candidate weight (ascending; the default candidates
-    /// include 0 = off), each on the sparse features with the group appended at that weight (in every fold too; the
-    /// means are computed once). The best mean macro-F1 wins; ties keep the smaller weight, so the group stays off
-    /// unless it helps.
-    static func tuneWithEmbeddings(texts: [String], X: CSRMatrix, foldFeatures: FoldFeatures?, table: EmbeddingTable,
-                                   tokenizer: TokenizerConfig, labels y: [Int32], labelNames: [String],
-                                   options: ClassifierOptions) throws
-        -> (result: SoftmaxRegression.TrainingResult, X: CSRMatrix, report: EmbeddingGroupReport) {
+    /// The group at its chosen weight: the unit means of the corpus's texts, for the parent's trial to append.
+    struct EmbeddingGroupChoice {
+        var means: EmbeddingMeans
+        var weight: Double
+        var table: EmbeddingTable
+        /// `X` with the group appended at `weight` (`X` itself at 0).
+        var X: CSRMatrix
+        /// The fold features with the group appended likewise.
+        var foldFeatures: FoldFeatures?
+        var outcome: CrossValidation.Outcome
+        var report: EmbeddingGroupReport
+
+        /// `m`'s rows (rows `rows` of the corpus, nil: all) with the group appended at the chosen weight.
+        func appended(to m: CSRMatrix, rows: [Int]? = nil) -> CSRMatrix {
+            weight == 0 ? m : means.appended(to: m, weight: weight, rows: rows)
+        }
+
+        /// Fold features that append the group to what `base` gives (nil: `X`'s rows).
+        func folds(over X: CSRMatrix, _ base: FoldFeatures?) -> FoldFeatures? {
+            guard weight > 0 else { return base }
+            return { [self] train, validation in
+                let (a, b) = base?(train, validation) ?? (X.rows(train), X.rows(validation))
+                return (appended(to: a, rows: train), appended(to: b, rows: validation))
+            }
+        }
+    }
+
+    /// Chooses the embedding weight together with λ: one λ path per candidate weight (ascending; the default
+    /// candidates include 0 = off), each on the sparse features with the group appended at that weight (in every
+    /// fold too; the means are computed once). The best mean macro-F1 wins; ties keep the smaller weight, so the
+    /// group stays off unless it helps. The caller fits the final model (`choice.outcome` on `choice.X`).
+    static func chooseEmbeddingWeight(texts: [String], X: CSRMatrix, foldFeatures: FoldFeatures?, table: EmbeddingTable,
+                                      tokenizer: TokenizerConfig, labels y: [Int32], labelNames: [String],
+                                      options: ClassifierOptions) throws -> EmbeddingGroupChoice {
         let means = table.means(texts, tokenizer: tokenizer)
         let candidates = Array(Set(options.embeddingWeights.filter { $0.isFinite && $0 >= 0 && $0 <= 100 })).sorted()
         let weights = means.coverage >= minimumEmbeddingCoverage && !candidates.isEmpty ? candidates : [0]
         var scores = [Double?](repeating: nil, count: weights.count)
-        var best: (score: Double, weight: Double, X: CSRMatrix, outcome: CrossValidation.Outcome)? = nil
+        var best: (score: Double, choice: EmbeddingGroupChoice)? = nil
         var grid = options.grid
+        let report = EmbeddingGroupReport(table: table.identity, coverage: means.coverage, weights: weights,
+                                          meanScores: [], chosenWeight: 0)
         for (i, w) in weights.enumerated() {
             let Xw = w == 0 ? X : means.appended(to: X, weight: w)
             var folds = foldFeatures
@@ -56,6 +84,8 @@ extension SentimentClassifier {
             let outcome = try CrossValidation.tuneWithOutOfFoldLogits(
                 Xw, labels: y, labelNames: labelNames, grid: grid, folds: options.folds,
                 config: options.training, foldFeatures: folds)
+            let choice = EmbeddingGroupChoice(means: means, weight: w, table: table, X: Xw, foldFeatures: folds,
+                                              outcome: outcome, report: report)
             if i == 0 {
                 // The dense columns make a fold fit several times dearer than the sparse one: after the first weight,
                 // only λ next to its choice is tried (neighbours in the grid's strong → weak order).
@@ -63,14 +93,13 @@ extension SentimentClassifier {
                 let at = order.firstIndex(of: outcome.result.chosenIndex) ?? 0
                 grid = order[max(0, at - Self.embeddingLambdaNeighbours)...min(order.count - 1, at + Self.embeddingLambdaNeighbours)].map { grid[$0] }
             }
-            let score = outcome.result.meanScores[outcome.result.chosenIndex] ?? -.infinity
+            let score = choice.outcome.result.meanScores[choice.outcome.result.chosenIndex] ?? -.infinity
             scores[i] = score
-            if best == nil || score > best!.score + 1e-12 { best = (score, w, Xw, outcome) }
+            if best == nil || score > best!.score + 1e-12 { best = (score, choice) }
         }
-        let chosen = best!
-        let result = try SoftmaxTrainer.fitTuned(chosen.X, labels: y, labelNames: labelNames, config: options.training,
-                                                 outcome: chosen.outcome)
-        return (result, chosen.X, EmbeddingGroupReport(table: table.identity, coverage: means.coverage, weights: weights,
-                                                       meanScores: scores, chosenWeight: chosen.weight))
+        var chosen = best!.choice
+        chosen.report.meanScores = scores
+        chosen.report.chosenWeight = chosen.weight
+        return chosen
     }
 }

@@ -85,13 +85,19 @@ extension SentimentClassifier {
     /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`, today's features;
     /// `alone`: their cross-validation already done, e.g. by the character trial); each other strength fits the
     /// joined features with L2 toward that multiple of the parent's weights. The best mean macro-F1 wins; ties keep
-    /// the weaker strength.
+    /// the weaker strength. With `embedding` (the group the corpus alone chose; `X`, `vectorizer` and `foldFeatures`
+    /// then have it), the parent's strengths are tried on the joined features with the same group appended, its
+    /// columns pulled toward zero: the parent's words and the group together.
     static func tuneWithParent(_ prior: ParentPrior, X: CSRMatrix, vectorizer: Vectorizer, foldFeatures: FoldFeatures?,
                                labels y: [Int32], labelNames: [String], options: ClassifierOptions,
-                               alone: CrossValidation.Outcome? = nil) throws
+                               alone: CrossValidation.Outcome? = nil, embedding: EmbeddingGroupChoice? = nil) throws
         -> (result: SoftmaxRegression.TrainingResult, vectorizer: Vectorizer, X: CSRMatrix, report: ParentAdaptationReport) {
         var report = prior.report
         let used = prior.usedColumns()
+        let group = embedding.flatMap { $0.weight > 0 ? $0 : nil }
+        let usedX = group?.appended(to: used.X) ?? used.X
+        let usedFolds = group.map { $0.folds(over: used.X, used.foldFeatures) } ?? used.foldFeatures
+        let usedPrior = used.weights + [Double](repeating: 0, count: (group?.means.dimensions ?? 0) * labelNames.count)
         var best: (score: Double, weight: Double, outcome: CrossValidation.Outcome)? = nil
         for w in report.weights {
             let outcome: CrossValidation.Outcome
@@ -99,8 +105,8 @@ extension SentimentClassifier {
                 outcome = alone
             } else if w > 0 {
                 outcome = try CrossValidation.tuneWithOutOfFoldLogits(
-                    used.X, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
-                    config: options.training, foldFeatures: used.foldFeatures, prior: used.weights.map { $0 * w })
+                    usedX, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
+                    config: options.training, foldFeatures: usedFolds, prior: usedPrior.map { $0 * w })
             } else {
                 outcome = try CrossValidation.tuneWithOutOfFoldLogits(
                     X, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
@@ -117,11 +123,12 @@ extension SentimentClassifier {
                                                      outcome: chosen.outcome)
             return (result, vectorizer, X, report)
         }
-        var result = try SoftmaxTrainer.fitTuned(used.X, labels: y, labelNames: labelNames, config: options.training,
+        var result = try SoftmaxTrainer.fitTuned(usedX, labels: y, labelNames: labelNames, config: options.training,
                                                  outcome: chosen.outcome,
-                                                 prior: used.weights.map { $0 * chosen.weight })
+                                                 prior: usedPrior.map { $0 * chosen.weight })
         result.model = used.expanding(result.model, prior: prior.weights, strength: chosen.weight)
-        return (result, prior.vectorizer, prior.X, report)
+        guard let group else { return (result, prior.vectorizer, prior.X, report) }
+        return (result, prior.vectorizer.attaching(group.table, weight: group.weight), group.appended(to: prior.X), report)
     }
 }
 
@@ -139,15 +146,18 @@ struct UsedColumns {
     var columns: [Int32]
     var joinedCount: Int
 
-    /// `model` (over the used columns) over all joined columns: the unused ones at `strength` × the parent's weights.
+    /// `model` (over the used columns, then any appended after them) over all joined columns, then the appended
+    /// ones: the unused joined columns at `strength` × the parent's weights.
     func expanding(_ model: SoftmaxModel, prior: [Double], strength: Double) -> SoftmaxModel {
         let k = model.classCount
+        let appended = model.featureCount - columns.count
         var weights = prior.map { Float($0 * strength) }
         for (u, j) in columns.enumerated() {
             for c in 0..<k { weights[Int(j) * k + c] = model.weights[u * k + c] }
         }
-        return SoftmaxModel(labels: model.labels, featureCount: joinedCount, weights: weights, bias: model.bias,
-                            temperature: model.temperature)
+        weights += model.weights[(columns.count * k)..<(model.featureCount * k)]
+        return SoftmaxModel(labels: model.labels, featureCount: joinedCount + appended, weights: weights,
+                            bias: model.bias, temperature: model.temperature)
     }
 }
 

@@ -40,10 +40,10 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// (`CharGroupFit.swift`).
     /// With `embeddings`, the static word-embedding group is tried at each of `options.embeddingWeights` (see
     /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
-    /// With `parent` (a model whose training data is not among `texts`), a tuned fit (without the embedding group)
-    /// also tries the parent's knowledge: its vocabulary joined to the corpus's and L2 toward its weights, at the
-    /// strengths of `ParentPrior.strengths` chosen with λ by cross-validation, on the corpus's features as the
-    /// character trial chose them (0 = the corpus alone; see `ParentAdaptation.swift`).
+    /// With `parent` (a model whose training data is not among `texts`), a tuned fit also tries the parent's
+    /// knowledge: its vocabulary joined to the corpus's and L2 toward its weights, at the strengths of
+    /// `ParentPrior.strengths` chosen with λ by cross-validation, on the corpus's features as the character and
+    /// embedding trials chose them (0 = the corpus alone; see `ParentAdaptation.swift`).
     public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
                            warmStart: SentimentClassifier? = nil,
                            maxWeights: Int? = nil,
@@ -103,28 +103,36 @@ public struct SentimentClassifier: Equatable, Sendable {
         var adaptationReport: ParentAdaptationReport? = nil
         if tuned {
             let result: SoftmaxRegression.TrainingResult
+            var group: EmbeddingGroupChoice? = nil
             if let embeddings, !options.embeddingWeights.isEmpty {
                 // After the character trial chose its group, weight 0 repeats that trial's λ values (so a group
                 // that stays off gives the same model as no table).
                 var tuning = options
                 if let charOutcome { tuning.grid = charOutcome.result.grid }
-                let choice = try tuneWithEmbeddings(texts: texts, X: X, foldFeatures: foldFeatures, table: embeddings,
-                                                    tokenizer: vectorizer.config.tokenizer, labels: y,
-                                                    labelNames: labelNames, options: tuning)
-                result = choice.result
-                embeddingReport = choice.report
-                X = choice.X
-                vectorizer = vectorizer.attaching(embeddings, weight: choice.report.chosenWeight)
-            } else if let parent,
-                      let prior = try ParentPrior.make(parent: parent, texts: texts, labels: y, labelNames: labelNames,
-                                                       options: options.withCharGroup(charReport), folds: true,
-                                                       limits: limits) {
-                let choice = try tuneWithParent(prior, X: X, vectorizer: vectorizer, foldFeatures: foldFeatures,
-                                                labels: y, labelNames: labelNames, options: options, alone: charOutcome)
+                group = try chooseEmbeddingWeight(texts: texts, X: X, foldFeatures: foldFeatures, table: embeddings,
+                                                  tokenizer: vectorizer.config.tokenizer, labels: y,
+                                                  labelNames: labelNames, options: tuning)
+                embeddingReport = group!.report
+            }
+            if let parent,
+               let prior = try ParentPrior.make(parent: parent, texts: texts, labels: y, labelNames: labelNames,
+                                                options: options.withCharGroup(charReport), folds: true,
+                                                limits: limits) {
+                // The parent's strengths are tried on the corpus's features as its own trials chose them.
+                let choice = try tuneWithParent(prior, X: group?.X ?? X,
+                                                vectorizer: group.map { vectorizer.attaching($0.table, weight: $0.weight) } ?? vectorizer,
+                                                foldFeatures: group?.foldFeatures ?? foldFeatures,
+                                                labels: y, labelNames: labelNames, options: options,
+                                                alone: group?.outcome ?? charOutcome, embedding: group)
                 result = choice.result
                 adaptationReport = choice.report
                 X = choice.X
                 vectorizer = choice.vectorizer
+            } else if let group {
+                result = try SoftmaxTrainer.fitTuned(group.X, labels: y, labelNames: labelNames, config: options.training,
+                                                     outcome: group.outcome)
+                X = group.X
+                vectorizer = vectorizer.attaching(group.table, weight: group.weight)
             } else if let charOutcome {
                 result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, config: options.training,
                                                      outcome: charOutcome)

@@ -229,6 +229,11 @@ extension SentimentService {
            parent.classifier.vectorizer.config.charNgrams == nil {
             CharNgramSetting.auto.apply(to: &options)
         }
+        // Nor in the embedding group, which the parent's weights do not cover: the corpus's own trial, as alone.
+        if let parent, parent.stored.corpusIds.isEmpty, request.settings.embeddings == nil,
+           request.settings.embeddingWeights == nil, parent.classifier.vectorizer.config.embeddings == nil {
+            options.embeddingWeights = ClassifierOptions.defaultEmbeddingWeights
+        }
         try checkLabels(Set(labels).sorted(), options, request)
         var counts: [String: Int] = [:]
         for label in labels { counts[label, default: 0] += 1 }
@@ -242,11 +247,9 @@ extension SentimentService {
         // adapts from them. One whose corpora are in the data is not also a prior: its weights already saw those
         // rows, so cross-validation would overrate it.
         let adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
-        // A fit tries either the embedding group or the parent's weights; adapting wins unless the request asks for
-        // the group. A parent that uses the group passes it on whatever the size, as it passes on its features.
-        let table = adaptFrom != nil && !request.settings.asksForEmbeddings ? nil
-            : try embeddingTable(for: options, rows: texts.count, required: request.settings.asksForEmbeddings,
-                                 inherited: parent?.classifier.vectorizer.config.embeddings != nil)
+        // A parent that uses the group passes it on whatever the size, as it passes on its features.
+        let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.asksForEmbeddings,
+                                       inherited: parent?.classifier.vectorizer.config.embeddings != nil)
         let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
                                                          warmStart: parent?.classifier,
                                                          maxWeights: ModelLimits.maxWeightsInMemory, embeddings: table,

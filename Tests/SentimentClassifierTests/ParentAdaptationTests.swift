@@ -7,6 +7,19 @@ import XCTest
 /// The parent prior is fitted on the columns some row uses; the others are set to their decoupled optimum.
 final class ParentAdaptationTests: XCTestCase {
     func testFittingTheUsedColumnsAloneGivesTheFullFit() throws {
+        try checkUsedColumnsFit(table: nil)
+    }
+
+    /// With the embedding group appended after the joined columns (pulled toward zero): the same.
+    func testFittingTheUsedColumnsWithTheEmbeddingGroupGivesTheFullFit() throws {
+        let words = ["profit", "loss", "shares", "sales", "rise", "fall", "cut", "record", "jobs", "the"]
+        let table = try EmbeddingTable(bytes: EmbeddingTable.fileBytes(words.sorted().enumerated().map { i, w in
+            (w, (0..<4).map { Float(($0 * 7 + i * 3) % 5) - 2 })
+        }), identity: "test")
+        try checkUsedColumnsFit(table: table)
+    }
+
+    func checkUsedColumnsFit(table: EmbeddingTable?) throws {
         var options = ClassifierOptions.default
         options.charNgramTrial = nil
         let parentRows = stride(from: 0, to: englishCorpus.count, by: 3)
@@ -21,24 +34,35 @@ final class ParentAdaptationTests: XCTestCase {
         let used = prior.usedColumns()
         XCTAssertLessThan(used.columns.count, prior.X.columnCount / 2, "150 rows touch few of the parent's columns")
         XCTAssertEqual(used.X.nonZeroCount, prior.X.nonZeroCount)
+        var (fullX, usedX, fullPrior, usedPrior) = (prior.X, used.X, prior.weights, used.weights)
+        let appended = table?.dimensions ?? 0
+        if let table {
+            let means = table.means(texts, tokenizer: prior.vectorizer.config.tokenizer)
+            XCTAssertGreaterThan(means.present.filter { $0 }.count, 50, "most rows have a known word")
+            fullX = means.appended(to: fullX, weight: 1)
+            usedX = means.appended(to: usedX, weight: 1)
+            fullPrior += [Double](repeating: 0, count: appended * labelNames.count)
+            usedPrior += [Double](repeating: 0, count: appended * labelNames.count)
+        }
 
         var config = options.training
         config.l2 = 1e-3
         config.tolerance = 1e-7
         let beta = 0.5
-        let (full, _) = try SoftmaxTrainer.fit(prior.X, labels: y, labelNames: labelNames, config: config,
-                                               prior: prior.weights.map { $0 * beta })
-        let (small, _) = try SoftmaxTrainer.fit(used.X, labels: y, labelNames: labelNames, config: config,
-                                                prior: used.weights.map { $0 * beta })
+        let (full, _) = try SoftmaxTrainer.fit(fullX, labels: y, labelNames: labelNames, config: config,
+                                               prior: fullPrior.map { $0 * beta })
+        let (small, _) = try SoftmaxTrainer.fit(usedX, labels: y, labelNames: labelNames, config: config,
+                                                prior: usedPrior.map { $0 * beta })
         let expanded = used.expanding(small, prior: prior.weights, strength: beta)
         XCTAssertEqual(expanded.featureCount, full.featureCount)
+        XCTAssertEqual(expanded.featureCount, prior.X.columnCount + appended)
         let k = labelNames.count
         let usedSet = Set(used.columns.map(Int.init))
         var largest: Float = 0
         for j in 0..<full.featureCount {
             for c in 0..<k {
                 let w = expanded.weights[j * k + c]
-                if !usedSet.contains(j) { XCTAssertEqual(w, Float(beta * prior.weights[j * k + c])) }
+                if j < prior.X.columnCount, !usedSet.contains(j) { XCTAssertEqual(w, Float(beta * prior.weights[j * k + c])) }
                 largest = max(largest, abs(w - full.weights[j * k + c]))
             }
         }

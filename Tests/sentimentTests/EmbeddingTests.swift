@@ -42,11 +42,20 @@ final class EmbeddingTests: XCTestCase {
         XCTAssertEqual(plain["rows"] as? Int, 2_400)
         XCTAssertNil(plain["embedding_weight"] as? Double, "\(plain)")
         XCTAssertNil(plain["embedding_coverage"] as? Double, "\(plain)")
-        // Adapting from a parent that brings only its weights tries the parent, not the group (one or the other).
+        // Adapting from a parent that brings only its weights (the shipped model has no group) tries both: the
+        // corpus's own embedding trial, then the parent's strengths on the features with the chosen group.
         let adapted = try jsonObject(box.ok(["train", "--from", "default", "--corpus", train, "--name", "adapted",
                                              "--char-ngrams", "off", "--format", "json"]))
         XCTAssertNotNil(adapted["parent_weight"] as? Double, "\(adapted)")
-        XCTAssertNil(adapted["embedding_coverage"] as? Double, "\(adapted)")
+        XCTAssertGreaterThan(adapted["embedding_coverage"] as? Double ?? 0, 0.5, "\(adapted)")
+        let adaptedRows = try jsonArray(box.ok(["predict", "--model", "adapted", "--format", "json", "--no-store"] + texts))
+        XCTAssertEqual(adaptedRows.count, 2)
+        let adaptedEval = try jsonObject(box.ok(["evaluate", "--model", "adapted", "--corpus", test, "--format", "json"]))
+        XCTAssertGreaterThan(adaptedEval["macro_f1"] as? Double ?? 0, 0.5, "\(adaptedEval)")
+        // … and without the group when told so.
+        let noGroup = try jsonObject(box.ok(["train", "--from", "default", "--corpus", train, "--name", "adapted",
+                                             "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
+        XCTAssertNil(noGroup["embedding_coverage"] as? Double, "\(noGroup)")
         let bad = try box.run(["train", "--corpus", train, "--embedding-weights", "0,x"])
         XCTAssertEqual(bad.code, 64, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--embedding-weights"), bad.stderr)
