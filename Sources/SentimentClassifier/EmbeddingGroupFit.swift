@@ -49,11 +49,7 @@ extension SentimentClassifier {
 
         /// Fold features that append the group to what `base` gives (nil: `X`'s rows).
         func folds(over X: CSRMatrix, _ base: FoldFeatures?) -> FoldFeatures? {
-            guard weight > 0 else { return base }
-            return { [self] train, validation in
-                let (a, b) = base?(train, validation) ?? (X.rows(train), X.rows(validation))
-                return (appended(to: a, rows: train), appended(to: b, rows: validation))
-            }
+            means.folds(weight: weight, over: X, base)
         }
     }
 
@@ -74,13 +70,7 @@ extension SentimentClassifier {
                                           meanScores: [], chosenWeight: 0)
         for (i, w) in weights.enumerated() {
             let Xw = w == 0 ? X : means.appended(to: X, weight: w)
-            var folds = foldFeatures
-            if w > 0 {
-                folds = { train, validation in
-                    let (a, b) = foldFeatures?(train, validation) ?? (X.rows(train), X.rows(validation))
-                    return (means.appended(to: a, weight: w, rows: train), means.appended(to: b, weight: w, rows: validation))
-                }
-            }
+            let folds = means.folds(weight: w, over: X, foldFeatures)
             let outcome = try CrossValidation.tuneWithOutOfFoldLogits(
                 Xw, labels: y, labelNames: labelNames, grid: grid, folds: options.folds,
                 config: options.training, foldFeatures: folds)
@@ -101,5 +91,17 @@ extension SentimentClassifier {
         chosen.report.meanScores = scores
         chosen.report.chosenWeight = chosen.weight
         return chosen
+    }
+}
+
+extension EmbeddingMeans {
+    /// Fold features that append these means at `weight` to what `base` gives for the rows of `X` (nil: `X`'s own
+    /// rows); `base` itself at weight 0.
+    func folds(weight: Double, over X: CSRMatrix, _ base: FoldFeatures?) -> FoldFeatures? {
+        guard weight > 0 else { return base }
+        return { train, validation in
+            let (a, b) = base?(train, validation) ?? (X.rows(train), X.rows(validation))
+            return (self.appended(to: a, weight: weight, rows: train), self.appended(to: b, weight: weight, rows: validation))
+        }
     }
 }

@@ -17,8 +17,9 @@ public struct TrainingSettings: Sendable, Equatable {
     public var seed: UInt64?
     /// Hash features into this many buckets instead of learning a vocabulary.
     public var buckets: Int?
-    /// The static word-embedding group: true = cross-validation tries it (the default candidate weights, or the
-    /// parent's); false = off; nil = the parent's candidate weights, else off.
+    /// The static word-embedding group: true = cross-validation tries it at any corpus size (the default candidate
+    /// weights, or the parent's); false = off; nil = the parent's candidate weights, else the defaults, tried on
+    /// corpora of up to `SentimentClassifier.embeddingTrialRowLimit` rows.
     public var embeddings: Bool?
     /// Candidate weights of the embedding group for cross-validation (0 = off), instead of the default ones.
     public var embeddingWeights: [Double]?

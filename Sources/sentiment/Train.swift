@@ -66,7 +66,7 @@ struct Train: ParsableCommand {
                                valueName: "kind"))
     var supervisedWeighting: String?
 
-    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning, at any corpus size (default: tried up to 2,000 rows when the shipped table is found, not when adapting from a parent without corpora such as --from default; --embeddings fails without the table).")
+    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning, at any corpus size (default: tried up to 2,000 rows when the shipped table is found, also when adapting from a parent without corpora such as --from default; --embeddings fails without the table).")
     var embeddings: Bool?
 
     @Option(help: ArgumentHelp("Embedding group weights for cross-validation to choose from, comma-separated (default: 0,0.5,1; 0 = off).", valueName: "list"))
