@@ -2,6 +2,7 @@ import ArgumentParser
 import CorpusIO
 import Foundation
 import SentimentClassifier
+import SentimentKit
 import SoftmaxRegression
 import TextFeatures
 
@@ -36,6 +37,9 @@ struct QualityBenchmark: ParsableCommand {
 
     @Flag(help: "Do not let cross-validation try character n-grams (the default tries 4-grams when tuning).")
     var noCharTrial = false
+
+    @Flag(help: "Do not let cross-validation try the static word-embedding group (the default tries it, as `sentiment train` does, on corpora of up to \(SentimentClassifier.embeddingTrialRowLimit) rows when the shipped table is found).")
+    var noEmbeddings = false
 
     @Option(help: ArgumentHelp("Largest word n-gram length (default: \(ClassifierOptions.defaultFeatures.wordNgrams)).", valueName: "n"))
     var ngrams: Int?
@@ -148,7 +152,11 @@ struct QualityBenchmark: ParsableCommand {
                 fitted = try fit.finish()
                 print(String(format: "streaming: pass 1 %.3f s, epochs %.3f s (cpu %.3f s)", t1 - t0, now() - t1, cpuTime() - c1))
             } else {
-                fitted = try SentimentClassifier.fit(texts: train.texts, labels: train.labels, options: options)
+                // As `sentiment train` decides it (`SentimentService.embeddingTable`).
+                let table = noEmbeddings || !options.tunes(rows: train.count)
+                    || train.count > SentimentClassifier.embeddingTrialRowLimit ? nil : try? StaticEmbeddings.shipped()
+                fitted = try SentimentClassifier.fit(texts: train.texts, labels: train.labels, options: options,
+                                                     embeddings: table)
             }
             best = min(best, now() - t0)
         }
@@ -163,6 +171,10 @@ struct QualityBenchmark: ParsableCommand {
         }
         if let c = report.calibration {
             print(String(format: "temperature %.3f, out-of-fold ECE %.4f → %.4f", c.temperature, c.eceBefore, c.eceAfter))
+        }
+        if let e = report.embeddings {
+            print(String(format: "embeddings: coverage %.3f, weight %@ (CV macro-F1 by weight %@)", e.coverage,
+                         "\(e.chosenWeight)", zip(e.weights, e.meanScores).map { "\($0)→" + ($1.map { String(format: "%.4f", $0) } ?? "-") }.joined(separator: " ")))
         }
         if let c = report.chars {
             print("char n-grams \(c.range.min)-\(c.range.max): " + (c.skipped.map { "not tried (\($0))" }
