@@ -102,6 +102,7 @@ public final class StreamingFit {
         opts.features.vocabulary = .hashing(buckets: buckets)
         opts.tuning = .off
         opts.supervisedWeighting = .none  // plain TF-IDF: the naive Bayes factors are learned in memory only
+        opts.embeddingWeights = []  // nor is the embedding group tried: the model records no candidates
         try opts.features.validate()
         self.options = opts
         counter = Vectorizer(config: opts.features, featureNames: [], idf: [])
