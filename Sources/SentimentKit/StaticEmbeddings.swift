@@ -1,6 +1,7 @@
 import ClassifierStore
 import DefaultModel
 import Foundation
+import SentimentClassifier
 import Synchronization
 import TextFeatures
 
@@ -30,6 +31,21 @@ public enum StaticEmbeddings {
                              sha256: EmbeddingTableFile.sha256)
         cache.withLock { $0 = table }
         return table
+    }
+
+    /// The shipped table when a fit with `options` on `rows` rows will try the group: it is tuned, some candidate
+    /// weight is positive, and the corpus has at most `SentimentClassifier.embeddingTrialRowLimit` rows unless the
+    /// request asks for the group (`required`) or the parent uses it (`inherited`). Nil when it will not, or (unless
+    /// `required`) when the table is not found.
+    /// - Throws: only when `required`: `EmbeddingTableUnavailable` or `EmbeddingTableError`.
+    public static func forTraining(_ options: ClassifierOptions, rows: Int, required: Bool,
+                                   inherited: Bool = false) throws -> EmbeddingTable? {
+        guard options.tunes(rows: rows), options.embeddingWeights.contains(where: { $0 > 0 }) else { return nil }
+        guard required || inherited || rows <= SentimentClassifier.embeddingTrialRowLimit else { return nil }
+        do { return try shipped() } catch {
+            if required { throw error }
+            return nil
+        }
     }
 
     /// The first of `searched` whose SHA-256 is `sha256`, parsed.

@@ -48,7 +48,7 @@ public struct TrainingSettings: Sendable, Equatable {
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
         charNgrams?.apply(to: &options)
         // Without a word from the request the candidates are the defaults' (or the parent's); whether the group is
-        // tried at all is decided by the corpus's size (`SentimentService.embeddingTable`).
+        // tried at all is decided by the corpus's size (`StaticEmbeddings.forTraining`).
         if embeddings == false {
             options.embeddingWeights = []
         } else if let embeddingWeights {
@@ -278,17 +278,13 @@ extension SentimentService {
                         corrections: corrections, started: started, events: events)
     }
 
-    /// The shipped embedding table when the fit will try the group: it is tuned, some candidate weight is positive,
-    /// and the corpus has at most `SentimentClassifier.embeddingTrialRowLimit` rows unless the request asks for the
-    /// group (`required`) or the parent uses it (`inherited`). Nil when it will not, or (unless `required`) when the
-    /// table is not found.
+    /// The shipped embedding table when the fit will try the group (`StaticEmbeddings.forTraining`).
     func embeddingTable(for options: ClassifierOptions, rows: Int, required: Bool,
                         inherited: Bool = false) throws -> EmbeddingTable? {
-        guard options.tunes(rows: rows), options.embeddingWeights.contains(where: { $0 > 0 }) else { return nil }
-        guard required || inherited || rows <= SentimentClassifier.embeddingTrialRowLimit else { return nil }
-        do { return try StaticEmbeddings.shipped() } catch {
-            if required { throw SentimentKitError.invalidInput("\(error)") }
-            return nil
+        do {
+            return try StaticEmbeddings.forTraining(options, rows: rows, required: required, inherited: inherited)
+        } catch {
+            throw SentimentKitError.invalidInput("\(error)")
         }
     }
 

@@ -152,9 +152,7 @@ struct QualityBenchmark: ParsableCommand {
                 fitted = try fit.finish()
                 print(String(format: "streaming: pass 1 %.3f s, epochs %.3f s (cpu %.3f s)", t1 - t0, now() - t1, cpuTime() - c1))
             } else {
-                // As `sentiment train` decides it (`SentimentService.embeddingTable`).
-                let table = noEmbeddings || !options.tunes(rows: train.count)
-                    || train.count > SentimentClassifier.embeddingTrialRowLimit ? nil : try? StaticEmbeddings.shipped()
+                let table = noEmbeddings ? nil : try StaticEmbeddings.forTraining(options, rows: train.count, required: false)
                 fitted = try SentimentClassifier.fit(texts: train.texts, labels: train.labels, options: options,
                                                      embeddings: table)
             }
