@@ -8,10 +8,12 @@ import TextFeatures
 ///     let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels)
 ///     let p = clf.predict(["Shares soar after record profit"])[0]   // p.label, p.confidence, p.probabilities
 public struct SentimentClassifier: Equatable, Sendable {
-    public var vectorizer: Vectorizer
-    public var model: SoftmaxModel
+    public var vectorizer: Vectorizer { didSet { predicting = Self.predictingForm(vectorizer, model) } }
+    public var model: SoftmaxModel { didSet { predicting = Self.predictingForm(vectorizer, model) } }
     /// The options it was fitted with (λ as tuned).
     public var options: ClassifierOptions
+    /// What predictions run on when the embedding group is on: the group collapsed into one column per label.
+    private var predicting: Predicting?
 
     /// Class names, in the order of every probability vector.
     public var labels: [String] { model.labels }
@@ -20,6 +22,29 @@ public struct SentimentClassifier: Equatable, Sendable {
         self.vectorizer = vectorizer
         self.model = model
         self.options = options
+        predicting = Self.predictingForm(vectorizer, model)
+    }
+
+    /// The same scores (up to rounding) from a row with `labels.count` columns in place of the embedding group's
+    /// `dimensions`: the group's weights move into the vectorizer (`Vectorizer.projectingEmbedding`) and the model
+    /// carries identity weights on the new columns.
+    struct Predicting: Equatable, Sendable {
+        let vectorizer: Vectorizer
+        let model: SoftmaxModel
+    }
+
+    static func predictingForm(_ vectorizer: Vectorizer, _ model: SoftmaxModel) -> Predicting? {
+        guard let table = vectorizer.embeddingTable else { return nil }
+        let k = model.classCount, f = vectorizer.featureCount, d = table.dimensions
+        guard k > 0, model.featureCount == f + d,
+              let projecting = vectorizer.projectingEmbedding(through: Array(model.weights[(f * k)...]), width: k)
+        else { return nil }
+        var weights = Array(model.weights[..<(f * k)])
+        weights.reserveCapacity((f + k) * k)
+        for c in 0..<k { for c2 in 0..<k { weights.append(c == c2 ? 1 : 0) } }
+        return Predicting(vectorizer: projecting,
+                          model: SoftmaxModel(labels: model.labels, featureCount: f + k, weights: weights,
+                                              bias: model.bias, temperature: model.temperature))
     }
 
     // MARK: Fitting
@@ -185,7 +210,8 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     /// Calibrated probabilities of every text, `texts.count × labels.count`, row-major. Parallel and deterministic.
     public func probabilities(_ texts: [String]) -> [Float] {
-        model.predictProbabilities(vectorizer.transform(texts))
+        if let predicting { return predicting.model.predictProbabilities(predicting.vectorizer.transform(texts)) }
+        return model.predictProbabilities(vectorizer.transform(texts))
     }
 
     /// Label, confidence and every label's probability for each text.
@@ -197,8 +223,9 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     /// The prediction for one text.
     public func predict(_ text: String) -> Prediction {
-        let row = vectorizer.transform(text)
-        return Prediction(labels: labels, probabilities: model.probabilities(indices: row.indices, values: row.values))
+        let (v, m) = predicting.map { ($0.vectorizer, $0.model) } ?? (vectorizer, model)
+        let row = v.transform(text)
+        return Prediction(labels: labels, probabilities: m.probabilities(indices: row.indices, values: row.values))
     }
 
     // MARK: Evaluating

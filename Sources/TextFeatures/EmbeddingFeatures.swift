@@ -133,7 +133,23 @@ extension EmbeddingTable {
 
 extension Vectorizer {
     /// Total columns of the produced matrices: the sparse features, then the embedding group's.
-    public var columnCount: Int { featureCount + (embeddingTable?.dimensions ?? 0) }
+    public var columnCount: Int {
+        guard let table = embeddingTable else { return featureCount }
+        return featureCount + (projectionWidth > 0 ? projectionWidth : table.dimensions)
+    }
+
+    /// This vectorizer with the embedding group's `dimensions` columns collapsed into `width`: column `c` holds
+    /// `Σ_j x_j · projection[j * width + c]`, where `x` is the group's part of the row. With a linear model's group
+    /// weights as `projection` and identity weights on the new columns, the scores are those of the full row up to
+    /// rounding, while a row carries `width` values instead of `dimensions` (prediction's cost is in building and
+    /// reading those dense columns). Nil when the group is off or `projection` has the wrong size.
+    public func projectingEmbedding(through projection: [Float], width: Int) -> Vectorizer? {
+        guard let table = embeddingTable, width > 0, projection.count == table.dimensions * width else { return nil }
+        var v = self
+        v.embeddingProjection = projection
+        v.projectionWidth = width
+        return v
+    }
 
     /// This vectorizer with the embedding group on at `weight` over `table` (nil or weight 0: off). The
     /// configuration records the group (weight, the table's identity, dimensions).
@@ -143,10 +159,14 @@ extension Vectorizer {
             v.config.embeddings = EmbeddingGroupConfig(weight: weight, table: table.identity, dimensions: table.dimensions)
             v.embeddingTable = table
             v.embeddingWeight = Float(weight)
+            v.embeddingProjection = []
+            v.projectionWidth = 0
         } else {
             v.config.embeddings = nil
             v.embeddingTable = nil
             v.embeddingWeight = 0
+            v.embeddingProjection = []
+            v.projectionWidth = 0
         }
         return v
     }
@@ -160,9 +180,24 @@ extension Vectorizer {
         rb.embedding.reserve(more: d)
         var tokens = 0
         guard table.unitMean(rb.extractor.scanner, into: rb.embedding.base, tokens: &tokens) > 0 else { return }
+        let w = embeddingWeight, base = Int32(featureCount)
+        let width = projectionWidth
+        if width > 0 {
+            rb.cols.reserve(more: width)
+            rb.vals.reserve(more: width)
+            embeddingProjection.withUnsafeBufferPointer { p in
+                for c in 0..<width {
+                    // The products and their order of the full row's score over the group's columns.
+                    var s: Float = 0
+                    for j in 0..<d { s += (w * rb.embedding[j]) * p[j &* width &+ c] }
+                    rb.cols.appendUnchecked(base + Int32(c))
+                    rb.vals.appendUnchecked(s)
+                }
+            }
+            return
+        }
         rb.cols.reserve(more: d)
         rb.vals.reserve(more: d)
-        let w = embeddingWeight, base = Int32(featureCount)
         for j in 0..<d {
             rb.cols.appendUnchecked(base + Int32(j))
             rb.vals.appendUnchecked(w * rb.embedding[j])

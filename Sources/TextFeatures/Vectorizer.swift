@@ -31,6 +31,10 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     /// The embedding group's table and weight (see `attaching(_:weight:)`); nil when the group is off.
     public internal(set) var embeddingTable: EmbeddingTable? = nil
     var embeddingWeight: Float = 0
+    /// With `projectingEmbedding(through:width:)`: the group's part of a row as `projectionWidth` columns, the
+    /// scaled unit mean times this `dimensions × projectionWidth` matrix (row-major); empty: the group's own columns.
+    var embeddingProjection: [Float] = []
+    var projectionWidth = 0
 
     private enum CodingKeys: String, CodingKey { case config, featureNames, idf }
 

@@ -90,6 +90,38 @@ final class EmbeddingGroupTests: XCTestCase {
         }
     }
 
+    /// Predictions collapse the group's columns into one per label: the same probabilities as the full rows (up
+    /// to rounding), the same labels, and rows of `labels.count` group columns.
+    func testPredictionsOfTheCollapsedGroupMatchTheFullRows() throws {
+        let table = try StaticEmbeddings.shipped(environment: [:])
+        let (texts, labels) = small
+        var options = ClassifierOptions.default
+        options.embeddingWeights = [1]
+        let (clf, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options, embeddings: table)
+        let k = clf.labels.count
+        let sample = Array(englishCorpus.texts.suffix(200)) + ["", "zzzq qqqz", "not good at all"]
+        let full = clf.model.predictProbabilities(clf.vectorizer.transform(sample))
+        let fast = clf.probabilities(sample)
+        XCTAssertEqual(fast.count, full.count)
+        for i in full.indices { XCTAssertEqual(fast[i], full[i], accuracy: 1e-5, "row \(i / k)") }
+        for (i, text) in sample.enumerated() {
+            let one = clf.predict(text)
+            let row = Array(full[i * k..<(i + 1) * k])
+            XCTAssertEqual(one.label, clf.labels[row.firstIndex(of: row.max()!)!], text)
+        }
+        let groupWeights = Array(clf.model.weights[(clf.vectorizer.featureCount * k)...])
+        let collapsed = try XCTUnwrap(clf.vectorizer.projectingEmbedding(through: groupWeights, width: k))
+        XCTAssertEqual(collapsed.columnCount, clf.vectorizer.featureCount + k)
+        let row = collapsed.transform("Profits soar at the bank")
+        XCTAssertEqual(row.indices.filter { Int($0) >= clf.vectorizer.featureCount }.count, k)
+        XCTAssertNil(clf.vectorizer.projectingEmbedding(through: groupWeights.dropLast().map { $0 }, width: k))
+        // A later change of temperature reaches predictions.
+        var hot = clf
+        hot.model.temperature *= 4
+        let p0 = clf.predict("Profits soar at the bank"), p1 = hot.predict("Profits soar at the bank")
+        XCTAssertLessThan(p1.confidence, p0.confidence)
+    }
+
     func testATableFileOtherThanTheShippedOneIsNotUsed() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("emb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
