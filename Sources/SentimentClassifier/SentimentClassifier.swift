@@ -210,8 +210,16 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     /// Calibrated probabilities of every text, `texts.count × labels.count`, row-major. Parallel and deterministic.
     public func probabilities(_ texts: [String]) -> [Float] {
-        if let predicting { return predicting.model.predictProbabilities(predicting.vectorizer.transform(texts)) }
-        return model.predictProbabilities(vectorizer.transform(texts))
+        let (v, m) = predicting.map { ($0.vectorizer, $0.model) } ?? (vectorizer, model)
+        let k = m.classCount
+        guard !texts.isEmpty, k > 0 else { return [] }
+        var out = [Float](repeating: 0, count: texts.count * k)
+        out.withUnsafeMutableBufferPointer { o in
+            let base = DisjointPointer(o.baseAddress!)
+            // Each row is scored as it is made: no matrix of all rows is built, copied or read back.
+            v.forEachRow(texts) { i, cols, vals in m.writeProbabilities(indices: cols, values: vals, into: base.base + i * k) }
+        }
+        return out
     }
 
     /// Label, confidence and every label's probability for each text.

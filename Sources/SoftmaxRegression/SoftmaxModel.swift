@@ -100,18 +100,42 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
     public func predictProbabilities(_ X: CSRMatrix) -> [Float] {
         var z = predictLogits(X)
         let k = labels.count
-        let t = Double(temperature > 0 ? temperature : 1)
         var buf = [Double](repeating: 0, count: k)
         z.withUnsafeMutableBufferPointer { zp in
             buf.withUnsafeMutableBufferPointer { bp in
-                for i in 0..<X.rowCount {
-                    for c in 0..<k { bp[c] = Double(zp[i * k + c]) / t }
-                    SoftmaxMath.softmaxInPlace(bp)
-                    for c in 0..<k { zp[i * k + c] = Float(bp[c]) }
-                }
+                for i in 0..<X.rowCount { calibrate(zp.baseAddress! + i * k, scratch: bp) }
             }
         }
         return z
+    }
+
+    /// The calibrated probabilities of one sparse row (strictly increasing `indices`) into `out` (`classCount`
+    /// values): the same numbers, bit for bit, as that row of `predictProbabilities`. For scoring rows as they are
+    /// made, without a matrix.
+    public func writeProbabilities(indices: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>,
+                                   into out: UnsafeMutablePointer<Float>) {
+        let k = labels.count, d = featureCount
+        weights.withUnsafeBufferPointer { w in
+            for c in 0..<k { out[c] = bias[c] }
+            for p in 0..<indices.count {
+                let j = Int(indices[p])
+                if j >= d { continue }
+                let x = values[p]
+                let base = j * k
+                for c in 0..<k { out[c] += x * w[base + c] }
+            }
+        }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { calibrate(out, scratch: $0) }
+    }
+
+    /// Logits → `softmax(z / temperature)` in place, through `scratch` (`classCount` doubles).
+    @inline(__always)
+    func calibrate(_ z: UnsafeMutablePointer<Float>, scratch bp: UnsafeMutableBufferPointer<Double>) {
+        let k = labels.count
+        let t = Double(temperature > 0 ? temperature : 1)
+        for c in 0..<k { bp[c] = Double(z[c]) / t }
+        SoftmaxMath.softmaxInPlace(bp)
+        for c in 0..<k { z[c] = Float(bp[c]) }
     }
 
     /// Predicted class id (argmax of the logits; ties → lowest id) for every row.

@@ -24,8 +24,8 @@ struct FeatureExtractor {
         charMax = config.charNgrams?.max ?? 0
     }
 
-    /// Fills `wordKeys` (for each token position: its 1…n-gram keys) and `charKeys`.
-    mutating func extract(_ text: String) {
+    /// Fills `wordKeys` (for each token position: its 1…n-gram keys) and, with `chars`, `charKeys`.
+    mutating func extract(_ text: String, chars: Bool = true) {
         scanner.scan(text)
         wordKeys.removeAll()
         let t = scanner.tokenCount
@@ -42,29 +42,44 @@ struct FeatureExtractor {
                 m &+= 1
             }
         }
-        guard charMin > 0 else { return }
-        charKeys.removeAll()
+        guard charMin > 0, chars else { return }
+        var keys = charKeys  // shares the storage (see `Buffer`); taken out so the call may change both
+        keys.removeAll()
         for tok in 0..<t where scanner.tokFlags[tok] & TokenFlag.word != 0 {
-            padded.removeAll()
-            padded.append(0x3C)
-            for j in scanner.tokenStart(tok)..<Int(scanner.tokEnd[tok]) { padded.append(scanner.tokText[j]) }
-            padded.append(0x3E)
-            let len = padded.count
-            charKeys.reserve(more: len * (charMax - charMin + 1))
-            do {
-                let p = padded.base
-                for start in 0..<len {
-                    var h = Self.charPrefixHash
-                    let stop = Swift.min(start + charMax, len)
-                    var q = start
-                    while q < stop {
-                        h = StableHash.step(h, scalar: p[q])
-                        q &+= 1
-                        if q - start >= charMin { charKeys.appendUnchecked(h) }
-                    }
-                }
+            appendCharKeys(ofToken: tok, into: &keys)
+        }
+        charKeys = keys
+    }
+
+    /// Appends the character n-gram keys of word token `tok` of the last scanned text (n-grams of `<word>`).
+    /// They depend on the token's text alone.
+    @inline(__always)
+    mutating func appendCharKeys(ofToken tok: Int, into out: inout Buffer<UInt64>) {
+        padded.removeAll()
+        padded.append(0x3C)
+        for j in scanner.tokenStart(tok)..<Int(scanner.tokEnd[tok]) { padded.append(scanner.tokText[j]) }
+        padded.append(0x3E)
+        let len = padded.count
+        out.reserve(more: len * (charMax - charMin + 1))
+        let p = padded.base
+        for start in 0..<len {
+            var h = Self.charPrefixHash
+            let stop = Swift.min(start + charMax, len)
+            var q = start
+            while q < stop {
+                h = StableHash.step(h, scalar: p[q])
+                q &+= 1
+                if q - start >= charMin { out.appendUnchecked(h) }
             }
         }
+    }
+
+    /// A key for the text of word token `tok` (its key, told apart from a negation-marked one: the n-grams come
+    /// from the text without the marker, so `not_x` written out and `x` in a negation scope differ).
+    @inline(__always)
+    func textKey(ofToken tok: Int) -> UInt64 {
+        let h = scanner.tokHash[tok]
+        return scanner.tokFlags[tok] & TokenFlag.negated != 0 ? h ^ 0x9E37_79B9_7F4A_7C15 : h
     }
 
     /// The string of token `i` of the last scanned text, made once per `names(of:where:)` call.

@@ -18,31 +18,21 @@ extension Vectorizer {
     /// Fills `rb.cols` (strictly increasing) and `rb.vals` (raw counts) for one text.
     @inline(__always)
     func countRow(_ text: String, _ rb: inout RowBuilder) {
-        rb.extractor.extract(text)
+        rb.extractor.extract(text, chars: false)
         rb.keys.removeAll()
-        rb.keys.reserve(more: rb.extractor.wordKeys.count + rb.extractor.charKeys.count)
+        rb.keys.reserve(more: rb.extractor.wordKeys.count)
         let b = buckets
         if b > 0 {
             for key in rb.extractor.wordKeys.buffer {
                 rb.keys.appendUnchecked(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b)))
-            }
-            if hasCharGroup {
-                for key in rb.extractor.charKeys.buffer {
-                    rb.keys.appendUnchecked(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b) + b))
-                }
             }
         } else {
             for key in rb.extractor.wordKeys.buffer {
                 let c = lookup.find(key)
                 if c >= 0 { rb.keys.appendUnchecked(c) }
             }
-            if hasCharGroup {
-                for key in rb.extractor.charKeys.buffer {
-                    let c = lookup.find(key)
-                    if c >= 0 { rb.keys.appendUnchecked(c) }
-                }
-            }
         }
+        if hasCharGroup { appendCharColumns(&rb) }
         rb.cols.removeAll()
         rb.vals.removeAll()
         let n = rb.keys.count
@@ -60,6 +50,45 @@ extension Vectorizer {
                 prev = c; count = 1
             }
             rb.cols.appendUnchecked(prev); rb.vals.appendUnchecked(count)
+        }
+    }
+
+    /// Appends the character n-gram columns of every word of the text just extracted to `rb.keys`. A word's
+    /// columns depend on its text alone, so they are kept per word for the rest of the block of rows: a repeated
+    /// word costs one lookup instead of one hash and one lookup per n-gram.
+    @inline(__always)
+    func appendCharColumns(_ rb: inout RowBuilder) {
+        let t = rb.extractor.scanner.tokenCount
+        let b = buckets
+        for tok in 0..<t where rb.extractor.scanner.tokFlags[tok] & TokenFlag.word != 0 {
+            let key = rb.extractor.textKey(ofToken: tok)
+            var entry = rb.charCache.words.find(key)
+            if entry < 0 {
+                rb.grams.removeAll()
+                rb.extractor.appendCharKeys(ofToken: tok, into: &rb.grams)
+                let start = rb.charCache.columns.count
+                rb.charCache.columns.reserve(more: rb.grams.count)
+                for g in rb.grams.buffer {
+                    let c = b > 0 ? Int32(truncatingIfNeeded: StableHash.bucket(g, buckets: b) + b) : lookup.find(g)
+                    if c >= 0 { rb.charCache.columns.appendUnchecked(c) }
+                }
+                let end = rb.charCache.columns.count
+                if rb.charCache.ends.count < rb.charCache.limit {
+                    entry = Int32(truncatingIfNeeded: rb.charCache.ends.count)
+                    rb.charCache.words.insert(key, entry)
+                    rb.charCache.starts.append(Int32(truncatingIfNeeded: start))
+                    rb.charCache.ends.append(Int32(truncatingIfNeeded: end))
+                } else {
+                    // Full: this word's columns are used once and their space reused.
+                    rb.keys.reserve(more: end - start)
+                    for i in start..<end { rb.keys.appendUnchecked(rb.charCache.columns[i]) }
+                    rb.charCache.columns.count = start
+                    continue
+                }
+            }
+            let lo = Int(rb.charCache.starts[Int(entry)]), hi = Int(rb.charCache.ends[Int(entry)])
+            rb.keys.reserve(more: hi - lo)
+            for i in lo..<hi { rb.keys.appendUnchecked(rb.charCache.columns[i]) }
         }
     }
 
@@ -151,9 +180,22 @@ struct RowBuilder {
     var scratch = Buffer<Int32>(capacity: 256)
     var counts = Buffer<Int32>(capacity: 1025)
     var embedding = Buffer<Float>(capacity: 16)
+    var grams = Buffer<UInt64>(capacity: 64)
+    var charCache = CharColumnCache()
     init(_ config: FeatureConfig) {
         extractor = FeatureExtractor(config)
     }
+}
+
+/// The character n-gram columns of the words a `RowBuilder` has met (see `Vectorizer.appendCharColumns`): word
+/// key → entry `e`, whose columns are `columns[starts[e]..<ends[e]]` (every n-gram found, repeats included).
+struct CharColumnCache {
+    /// Words kept at most (about 2 MB of columns); later words are computed each time.
+    var limit = 1 << 16
+    var words = KeyTable(minimumCapacity: 256)
+    var starts = Buffer<Int32>(capacity: 256)
+    var ends = Buffer<Int32>(capacity: 256)
+    var columns = Buffer<Int32>(capacity: 2048)
 }
 
 /// Sorts `Int32`s ascending in place: introsort with a branch-free Lomuto partition (few mispredictions on

@@ -27,6 +27,23 @@ extension Vectorizer {
         return m
     }
 
+    /// Hands each text's row (the one `transform` makes) to `body` with the text's index, without building a
+    /// matrix: for scoring rows as they are made. Parallel over the same fixed row blocks as `transform`, so `body`
+    /// runs on several threads at once and must write only what belongs to its row; the buffers are valid only
+    /// during the call.
+    public func forEachRow(_ texts: [String],
+                           _ body: (Int, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) -> Void) {
+        Parallel.forEach(Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 4)) { r in
+            var rb = RowBuilder(config)
+            for i in r {
+                countRow(texts[i], &rb)
+                weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+                appendEmbedding(&rb)
+                body(i, UnsafeBufferPointer(rb.cols.buffer), UnsafeBufferPointer(rb.vals.buffer))
+            }
+        }
+    }
+
     /// The sparse row of one text: strictly increasing column indices and their values.
     public func transform(_ text: String) -> (indices: [Int32], values: [Float]) {
         var rb = RowBuilder(config)

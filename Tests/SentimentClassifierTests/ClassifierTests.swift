@@ -29,6 +29,25 @@ final class ClassifierTests: XCTestCase {
         return (idx.map { englishCorpus.texts[$0] }, idx.map { englishCorpus.labels[$0] })
     }
 
+    /// `probabilities` scores each row as it is made, with no matrix: the same bits as the matrix path, for word
+    /// and word-plus-character models, for one text and for none.
+    func testProbabilitiesWithoutAMatrixMatchTheMatrixPath() throws {
+        let (texts, labels) = small
+        for chars in [nil, CharNgramRange(min: 4, max: 4)] {
+            var options = ClassifierOptions.default
+            options.features.charNgrams = chars
+            options.charNgramTrial = nil
+            let (clf, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options)
+            XCTAssertEqual(clf.vectorizer.config.charNgrams, chars)
+            let sample = Array(englishCorpus.texts.suffix(700)) + ["", "not good", "zzzq"]
+            let matrix = clf.model.predictProbabilities(clf.vectorizer.transform(sample))
+            XCTAssertEqual(clf.probabilities(sample).map(\.bitPattern), matrix.map(\.bitPattern))
+            XCTAssertEqual(clf.predict("Shares soar").probabilities.map(\.bitPattern),
+                           clf.probabilities(["Shares soar"]).map(\.bitPattern))
+            XCTAssertEqual(clf.probabilities([]), [])
+        }
+    }
+
     func testFitPredictsCalibratedProbabilities() throws {
         let (texts, labels) = small
         let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels)

@@ -41,6 +41,37 @@ final class ReferenceTests: XCTestCase {
         }
     }
 
+    /// Rows built one after another share a cache of each word's character n-gram columns: batches, a full cache
+    /// and a word written with the negation marker's spelling (`not_good`) next to one in a negation scope all give
+    /// the reference rows.
+    func testCachedCharacterColumnsMatchReference() {
+        let texts = SampleTexts.all + ["not good", "not_good good", "good, not good", "profits profits profit",
+                                       "Profit fell; profit rose", "never profitable nor good"]
+        for vocab in [VocabularyMode.hashing(buckets: 1 << 12), .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)] {
+            var c = FeatureConfig.default
+            c.vocabulary = vocab
+            c.weighting = .count
+            c.sublinearTF = false
+            c.l2Normalize = false
+            c.charNgrams = CharNgramRange(min: 2, max: 4)
+            let v = Vectorizer.fit(texts, config: c)
+            let batch = v.transform(texts + texts)
+            for limit in [0, 3, 1 << 16] {
+                var rb = RowBuilder(v.config)
+                rb.charCache.limit = limit
+                for (i, t) in (texts + texts).enumerated() {
+                    v.countRow(t, &rb)
+                    let ref = reference(v, t)
+                    XCTAssertEqual(rb.cols.array, ref.map { $0.0 }, "\(vocab) limit \(limit): \(t.prefix(40))")
+                    XCTAssertEqual(rb.vals.array, ref.map { $0.1 }, "\(vocab) limit \(limit): \(t.prefix(40))")
+                    let e = batch.entryRange(ofRow: i)
+                    XCTAssertEqual(Array(batch.columnIndices[e]), ref.map { $0.0 }, "batch row \(i)")
+                }
+                XCTAssertLessThanOrEqual(rb.charCache.ends.count, limit)
+            }
+        }
+    }
+
     func testSortInt32() {
         var rng = PropertyTests.SplitMix(state: 7)
         for n in [0, 1, 2, 17, 100, 5000] {
