@@ -77,6 +77,7 @@ struct Models: ParsableCommand {
                         "model": info.reference, "status": info.status.rawValue, "created_at": isoText(info.createdAt),
                         "labels": info.labels, "temperature": info.temperature, "checksum": info.checksum,
                         "features": classifier.vectorizer.featureCount,
+                        "char_ngrams": classifier.vectorizer.config.charNgrams.map { "\($0.min)-\($0.max)" } ?? NSNull(),
                         "embeddings": classifier.vectorizer.config.embeddings.map { ["dimensions": $0.dimensions, "weight": $0.weight, "table": $0.table] as [String: Any] } ?? NSNull(),
                         "corpora": corpora.map(\.sourcePath),
                         "hyperparameters": (try? JSONSerialization.jsonObject(with: Data(stored.hyperparameters.utf8))) ?? NSNull(),
@@ -96,11 +97,14 @@ struct Models: ParsableCommand {
                     return
                 }
                 let o = classifier.options
+                // The vectorizer's configuration, not the options: cross-validation may have chosen character n-grams.
+                let f = classifier.vectorizer.config
+                let chars = f.charNgrams.map { ", character \($0.min == $0.max ? "\($0.min)" : "\($0.min)-\($0.max)")-grams" } ?? ""
                 var rows: [[String]] = [
                     ["model", "\(info.reference) (\(info.status.rawValue))"],
                     ["created", isoText(info.createdAt)],
                     ["labels", info.labels.joined(separator: ", ")],
-                    ["features", "\(classifier.vectorizer.featureCount) (word 1-\(o.features.wordNgrams)-grams, \(o.features.weighting.rawValue)\(o.features.sublinearTF ? ", sublinear tf" : ""))"],
+                    ["features", "\(classifier.vectorizer.featureCount) (word 1-\(f.wordNgrams)-grams\(chars), \(f.weighting.rawValue)\(f.sublinearTF ? ", sublinear tf" : ""))"],
                     ["training", "λ = \(String(format: "%.3g", o.training.l2)), class weights \(o.training.classWeighting), seed \(o.training.seed)"],
                     ["temperature", fixed(info.temperature)],
                     ["checksum", info.checksum],

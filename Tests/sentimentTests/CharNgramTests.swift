@@ -32,8 +32,12 @@ final class CharNgramTests: XCTestCase {
         XCTAssertEqual(auto["char_ngrams"] as? String, "4-4", "\(auto)")
         let table = try box.ok(["train", "--corpus", train, "--name", "auto"])
         XCTAssertTrue(table.contains("char n-grams") && table.contains("4-4 (CV macro-F1 without"), table)
+        // `models show` says what the model uses, as chosen.
+        XCTAssertTrue(try box.ok(["models", "show", "auto"]).contains("word 1-2-grams, character 4-grams, tfidf"))
+        XCTAssertEqual(try jsonObject(box.ok(["models", "show", "auto", "--format", "json"]))["char_ngrams"] as? String, "4-4")
         let off = try jsonObject(box.ok(["train", "--corpus", train, "--name", "off", "--char-ngrams", "off", "--format", "json"]))
         XCTAssertNil(off["char_ngrams"] as? String, "\(off)")
+        XCTAssertFalse(try box.ok(["models", "show", "off"]).contains("character"))
         let fixed = try jsonObject(box.ok(["train", "--corpus", train, "--name", "fixed", "--char-ngrams", "3-5", "--format", "json"]))
         XCTAssertEqual(fixed["char_ngrams"] as? String, "3-5", "\(fixed)")
 
