@@ -92,37 +92,50 @@ extension Vectorizer {
         }
     }
 
-    /// Sorts `rb.keys`; returns where the sorted values are (`rb.keys` or `rb.scratch`). Rows of up to 4096
-    /// entries use one counting pass on the top bits of the column (columns are spread over `0..<featureCount`)
-    /// followed by an insertion sort that only fixes order inside each bucket.
+    /// Sorts `rb.keys`; returns where the sorted values are (`rb.keys` or `rb.scratch`). Rows of 17 to 4096
+    /// entries use a least-significant-digit radix sort on the column's bits: no comparisons, so nothing to
+    /// mispredict on columns in random order (an insertion sort inside top-bit buckets was slower on rows of word
+    /// and character n-grams, whose frequent n-grams crowd the low columns).
     @inline(__always)
     func sortColumns(_ rb: inout RowBuilder) -> UnsafeMutablePointer<Int32> {
         let n = rb.keys.count
-        let k = rb.keys.base
         if n <= 16 || n > 4096 {
             sortInt32(rb.keys.buffer)
-            return k
+            return rb.keys.base
         }
-        let bits = Swift.min(10, Int.bitWidth - (n - 1).leadingZeroBitCount)
-        let shift = Int32(Swift.max(0, columnBits - bits))
-        let nb = 1 << bits
-        rb.counts.removeAll()
-        rb.counts.reserve(more: nb + 1)
-        let c = rb.counts.base
-        c.update(repeating: 0, count: nb + 1)
-        for i in 0..<n { c[Int(k[i] >> shift) &+ 1] &+= 1 }
-        for b in 0..<nb { c[b + 1] &+= c[b] }
         rb.scratch.removeAll()
         rb.scratch.reserve(more: n)
-        let out = rb.scratch.base
-        for i in 0..<n {
-            let x = k[i]
-            let b = Int(x >> shift)
-            out[Int(c[b])] = x
-            c[b] &+= 1
+        return radixSortColumns(&rb)
+    }
+
+    /// `rb.keys` sorted through `rb.scratch` (which has room for them): two passes of up to 8 bits each for up to
+    /// 65,536 columns, three beyond; returns where they are.
+    @inline(__always)
+    func radixSortColumns(_ rb: inout RowBuilder) -> UnsafeMutablePointer<Int32> {
+        let n = rb.keys.count
+        let passes = columnBits <= 16 ? 2 : 3
+        let width = (Swift.max(columnBits, 2) + passes - 1) / passes
+        let nb = 1 << width
+        let mask = Int32(nb - 1)
+        rb.counts.removeAll()
+        rb.counts.reserve(more: nb)
+        let c = rb.counts.base
+        var src = rb.keys.base, dst = rb.scratch.base
+        for pass in 0..<passes {
+            let shift = Int32(pass * width)
+            c.update(repeating: 0, count: nb)
+            for i in 0..<n { c[Int((src[i] >> shift) & mask)] &+= 1 }
+            var sum: Int32 = 0
+            for b in 0..<nb { let x = c[b]; c[b] = sum; sum &+= x }
+            for i in 0..<n {
+                let x = src[i]
+                let b = Int((x >> shift) & mask)
+                dst[Int(c[b])] = x
+                c[b] &+= 1
+            }
+            swap(&src, &dst)
         }
-        insertionSortInt32(out, n)
-        return out
+        return src
     }
 
     /// Replaces raw counts by weights and normalizes, in place.
@@ -208,9 +221,6 @@ func sortInt32(_ buffer: UnsafeMutableBufferPointer<Int32>) {
     if n > 16 { quicksort(p, 0, n - 1, depth: 2 * (Int.bitWidth - n.leadingZeroBitCount)) }
     insertionSort(p, n)
 }
-
-@inline(__always)
-func insertionSortInt32(_ k: UnsafeMutablePointer<Int32>, _ n: Int) { insertionSort(k, n) }
 
 @inline(__always)
 private func insertionSort(_ k: UnsafeMutablePointer<Int32>, _ n: Int) {
