@@ -14,22 +14,25 @@ final class ReferenceTests: XCTestCase {
         return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
+    /// Raw counts (no weighting, no normalization) of word and character n-grams, as the reference makes them.
+    func rawCounts(_ vocabulary: VocabularyMode, chars: ClosedRange<Int>) -> FeatureConfig {
+        var c = FeatureConfig.default
+        c.vocabulary = vocabulary
+        c.weighting = .count
+        c.sublinearTF = false
+        c.l2Normalize = false
+        c.charNgrams = CharNgramRange(min: chars.lowerBound, max: chars.upperBound)
+        return c
+    }
+
     func testCountsMatchReference() {
         var words: [String] = []
         for i in 0..<6000 { words.append("w\(i % 4500)") }           // > 4096 entries: introsort path
         let long = words.joined(separator: " ")
         let repeated = String(repeating: "same ", count: 3000)         // many equal columns
         let texts = SampleTexts.all + [long, repeated, "a b a b a b c"]
-        var configs: [FeatureConfig] = []
-        for vocab in [VocabularyMode.hashing(buckets: 1 << 16), .hashing(buckets: 7), .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)] {
-            var c = FeatureConfig.default
-            c.vocabulary = vocab
-            c.weighting = .count
-            c.sublinearTF = false
-            c.l2Normalize = false
-            c.charNgrams = CharNgramRange(min: 2, max: 3)
-            configs.append(c)
-        }
+        let configs = [VocabularyMode.hashing(buckets: 1 << 16), .hashing(buckets: 7),
+                       .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)].map { rawCounts($0, chars: 2...3) }
         for c in configs {
             let v = Vectorizer.fit(texts, config: c)
             for t in texts {
@@ -48,13 +51,7 @@ final class ReferenceTests: XCTestCase {
         let texts = SampleTexts.all + ["not good", "not_good good", "good, not good", "profits profits profit",
                                        "Profit fell; profit rose", "never profitable nor good"]
         for vocab in [VocabularyMode.hashing(buckets: 1 << 12), .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)] {
-            var c = FeatureConfig.default
-            c.vocabulary = vocab
-            c.weighting = .count
-            c.sublinearTF = false
-            c.l2Normalize = false
-            c.charNgrams = CharNgramRange(min: 2, max: 4)
-            let v = Vectorizer.fit(texts, config: c)
+            let v = Vectorizer.fit(texts, config: rawCounts(vocab, chars: 2...4))
             let batch = v.transform(texts + texts)
             for limit in [0, 3, 1 << 16] {
                 var rb = RowBuilder(v.config)
