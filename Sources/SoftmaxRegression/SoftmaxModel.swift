@@ -115,6 +115,24 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
     public func writeProbabilities(indices: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>,
                                    into out: UnsafeMutablePointer<Float>) {
         let k = labels.count, d = featureCount
+        if k == 3 {
+            // Three labels (the usual case): one 16-byte load per feature, lanes 0–2 summed in the scalar order.
+            weights.withUnsafeBufferPointer { w in
+                let raw = UnsafeRawPointer(w.baseAddress!)
+                var z = SIMD4<Float>(bias[0], bias[1], bias[2], 0)
+                for p in 0..<indices.count {
+                    let j = Int(indices[p])
+                    if j >= d { continue }
+                    // The last feature's fourth lane would lie past the array.
+                    let row = j == d - 1 ? SIMD4<Float>(w[3 * j], w[3 * j + 1], w[3 * j + 2], 0)
+                        : raw.loadUnaligned(fromByteOffset: 12 * j, as: SIMD4<Float>.self)
+                    z += SIMD4(repeating: values[p]) * row
+                }
+                out[0] = z[0]; out[1] = z[1]; out[2] = z[2]
+            }
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { calibrate(out, scratch: $0) }
+            return
+        }
         weights.withUnsafeBufferPointer { w in
             for c in 0..<k { out[c] = bias[c] }
             for p in 0..<indices.count {
