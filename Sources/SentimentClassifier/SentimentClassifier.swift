@@ -208,8 +208,9 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     // MARK: Predicting
 
-    /// Calibrated probabilities of every text, `texts.count × labels.count`, row-major. Parallel and deterministic.
-    public func probabilities(_ texts: [String]) -> [Float] {
+    /// Calibrated probabilities of every text, `texts.count × labels.count`, row-major. Parallel (unless
+    /// `parallel` is false: then on the calling thread only) and deterministic: each row is computed on its own.
+    public func probabilities(_ texts: [String], parallel: Bool = true) -> [Float] {
         let (v, m) = predicting.map { ($0.vectorizer, $0.model) } ?? (vectorizer, model)
         let k = m.classCount
         guard !texts.isEmpty, k > 0 else { return [] }
@@ -217,7 +218,7 @@ public struct SentimentClassifier: Equatable, Sendable {
         out.withUnsafeMutableBufferPointer { o in
             let base = DisjointPointer(o.baseAddress!)
             // Each row is scored as it is made: no matrix of all rows is built, copied or read back.
-            v.forEachRow(texts) { i, cols, vals in m.writeProbabilities(indices: cols, values: vals, into: base.base + i * k) }
+            v.forEachRow(texts, parallel: parallel) { i, cols, vals in m.writeProbabilities(indices: cols, values: vals, into: base.base + i * k) }
         }
         return out
     }

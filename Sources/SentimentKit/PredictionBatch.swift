@@ -37,26 +37,11 @@ public final class PredictionBatch: @unchecked Sendable {
         return nil
     }
 
-    /// `classifier.probabilities(texts)` on this thread only, in slices too small for the classifier to spread
-    /// over the cores (identical results: every row is computed on its own). When storing, the store's writer is
-    /// the slowest stage and needs a core of its own; predicting on both cores in bursts took turns with it.
-    static func serialProbabilities(_ classifier: SentimentClassifier, _ texts: [String]) -> [Float] {
-        let slice = 255
-        guard texts.count > slice else { return classifier.probabilities(texts) }
-        var out: [Float] = []
-        out.reserveCapacity(texts.count * classifier.labels.count)
-        var start = 0
-        while start < texts.count {
-            let end = min(texts.count, start + slice)
-            out += classifier.probabilities(Array(texts[start..<end]))
-            start = end
-        }
-        return out
-    }
-
     /// Fills in probabilities, labels and (when asked) explanations.
     func predict(_ classifier: SentimentClassifier, serial: Bool, explain: Bool) {
-        probabilities = serial ? Self.serialProbabilities(classifier, texts) : classifier.probabilities(texts)
+        // Serial: on this thread only. When storing, the store's writer is the slowest stage and needs a core of its
+        // own; predicting on both cores in bursts took turns with it.
+        probabilities = classifier.probabilities(texts, parallel: !serial)
         labelIndices = Metrics.argmax(probabilities, classCount: classifier.labels.count)
         if explain { explanations = texts.map { classifier.explain($0) } }
     }

@@ -30,10 +30,12 @@ extension Vectorizer {
     /// Hands each text's row (the one `transform` makes) to `body` with the text's index, without building a
     /// matrix: for scoring rows as they are made. Parallel over the same fixed row blocks as `transform`, so `body`
     /// runs on several threads at once and must write only what belongs to its row; the buffers are valid only
-    /// during the call.
-    public func forEachRow(_ texts: [String],
+    /// during the call. With `parallel` false, every row is made on the calling thread.
+    public func forEachRow(_ texts: [String], parallel: Bool = true,
                            _ body: (Int, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) -> Void) {
-        Parallel.forEach(Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 4)) { r in
+        let blocks = parallel ? Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 4)
+            : (texts.isEmpty ? [] : [0..<texts.count])
+        Parallel.forEach(blocks) { r in
             var rb = RowBuilder(config)
             for i in r {
                 countRow(texts[i], &rb)

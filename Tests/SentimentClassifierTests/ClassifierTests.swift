@@ -30,7 +30,7 @@ final class ClassifierTests: XCTestCase {
     }
 
     /// `probabilities` scores each row as it is made, with no matrix: the same bits as the matrix path, for word
-    /// and word-plus-character models, for one text and for none.
+    /// and word-plus-character models, on all cores or on the calling thread, for one text and for none.
     func testProbabilitiesWithoutAMatrixMatchTheMatrixPath() throws {
         let (texts, labels) = small
         for chars in [nil, CharNgramRange(min: 4, max: 4)] {
@@ -42,6 +42,7 @@ final class ClassifierTests: XCTestCase {
             let sample = Array(englishCorpus.texts.suffix(700)) + ["", "not good", "zzzq"]
             let matrix = clf.model.predictProbabilities(clf.vectorizer.transform(sample))
             XCTAssertEqual(clf.probabilities(sample).map(\.bitPattern), matrix.map(\.bitPattern))
+            XCTAssertEqual(clf.probabilities(sample, parallel: false).map(\.bitPattern), matrix.map(\.bitPattern))
             XCTAssertEqual(clf.predict("Shares soar").probabilities.map(\.bitPattern),
                            clf.probabilities(["Shares soar"]).map(\.bitPattern))
             XCTAssertEqual(clf.probabilities([]), [])
