@@ -35,8 +35,11 @@ extension Vectorizer {
                            _ body: (Int, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) -> Void) {
         let blocks = parallel ? Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 4)
             : (texts.isEmpty ? [] : [0..<texts.count])
+        let builders = RowBuilders(config)
         Parallel.forEach(blocks) { r in
-            var rb = RowBuilder(config)
+            // A builder left by an earlier block: its word cache stays warm across the blocks of the call.
+            var rb = builders.take()
+            defer { builders.give(rb) }
             for i in r {
                 countRow(texts[i], &rb)
                 weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
@@ -75,5 +78,27 @@ extension Vectorizer {
             let name = featureNames.isEmpty ? (names[c] ?? []).sorted().joined(separator: " | ") : featureNames[Int(c)]
             return (name, c, v)
         }
+    }
+}
+
+/// The row builders of one parallel loop, handed from block to block: a block takes one a finished block gave back
+/// (or a new one) and gives it back when done. Rows do not depend on what a builder made before, only its caches do.
+final class RowBuilders {
+    private let config: FeatureConfig
+    private let lock = NSLock()
+    private var free: [RowBuilder] = []
+
+    init(_ config: FeatureConfig) { self.config = config }
+
+    func take() -> RowBuilder {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.popLast() ?? RowBuilder(config)
+    }
+
+    func give(_ builder: RowBuilder) {
+        lock.lock()
+        free.append(builder)
+        lock.unlock()
     }
 }
