@@ -115,10 +115,10 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
     public func writeProbabilities(indices: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>,
                                    into out: UnsafeMutablePointer<Float>) {
         let k = labels.count, d = featureCount
-        if k == 3 {
+        if k == 3 && d > 0 {
             // Three labels (the usual case): one 16-byte load per feature, lanes 0–2 summed in the scalar order.
             weights.withUnsafeBufferPointer { w in
-                let raw = UnsafeRawPointer(w.baseAddress!)
+                let raw = UnsafeRawPointer(w.baseAddress!)  // d > 0: 3·d weights
                 var z = SIMD4<Float>(bias[0], bias[1], bias[2], 0)
                 for p in 0..<indices.count {
                     let j = Int(indices[p])

@@ -1,4 +1,5 @@
 import XCTest
+import Sparse
 @testable import SoftmaxRegression
 
 final class MathTests: XCTestCase {
@@ -42,5 +43,38 @@ final class MathTests: XCTestCase {
         var counts = [Int](repeating: 0, count: 4)
         for _ in 0..<4000 { counts[a.nextInt(below: 4)] += 1 }
         XCTAssertTrue(counts.allSatisfy { $0 > 850 && $0 < 1150 }, "\(counts)")
+    }
+}
+
+final class RowScoringTests: XCTestCase {
+    /// `writeProbabilities` (one row, no matrix) gives the bits of `predictProbabilities` for 2, 3 and 4 labels,
+    /// with the last feature in a row (its weights end the array), columns past the model, empty rows, and a model
+    /// without features.
+    func testOneRowMatchesTheMatrixPath() {
+        var rng = Xoshiro256StarStar(seed: 21)
+        for (k, d) in [(2, 9), (3, 9), (3, 1), (4, 9), (3, 0)] {
+            let labels = (0..<k).map { "l\($0)" }
+            let model = SoftmaxModel(labels: labels, featureCount: d,
+                                     weights: (0..<(d * k)).map { _ in Float(rng.nextUnit() * 4 - 2) },
+                                     bias: (0..<k).map { _ in Float(rng.nextUnit() - 0.5) }, temperature: 1.3)
+            var X = CSRMatrix(columnCount: d + 2)
+            var rows: [[Int32]] = [[], (0..<Int32(d + 2)).map { $0 }]
+            if d > 0 { rows.append([Int32(d - 1)]); rows.append([0, Int32(d - 1), Int32(d + 1)]) }
+            for _ in 0..<20 { rows.append((0..<Int32(d + 2)).filter { _ in rng.nextUnit() < 0.4 }) }
+            var values: [[Float]] = []
+            for r in rows {
+                let v = r.map { _ in Float(rng.nextUnit() * 3 - 1) }
+                values.append(v)
+                X.appendRow(indices: r, values: v)
+            }
+            let matrix = model.predictProbabilities(X)
+            for (i, r) in rows.enumerated() {
+                var out = [Float](repeating: .nan, count: k)
+                r.withUnsafeBufferPointer { ip in values[i].withUnsafeBufferPointer { vp in
+                    out.withUnsafeMutableBufferPointer { model.writeProbabilities(indices: ip, values: vp, into: $0.baseAddress!) }
+                } }
+                XCTAssertEqual(out.map(\.bitPattern), matrix[(i * k)..<((i + 1) * k)].map(\.bitPattern), "k \(k), d \(d), row \(i)")
+            }
+        }
     }
 }
