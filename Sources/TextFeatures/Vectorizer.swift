@@ -24,7 +24,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     let buckets: Int
     /// Whether character n-grams are on.
     let hasCharGroup: Bool
-    /// Bits needed for a column index (for the row sort's bucket pass).
+    /// Bits needed for a column index (the row sort's radix passes cover them).
     let columnBits: Int
     /// Weighting flags hoisted out of `config`.
     let tfidf: Bool, binary: Bool, sublinear: Bool, l2: Bool, perGroup: Bool

@@ -1,7 +1,7 @@
 import XCTest
 @testable import TextFeatures
 
-/// The fast row kernel (byte scanner, folded keys, bucket sort, run-length counts) against a plain reference
+/// The fast row kernel (byte scanner, folded keys, radix sort, per-word character columns, run-length counts) against a plain reference
 /// built from the readable path with a Dictionary.
 final class ReferenceTests: XCTestCase {
     func reference(_ v: Vectorizer, _ text: String) -> [(Int32, Float)] {
