@@ -1,8 +1,8 @@
 import XCTest
 @testable import TextFeatures
 
-/// The fast row kernel (byte scanner, folded keys, radix sort, per-word character columns, run-length counts) against a plain reference
-/// built from the readable path with a Dictionary.
+/// The fast row kernel (byte scanner, folded keys, radix sort, per-word character columns, run-length counts)
+/// against a plain reference built from the readable path with a Dictionary.
 final class ReferenceTests: XCTestCase {
     func reference(_ v: Vectorizer, _ text: String) -> [(Int32, Float)] {
         var ex = FeatureExtractor(v.config)
