@@ -75,24 +75,49 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
     }
 
     func writeLogits(_ X: CSRMatrix, rows: Range<Int>, into o: UnsafeMutableBufferPointer<Float>) {
-        let k = labels.count, d = featureCount
+        let k = labels.count
         X.rowOffsets.withUnsafeBufferPointer { ro in
         X.columnIndices.withUnsafeBufferPointer { ci in
         X.values.withUnsafeBufferPointer { xv in
-        weights.withUnsafeBufferPointer { w in
-        bias.withUnsafeBufferPointer { b in
             for i in rows {
-                let z = o.baseAddress! + i * k
-                for c in 0..<k { z[c] = b[c] }
-                for p in ro[i]..<ro[i + 1] {
-                    let j = Int(ci[p])
-                    if j >= d { continue }
-                    let x = xv[p]
-                    let base = j * k
-                    for c in 0..<k { z[c] += x * w[base + c] }
-                }
+                let e = ro[i]..<ro[i + 1]
+                writeLogits(indices: UnsafeBufferPointer(rebasing: ci[e]), values: UnsafeBufferPointer(rebasing: xv[e]),
+                            into: o.baseAddress! + i * k)
             }
-        }}}}}
+        }}}
+    }
+
+    /// The logits of one sparse row into `z` (`classCount` values); columns past the model are ignored. Every
+    /// scoring path (matrix or row by row) runs through here, so they agree to the bit.
+    @inline(__always)
+    func writeLogits(indices: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>,
+                     into z: UnsafeMutablePointer<Float>) {
+        let k = labels.count, d = featureCount
+        weights.withUnsafeBufferPointer { w in
+            if k == 3 && d > 0 {
+                // Three labels (the usual case): one 16-byte load per feature, lanes 0–2 summed in the scalar order.
+                let raw = UnsafeRawPointer(w.baseAddress!)  // d > 0: 3·d weights
+                var acc = SIMD4<Float>(bias[0], bias[1], bias[2], 0)
+                for p in 0..<indices.count {
+                    let j = Int(indices[p])
+                    if j >= d { continue }
+                    // The last feature's fourth lane would lie past the array.
+                    let row = j == d - 1 ? SIMD4<Float>(w[3 * j], w[3 * j + 1], w[3 * j + 2], 0)
+                        : raw.loadUnaligned(fromByteOffset: 12 * j, as: SIMD4<Float>.self)
+                    acc += SIMD4(repeating: values[p]) * row
+                }
+                z[0] = acc[0]; z[1] = acc[1]; z[2] = acc[2]
+                return
+            }
+            for c in 0..<k { z[c] = bias[c] }
+            for p in 0..<indices.count {
+                let j = Int(indices[p])
+                if j >= d { continue }
+                let x = values[p]
+                let base = j * k
+                for c in 0..<k { z[c] += x * w[base + c] }
+            }
+        }
     }
 
     /// Calibrated probabilities for every row, `rowCount * k` values (row-major), parallel
@@ -114,36 +139,8 @@ public struct SoftmaxModel: Codable, Equatable, Sendable {
     /// made, without a matrix.
     public func writeProbabilities(indices: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>,
                                    into out: UnsafeMutablePointer<Float>) {
-        let k = labels.count, d = featureCount
-        if k == 3 && d > 0 {
-            // Three labels (the usual case): one 16-byte load per feature, lanes 0–2 summed in the scalar order.
-            weights.withUnsafeBufferPointer { w in
-                let raw = UnsafeRawPointer(w.baseAddress!)  // d > 0: 3·d weights
-                var z = SIMD4<Float>(bias[0], bias[1], bias[2], 0)
-                for p in 0..<indices.count {
-                    let j = Int(indices[p])
-                    if j >= d { continue }
-                    // The last feature's fourth lane would lie past the array.
-                    let row = j == d - 1 ? SIMD4<Float>(w[3 * j], w[3 * j + 1], w[3 * j + 2], 0)
-                        : raw.loadUnaligned(fromByteOffset: 12 * j, as: SIMD4<Float>.self)
-                    z += SIMD4(repeating: values[p]) * row
-                }
-                out[0] = z[0]; out[1] = z[1]; out[2] = z[2]
-            }
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { calibrate(out, scratch: $0) }
-            return
-        }
-        weights.withUnsafeBufferPointer { w in
-            for c in 0..<k { out[c] = bias[c] }
-            for p in 0..<indices.count {
-                let j = Int(indices[p])
-                if j >= d { continue }
-                let x = values[p]
-                let base = j * k
-                for c in 0..<k { out[c] += x * w[base + c] }
-            }
-        }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { calibrate(out, scratch: $0) }
+        writeLogits(indices: indices, values: values, into: out)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: labels.count) { calibrate(out, scratch: $0) }
     }
 
     /// Logits → `softmax(z / temperature)` in place, through `scratch` (`classCount` doubles).
