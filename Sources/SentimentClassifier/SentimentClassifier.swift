@@ -33,6 +33,11 @@ public struct SentimentClassifier: Equatable, Sendable {
         let model: SoftmaxModel
     }
 
+    /// What predictions run on: the collapsed form when there is one, else the classifier itself.
+    private var scoring: (Vectorizer, SoftmaxModel) {
+        predicting.map { ($0.vectorizer, $0.model) } ?? (vectorizer, model)
+    }
+
     static func predictingForm(_ vectorizer: Vectorizer, _ model: SoftmaxModel) -> Predicting? {
         guard let table = vectorizer.embeddingTable else { return nil }
         let k = model.classCount, f = vectorizer.featureCount, d = table.dimensions
@@ -211,7 +216,7 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// Calibrated probabilities of every text, `texts.count × labels.count`, row-major. Parallel (unless
     /// `parallel` is false: then on the calling thread only) and deterministic: each row is computed on its own.
     public func probabilities(_ texts: [String], parallel: Bool = true) -> [Float] {
-        let (v, m) = predicting.map { ($0.vectorizer, $0.model) } ?? (vectorizer, model)
+        let (v, m) = scoring
         let k = m.classCount
         guard !texts.isEmpty, k > 0 else { return [] }
         var out = [Float](repeating: 0, count: texts.count * k)
@@ -232,7 +237,7 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     /// The prediction for one text.
     public func predict(_ text: String) -> Prediction {
-        let (v, m) = predicting.map { ($0.vectorizer, $0.model) } ?? (vectorizer, model)
+        let (v, m) = scoring
         let row = v.transform(text)
         return Prediction(labels: labels, probabilities: m.probabilities(indices: row.indices, values: row.values))
     }
