@@ -62,33 +62,33 @@ extension Vectorizer {
         let b = buckets
         for tok in 0..<t where rb.extractor.scanner.tokFlags[tok] & TokenFlag.word != 0 {
             let key = rb.extractor.textKey(ofToken: tok)
-            var entry = rb.charCache.words.find(key)
-            if entry < 0 {
+            let entry = rb.charCache.words.find(key)
+            let lo: Int, hi: Int
+            var kept = true
+            if entry >= 0 {
+                lo = Int(rb.charCache.starts[Int(entry)])
+                hi = Int(rb.charCache.ends[Int(entry)])
+            } else {
                 rb.grams.removeAll()
                 rb.extractor.appendCharKeys(ofToken: tok, into: &rb.grams)
-                let start = rb.charCache.columns.count
+                lo = rb.charCache.columns.count
                 rb.charCache.columns.reserve(more: rb.grams.count)
                 for g in rb.grams.buffer {
                     let c = b > 0 ? Int32(truncatingIfNeeded: StableHash.bucket(g, buckets: b) + b) : lookup.find(g)
                     if c >= 0 { rb.charCache.columns.appendUnchecked(c) }
                 }
-                let end = rb.charCache.columns.count
-                if rb.charCache.ends.count < rb.charCache.limit {
-                    entry = Int32(truncatingIfNeeded: rb.charCache.ends.count)
-                    rb.charCache.words.insert(key, entry)
-                    rb.charCache.starts.append(Int32(truncatingIfNeeded: start))
-                    rb.charCache.ends.append(Int32(truncatingIfNeeded: end))
-                } else {
-                    // Full: this word's columns are used once and their space reused.
-                    rb.keys.reserve(more: end - start)
-                    for i in start..<end { rb.keys.appendUnchecked(rb.charCache.columns[i]) }
-                    rb.charCache.columns.count = start
-                    continue
+                hi = rb.charCache.columns.count
+                kept = rb.charCache.ends.count < rb.charCache.limit
+                if kept {
+                    rb.charCache.words.insert(key, Int32(truncatingIfNeeded: rb.charCache.ends.count))
+                    rb.charCache.starts.append(Int32(truncatingIfNeeded: lo))
+                    rb.charCache.ends.append(Int32(truncatingIfNeeded: hi))
                 }
             }
-            let lo = Int(rb.charCache.starts[Int(entry)]), hi = Int(rb.charCache.ends[Int(entry)])
             rb.keys.reserve(more: hi - lo)
             for i in lo..<hi { rb.keys.appendUnchecked(rb.charCache.columns[i]) }
+            // Full: this word's columns were used once and their space is reused.
+            if !kept { rb.charCache.columns.count = lo }
         }
     }
 
