@@ -4,14 +4,14 @@ import TextFeatures
 
 /// What cross-validation made of a parent model's weights (`train --from` a model whose corpora are not in the data).
 public struct ParentAdaptationReport: Codable, Equatable, Sendable {
-    /// The new model's columns that carry a parent feature (its vocabulary joined to the new corpus's).
+    /// The parent's features: the columns of the parent block (`Vectorizer.besides(parent:)`).
     public var parentFeatures: Int
-    /// Of those, the ones the new corpus alone would not have had.
+    /// Of those, the ones the corpus's own vocabulary lacks (0 in hashing mode, where columns are shared).
     public var addedFeatures: Int
     /// Labels shared with the parent (the ones whose weights are carried).
     public var sharedLabels: [String]
     /// The strengths tried, ascending: 0 = no parent (the corpus's own features), else the factor on the parent's
-    /// weights that the L2 penalty pulls toward.
+    /// weights that the L2 penalty pulls the block's weights toward.
     public var weights: [Double]
     /// Best mean cross-validated macro-F1 over λ per strength tried.
     public var meanScores: [Double?]
@@ -19,172 +19,160 @@ public struct ParentAdaptationReport: Codable, Equatable, Sendable {
     public var chosenWeight: Double
 }
 
-/// A parent's knowledge in a new fit: its vocabulary joined to the corpus's, its column weights on its own features
-/// (so its weights mean on the new columns what they meant on its own), and its weights as the prior of the L2
-/// penalty (`SoftmaxObjective`: `(λ/2)‖W − β·W_parent‖²`).
+/// A parent's knowledge in a new fit, as a block of columns beside the corpus's own features: each text's row as
+/// the parent makes it (its vocabulary, weighting and normalization), with the parent's weights as the prior of the
+/// L2 penalty on that block (`SoftmaxObjective`: `(λ/2)‖W − β·W_parent‖²`). At β the prior scores a text as β times
+/// the parent's logits; the fit adds what the corpus says, on the corpus's features exactly as alone.
 struct ParentPrior {
-    var vectorizer: Vectorizer
-    var X: CSRMatrix
-    var foldFeatures: FoldFeatures?
-    /// The parent's weights on the new columns and labels (β = 1), feature-major.
+    /// The parent's vectorizer, whose rows make the block.
+    var parent: Vectorizer
+    /// The parent's rows of the texts.
+    var rows: CSRMatrix
+    /// The parent's weights (β = 1) on its columns and the new model's labels, feature-major (0 for a label the
+    /// parent lacks).
     var weights: [Double]
-    var report: ParentAdaptationReport
+    var sharedLabels: [String]
 
     /// The parent's strengths cross-validation chooses among (0 = no parent).
-    static let strengths: [Double] = [0, 0.5, 1]
+    static let strengths: [Double] = [0, 0.25, 0.5, 1]
 
-    /// nil when the parent cannot be carried over: it counts features differently, or shares fewer than two labels.
-    static func make(parent: SentimentClassifier, texts: [String], labels y: [Int32], labelNames: [String],
-                     options: ClassifierOptions, folds: Bool, limits: VocabularyLimits) throws -> ParentPrior? {
+    /// nil when the parent cannot make a block (it has an embedding group or a block of its own) or shares fewer
+    /// than two labels.
+    static func make(parent: SentimentClassifier, texts: [String], labelNames: [String]) -> ParentPrior? {
         let k = labelNames.count, kp = parent.labels.count
         let parentClass = labelNames.map { parent.labels.firstIndex(of: $0) }
-        guard parentClass.compactMap({ $0 }).count >= 2, options.features.weighting == .tfidf,
-              parent.vectorizer.config.weighting == .tfidf else { return nil }
-        let base = try Vectorizer.fit(texts, config: options.features, limits: limits)
-        guard let (joined, parentColumn) = base.joiningVocabulary(of: parent.vectorizer),
-              joined.featureCount <= limits.maxFeatures else { return nil }
-        let d = joined.featureCount
-        let counts = joined.counts(texts)
-        let idf = joined.idf
-        // Columns the parent has keep its weight; the others get the corpus's (times the supervised factor learned
-        // from the rows at hand, per fold in cross-validation).
-        let fixed = parentColumn.map { $0 >= 0 }
-        let supervised = options.supervisedWeighting == .naiveBayes
-        let columnWeights: @Sendable (CSRMatrix, [Int32]) -> [Float] = { rows, labels in
-            guard supervised else { return idf }
-            let r = NaiveBayesWeights.ratios(rows, labels: labels, classCount: k)
-            return (0..<d).map { fixed[$0] ? idf[$0] : idf[$0] * r[$0] }
-        }
-        let all = columnWeights(counts, y)
-        let vectorizer = Vectorizer(config: joined.config, featureNames: joined.featureNames, idf: all)
-        let X = vectorizer.weigh(counts: counts)
-        var foldFeatures: FoldFeatures? = nil
-        if folds && supervised {
-            foldFeatures = { trainRows, validationRows in
-                let train = counts.rows(trainRows), validation = counts.rows(validationRows)
-                let w = columnWeights(train, trainRows.map { y[$0] })
-                return (joined.weigh(counts: train, columnWeights: w), joined.weigh(counts: validation, columnWeights: w))
-            }
-        }
+        guard parentClass.compactMap({ $0 }).count >= 2, parent.vectorizer.embeddingTable == nil,
+              parent.vectorizer.parentBlock == nil, parent.model.featureCount == parent.vectorizer.featureCount
+        else { return nil }
+        let d = parent.model.featureCount
         var weights = [Double](repeating: 0, count: d * k)
         let pw = parent.model.weights
-        for j in 0..<d where parentColumn[j] >= 0 {
-            let pj = Int(parentColumn[j])
-            for c in 0..<k { if let pc = parentClass[c] { weights[j * k + c] = Double(pw[pj * kp + pc]) } }
+        for j in 0..<d {
+            for c in 0..<k { if let pc = parentClass[c] { weights[j * k + c] = Double(pw[j * kp + pc]) } }
         }
-        let parentFeatures = fixed.filter { $0 }.count
-        let report = ParentAdaptationReport(
-            parentFeatures: parentFeatures, addedFeatures: d - base.featureCount,
-            sharedLabels: zip(labelNames, parentClass).compactMap { $1 == nil ? nil : $0 },
-            weights: strengths, meanScores: [], chosenWeight: 0)
-        return ParentPrior(vectorizer: vectorizer, X: X, foldFeatures: foldFeatures, weights: weights, report: report)
+        return ParentPrior(parent: parent.vectorizer, rows: parent.vectorizer.transform(texts), weights: weights,
+                           sharedLabels: zip(labelNames, parentClass).compactMap { $1 == nil ? nil : $0 })
     }
 }
 
 extension SentimentClassifier {
-    /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`, today's features;
-    /// `alone`: their cross-validation already done, e.g. by the character trial); each other strength fits the
-    /// joined features with L2 toward that multiple of the parent's weights. The best mean macro-F1 wins; ties keep
-    /// the weaker strength. With `embedding` (the group the corpus alone chose; `X`, `vectorizer` and `foldFeatures`
-    /// then have it), the parent's strengths are tried on the joined features with the same group appended, its
-    /// columns pulled toward zero: the parent's words and the group together.
+    /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`: the corpus's
+    /// features as its own trials chose them, embedding group included; `alone`: their cross-validation already
+    /// done, e.g. by the character trial); each other strength fits them with the parent block beside them, its
+    /// weights pulled toward that multiple of the parent's. The choice follows the one-standard-error rule: the
+    /// weakest strength whose mean macro-F1 is within one standard error (over the folds) of the best, so a parent
+    /// is taken only when the folds agree it helps.
     static func tuneWithParent(_ prior: ParentPrior, X: CSRMatrix, vectorizer: Vectorizer, foldFeatures: FoldFeatures?,
                                labels y: [Int32], labelNames: [String], options: ClassifierOptions,
-                               alone: CrossValidation.Outcome? = nil, embedding: EmbeddingGroupChoice? = nil) throws
+                               alone: CrossValidation.Outcome? = nil) throws
         -> (result: SoftmaxRegression.TrainingResult, vectorizer: Vectorizer, X: CSRMatrix, report: ParentAdaptationReport) {
-        var report = prior.report
-        let used = prior.usedColumns()
-        let group = embedding.flatMap { $0.weight > 0 ? $0 : nil }
-        let usedX = group?.appended(to: used.X) ?? used.X
-        let usedFolds = group.map { $0.folds(over: used.X, used.foldFeatures) } ?? used.foldFeatures
-        let usedPrior = used.weights + [Double](repeating: 0, count: (group?.means.dimensions ?? 0) * labelNames.count)
-        var best: (score: Double, weight: Double, outcome: CrossValidation.Outcome)? = nil
+        let k = labelNames.count
+        let block = prior.usedBlock(besides: X, foldFeatures: foldFeatures, classCount: k)
+        let own = Set(vectorizer.featureNames)
+        var report = ParentAdaptationReport(
+            parentFeatures: prior.parent.featureCount,
+            addedFeatures: prior.parent.featureNames.filter { !own.contains($0) }.count,
+            sharedLabels: prior.sharedLabels, weights: ParentPrior.strengths, meanScores: [], chosenWeight: 0)
+        var outcomes: [CrossValidation.Outcome] = []
         for w in report.weights {
             let outcome: CrossValidation.Outcome
             if w == 0, let alone {
                 outcome = alone
             } else if w > 0 {
                 outcome = try CrossValidation.tuneWithOutOfFoldLogits(
-                    usedX, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
-                    config: options.training, foldFeatures: usedFolds, prior: usedPrior.map { $0 * w })
+                    block.X, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
+                    config: options.training, foldFeatures: block.folds, prior: block.prior.map { $0 * w })
             } else {
                 outcome = try CrossValidation.tuneWithOutOfFoldLogits(
                     X, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
                     config: options.training, foldFeatures: foldFeatures, prior: nil)
             }
-            let score = outcome.result.meanScores[outcome.result.chosenIndex] ?? -.infinity
-            report.meanScores.append(score)
-            if best == nil || score > best!.score + 1e-12 { best = (score, w, outcome) }
+            outcomes.append(outcome)
+            report.meanScores.append(outcome.result.meanScores[outcome.result.chosenIndex])
         }
-        let chosen = best!
-        report.chosenWeight = chosen.weight
-        guard chosen.weight > 0 else {
+        let chosen = oneStandardErrorChoice(outcomes.map(\.result))
+        report.chosenWeight = report.weights[chosen]
+        let outcome = outcomes[chosen]
+        guard report.chosenWeight > 0 else {
             let result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, config: options.training,
-                                                     outcome: chosen.outcome)
+                                                     outcome: outcome)
             return (result, vectorizer, X, report)
         }
-        var result = try SoftmaxTrainer.fitTuned(usedX, labels: y, labelNames: labelNames, config: options.training,
-                                                 outcome: chosen.outcome,
-                                                 prior: usedPrior.map { $0 * chosen.weight })
-        result.model = used.expanding(result.model, prior: prior.weights, strength: chosen.weight)
-        guard let group else { return (result, prior.vectorizer, prior.X, report) }
-        return (result, prior.vectorizer.attaching(group.table, weight: group.weight), group.appended(to: prior.X), report)
+        let w = report.chosenWeight
+        var result = try SoftmaxTrainer.fitTuned(block.X, labels: y, labelNames: labelNames, config: options.training,
+                                                 outcome: outcome, prior: block.prior.map { $0 * w })
+        result.model = block.expanding(result.model, prior: prior.weights, strength: w)
+        guard let joined = vectorizer.besides(parent: prior.parent) else {
+            preconditionFailure("ParentPrior.make admits only parents that can make a block")
+        }
+        return (result, joined, X.besides(prior.rows), report)
+    }
+
+    /// The index of the first (weakest) candidate whose best mean score is within one standard error of the best
+    /// candidate's (the standard error of a mean over its folds: their population standard deviation over
+    /// √(folds − 1)). Candidates without a score are skipped.
+    static func oneStandardErrorChoice(_ results: [TuningResult]) -> Int {
+        let scored = results.enumerated().compactMap { i, r -> (i: Int, mean: Double, se: Double)? in
+            guard let m = r.meanScores[r.chosenIndex] else { return nil }
+            let sd = r.stdScores.indices.contains(r.chosenIndex) ? (r.stdScores[r.chosenIndex] ?? 0) : 0
+            return (i, m, sd / Double(max(r.folds - 1, 1)).squareRoot())
+        }
+        guard let best = scored.max(by: { $0.mean < $1.mean || ($0.mean == $1.mean && $0.i > $1.i) }) else { return 0 }
+        return scored.first { $0.mean >= best.mean - best.se - 1e-12 }?.i ?? best.i
     }
 }
 
-/// The joined columns that some row has an entry in. A column no row touches enters the objective only through its
-/// prior term `(λ/2)‖w − β·w_parent‖²`, so its optimum is `β·w_parent` whatever the rest: the fits run on the used
-/// columns alone (with a parent of 60,000 features and a corpus of 500 rows, about a tenth of them) and the others
-/// are set to that optimum afterwards.
-struct UsedColumns {
-    /// The prior's rows over the used columns, and its fold features likewise.
+/// The corpus's features with the parent block beside them, the block reduced to the columns some row uses. A
+/// column no row touches enters the objective only through its prior term `(λ/2)‖w − β·w_parent‖²`, so its optimum
+/// is `β·w_parent` whatever the rest: the fits run on the used columns alone (with a parent of 60,000 features and a
+/// corpus of 500 rows, about a tenth of them) and the others are set to that optimum afterwards.
+struct UsedBlock {
+    /// The corpus's columns, then the used block columns; and the same per fold.
     var X: CSRMatrix
-    var foldFeatures: FoldFeatures?
-    /// The parent's weights (β = 1) on the used columns, feature-major.
-    var weights: [Double]
-    /// For each used column, its column among the joined ones.
+    var folds: FoldFeatures
+    /// Zero on the corpus's columns, the parent's weights (β = 1) on the used block columns, feature-major.
+    var prior: [Double]
+    var ownColumns: Int
+    /// For each used block column, its column in the parent.
     var columns: [Int32]
-    var joinedCount: Int
+    var parentColumns: Int
 
-    /// `model` (over the used columns, then any appended after them) over all joined columns, then the appended
-    /// ones: the unused joined columns at `strength` × the parent's weights.
-    func expanding(_ model: SoftmaxModel, prior: [Double], strength: Double) -> SoftmaxModel {
+    /// `model` (over the corpus's columns and the used block columns) over the corpus's columns and every block
+    /// column: the unused ones at `strength` × the parent's weights.
+    func expanding(_ model: SoftmaxModel, prior block: [Double], strength: Double) -> SoftmaxModel {
         let k = model.classCount
-        let appended = model.featureCount - columns.count
-        var weights = prior.map { Float($0 * strength) }
+        var weights = Array(model.weights[..<(ownColumns * k)])
+        var parent = block.map { Float($0 * strength) }
         for (u, j) in columns.enumerated() {
-            for c in 0..<k { weights[Int(j) * k + c] = model.weights[u * k + c] }
+            for c in 0..<k { parent[Int(j) * k + c] = model.weights[(ownColumns + u) * k + c] }
         }
-        weights += model.weights[(columns.count * k)..<(model.featureCount * k)]
-        return SoftmaxModel(labels: model.labels, featureCount: joinedCount + appended, weights: weights,
+        weights += parent
+        return SoftmaxModel(labels: model.labels, featureCount: ownColumns + parentColumns, weights: weights,
                             bias: model.bias, temperature: model.temperature)
     }
 }
 
 extension ParentPrior {
-    func usedColumns() -> UsedColumns {
-        let d = X.columnCount, k = weights.count / max(d, 1)
+    func usedBlock(besides X: CSRMatrix, foldFeatures: FoldFeatures?, classCount k: Int) -> UsedBlock {
+        let d = rows.columnCount
         var newColumn = [Int32](repeating: -1, count: d)
-        for j in X.columnIndices { newColumn[Int(j)] = 0 }
+        for j in rows.columnIndices { newColumn[Int(j)] = 0 }
         var columns: [Int32] = []
         for j in 0..<d where newColumn[j] == 0 {
             newColumn[j] = Int32(columns.count)
             columns.append(Int32(j))
         }
-        // Fold matrices hold subsets of the same rows, so their entries lie in the used columns too.
-        let compress: @Sendable (CSRMatrix) -> CSRMatrix = { [newColumn, n = columns.count] m in
-            CSRMatrix(columnCount: n, rowOffsets: m.rowOffsets, columnIndices: m.columnIndices.map { newColumn[Int($0)] },
-                      values: m.values)
+        let P = CSRMatrix(columnCount: columns.count, rowOffsets: rows.rowOffsets,
+                          columnIndices: rows.columnIndices.map { newColumn[Int($0)] }, values: rows.values)
+        // Fold matrices hold subsets of the same rows, so their block entries lie in the used columns too.
+        let folds: FoldFeatures = { train, validation in
+            let (a, b) = foldFeatures?(train, validation) ?? (X.rows(train), X.rows(validation))
+            return (a.besides(P.rows(train)), b.besides(P.rows(validation)))
         }
-        var used: [Double] = []
-        used.reserveCapacity(columns.count * k)
-        for j in columns { used.append(contentsOf: weights[Int(j) * k ..< Int(j) * k + k]) }
-        let folds = foldFeatures.map { f -> FoldFeatures in
-            { train, validation in
-                let (a, b) = f(train, validation)
-                return (compress(a), compress(b))
-            }
-        }
-        return UsedColumns(X: compress(X), foldFeatures: folds, weights: used, columns: columns, joinedCount: d)
+        var prior = [Double](repeating: 0, count: X.columnCount * k)
+        prior.reserveCapacity((X.columnCount + columns.count) * k)
+        for j in columns { prior.append(contentsOf: weights[Int(j) * k ..< Int(j) * k + k]) }
+        return UsedBlock(X: X.besides(P), folds: folds, prior: prior, ownColumns: X.columnCount, columns: columns,
+                         parentColumns: d)
     }
 }

@@ -40,15 +40,19 @@ public struct SentimentClassifier: Equatable, Sendable {
 
     static func predictingForm(_ vectorizer: Vectorizer, _ model: SoftmaxModel) -> Predicting? {
         guard let table = vectorizer.embeddingTable else { return nil }
+        // Columns: the sparse features, the group's, then any parent block's.
         let k = model.classCount, f = vectorizer.featureCount, d = table.dimensions
-        guard k > 0, model.featureCount == f + d,
-              let projecting = vectorizer.projectingEmbedding(through: Array(model.weights[(f * k)...]), width: k)
+        let b = vectorizer.parentBlock?.featureCount ?? 0
+        guard k > 0, model.featureCount == f + d + b,
+              let projecting = vectorizer.projectingEmbedding(through: Array(model.weights[(f * k)..<((f + d) * k)]),
+                                                              width: k)
         else { return nil }
         var weights = Array(model.weights[..<(f * k)])
-        weights.reserveCapacity((f + k) * k)
+        weights.reserveCapacity((f + k + b) * k)
         for c in 0..<k { for c2 in 0..<k { weights.append(c == c2 ? 1 : 0) } }
+        weights += model.weights[((f + d) * k)...]
         return Predicting(vectorizer: projecting,
-                          model: SoftmaxModel(labels: model.labels, featureCount: f + k, weights: weights,
+                          model: SoftmaxModel(labels: model.labels, featureCount: f + k + b, weights: weights,
                                               bias: model.bias, temperature: model.temperature))
     }
 
@@ -144,16 +148,13 @@ public struct SentimentClassifier: Equatable, Sendable {
                                                   labelNames: labelNames, options: tuning)
                 embeddingReport = group!.report
             }
-            if let parent,
-               let prior = try ParentPrior.make(parent: parent, texts: texts, labels: y, labelNames: labelNames,
-                                                options: options.withCharGroup(charReport), folds: true,
-                                                limits: limits) {
-                // The parent's strengths are tried on the corpus's features as its own trials chose them.
+            if let parent, let prior = ParentPrior.make(parent: parent, texts: texts, labelNames: labelNames) {
+                // The parent's strengths are tried beside the corpus's features as its own trials chose them.
                 let choice = try tuneWithParent(prior, X: group?.X ?? X,
                                                 vectorizer: group.map { vectorizer.attaching($0.table, weight: $0.weight) } ?? vectorizer,
                                                 foldFeatures: group?.foldFeatures ?? foldFeatures,
                                                 labels: y, labelNames: labelNames, options: options,
-                                                alone: group?.outcome ?? charOutcome, embedding: group)
+                                                alone: group?.outcome ?? charOutcome)
                 result = choice.result
                 adaptationReport = choice.report
                 X = choice.X

@@ -17,13 +17,14 @@ extension SentimentClassifier {
             "weights": Tensor(shape: [model.featureCount, labels.count], values: model.weights),
             "bias": Tensor(shape: [labels.count], values: model.bias),
         ]
-        if !vectorizer.idf.isEmpty {
-            tensors["idf"] = Tensor(shape: [vectorizer.idf.count], values: vectorizer.idf)
+        let columnWeights = vectorizer.storedColumnWeights
+        if !columnWeights.isEmpty {
+            tensors["idf"] = Tensor(shape: [columnWeights.count], values: columnWeights)
         }
         return NewModel(name: name, labels: labels, featureConfig: Self.json(vectorizer.config),
                         hyperparameters: Self.json(options), tuning: report.flatMap { $0.tuning.map(Self.json) },
                         metrics: metrics ?? report?.summaryJSON(l2: options.training.l2), temperature: Double(model.temperature), tensors: tensors,
-                        vocabulary: vectorizer.featureNames, parentId: parentId, corpusIds: corpusIds, run: run,
+                        vocabulary: vectorizer.storedFeatureNames, parentId: parentId, corpusIds: corpusIds, run: run,
                         activate: activate)
     }
 
@@ -44,11 +45,19 @@ extension SentimentClassifier {
         }
         let k = stored.info.labels.count
         guard k >= 2 else { throw fail("\(k) labels; a classifier needs at least 2") }
-        let sparse: Int
-        switch config.vocabulary {
-        case .hashing(let buckets): sparse = buckets * (config.charNgrams == nil ? 1 : 2)
-        case .vocabulary: sparse = stored.vocabulary.count
+        // A parent block's names and column weights follow the model's own in the stored vocabulary and idf.
+        let block = config.parentBlock
+        guard (block?.names ?? 0) <= stored.vocabulary.count else {
+            throw fail("the parent block claims \(block!.names) names; the vocabulary has \(stored.vocabulary.count)")
         }
+        func sparseColumns(_ c: FeatureConfig, names: Int) -> Int {
+            switch c.vocabulary {
+            case .hashing(let buckets): return buckets * (c.charNgrams == nil ? 1 : 2)
+            case .vocabulary: return names
+            }
+        }
+        let sparse = sparseColumns(config, names: stored.vocabulary.count - (block?.names ?? 0))
+        let blockColumns = block.map { sparseColumns($0.features, names: $0.names) } ?? 0
         // The embedding group: the model is only valid with the very table it was trained with.
         var table: EmbeddingTable? = nil
         if let group = config.embeddings {
@@ -60,7 +69,7 @@ extension SentimentClassifier {
                            + "this installation has \(table!.identity.prefix(12)) (\(table!.dimensions) dimensions). Retrain it, or use the table it was trained with")
             }
         }
-        let features = sparse + (config.embeddings?.dimensions ?? 0)
+        let features = sparse + (config.embeddings?.dimensions ?? 0) + blockColumns
         guard let w = stored.tensors["weights"], w.shape.count == 2, w.shape[1] == k else {
             throw fail("missing weights, or weights not shaped [features, \(k) labels]")
         }
@@ -71,8 +80,16 @@ extension SentimentClassifier {
             throw fail("missing bias, or bias not shaped [\(k) labels]")
         }
         let idf = stored.tensors["idf"]?.values ?? []
+        let ownWeights = idf.count - (block?.columnWeights ?? 0)
+        guard ownWeights >= 0 else { throw fail("the parent block claims \(block!.columnWeights) column weights; the model has \(idf.count)") }
         if config.weighting == .tfidf {
-            guard idf.count == sparse else { throw fail("TF-IDF needs \(sparse) column weights, found \(idf.count)") }
+            guard ownWeights == sparse else { throw fail("TF-IDF needs \(sparse) column weights, found \(ownWeights)") }
+        }
+        if let block {
+            let expected = block.features.weighting == .tfidf ? blockColumns : 0
+            guard block.columnWeights == expected else {
+                throw fail("the parent block needs \(expected) column weights, found \(block.columnWeights)")
+            }
         }
         for (name, values) in [("weights", w.values), ("bias", b.values), ("idf", idf)] {
             if let i = values.firstIndex(where: { !$0.isFinite }) {
@@ -85,8 +102,10 @@ extension SentimentClassifier {
         guard temperature.isFinite, temperature >= 1e-3, temperature <= 1e3 else {
             throw fail("temperature \(temperature) is outside 0.001...1000")
         }
-        let vectorizer = Vectorizer(config: config, featureNames: stored.vocabulary, idf: idf)
-            .attaching(table, weight: config.embeddings?.weight ?? 0)
+        guard let rebuilt = Vectorizer(stored: config, featureNames: stored.vocabulary, columnWeights: idf) else {
+            throw fail("the vocabulary and column weights do not split into the model's and its parent block's")
+        }
+        let vectorizer = rebuilt.attaching(table, weight: config.embeddings?.weight ?? 0)
         guard vectorizer.columnCount == features else {
             throw fail("the vocabulary gives \(vectorizer.columnCount) features, the weights \(features)")
         }

@@ -223,11 +223,10 @@ extension SentimentService {
             for c in try store.corrections() { texts.append(c.text); labels.append(c.label); groups.append(Int.min); corrections += 1 }
         }
         var options = request.settings.options(parent: parent?.classifier.options)
-        // A word-only parent that brings only its weights (the shipped model, an imported one) has no say in the
-        // character group: the corpus gets the trial it would get alone, and the parent's strengths are tried on the
-        // features it chose. (A parent with character columns keeps its settings: they must match to join.)
-        if let parent, parent.stored.corpusIds.isEmpty, request.settings.charNgrams == nil,
-           parent.classifier.vectorizer.config.charNgrams == nil {
+        // A parent that brings only its weights (the shipped model, an imported one) has no say in the character
+        // group: the corpus gets the trial it would get alone, and the parent's block is tried beside the features
+        // it chose (the block makes the parent's own rows, character n-grams or not).
+        if let parent, parent.stored.corpusIds.isEmpty, request.settings.charNgrams == nil {
             CharNgramSetting.auto.apply(to: &options)
         }
         // Nor in the embedding group, which the parent's weights do not cover: the corpus's own trial, as alone.

@@ -91,3 +91,23 @@ public struct CSRMatrix: Sendable, Equatable {
         return s
     }
 }
+
+extension CSRMatrix {
+    /// This matrix with `other`'s columns to its right (same rows): `other`'s column `j` becomes column
+    /// `columnCount + j`. Rows stay strictly increasing.
+    public func besides(_ other: CSRMatrix) -> CSRMatrix {
+        precondition(other.rowCount == rowCount, "row counts differ")
+        let shift = Int32(columnCount)
+        var out = CSRMatrix(columnCount: columnCount + other.columnCount)
+        out.reserveCapacity(rows: rowCount, nonZeros: nonZeroCount + other.nonZeroCount)
+        for i in 0..<rowCount {
+            let a = entryRange(ofRow: i), b = other.entryRange(ofRow: i)
+            out.columnIndices.append(contentsOf: columnIndices[a])
+            out.values.append(contentsOf: values[a])
+            for p in b { out.columnIndices.append(other.columnIndices[p] &+ shift) }
+            out.values.append(contentsOf: other.values[b])
+            out.rowOffsets.append(out.columnIndices.count)
+        }
+        return out
+    }
+}

@@ -132,10 +132,12 @@ extension EmbeddingTable {
 }
 
 extension Vectorizer {
-    /// Total columns of the produced matrices: the sparse features, then the embedding group's.
+    /// Total columns of the produced matrices: the sparse features, then the embedding group's, then the parent
+    /// block's.
     public var columnCount: Int {
-        guard let table = embeddingTable else { return featureCount }
-        return featureCount + (projectionWidth > 0 ? projectionWidth : table.dimensions)
+        let block = parentBox?.vectorizer.featureCount ?? 0
+        guard let table = embeddingTable else { return featureCount + block }
+        return featureCount + (projectionWidth > 0 ? projectionWidth : table.dimensions) + block
     }
 
     /// This vectorizer with the embedding group's `dimensions` columns collapsed into `width`: column `c` holds

@@ -62,6 +62,9 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     /// The static word-embedding group appended after the sparse columns (`nil` = off; configurations stored
     /// without it decode as off, and it is left out of the JSON when off, so older models' bytes do not change).
     public var embeddings: EmbeddingGroupConfig?
+    /// A parent model's features after the model's own (`nil` = none; left out of the JSON when absent, as the
+    /// embedding group is).
+    public var parentBlock: ParentBlockConfig?
 
     public init(tokenizer: TokenizerConfig = .default, wordNgrams: Int = 2, charNgrams: CharNgramRange? = nil,
                 vocabulary: VocabularyMode = .hashing(buckets: 1 << 20), weighting: Weighting = .tfidf,
@@ -102,6 +105,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         default: break
         }
         if let e = embeddings { try e.validate() }
+        if let b = parentBlock { try b.validate() }
         let p = tokenizer.negationPrefix
         if p.contains(" ") || p.contains(":") {
             throw FeatureConfigError(description: "negationPrefix must not contain spaces or ':', got \"\(p)\"")

@@ -4,6 +4,16 @@ import Sparse
 extension Vectorizer {
     // MARK: Row kernel
 
+    /// Fills `rb.cols` and `rb.vals` with the row of `text`: counted, weighted and normalized, then the embedding
+    /// group's and the parent block's entries.
+    @inline(__always)
+    func buildRow(_ text: String, _ rb: inout RowBuilder) {
+        countRow(text, &rb)
+        weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
+        appendEmbedding(&rb)
+        appendParentBlock(text, &rb)
+    }
+
     /// Column of a feature key (-1 when outside the vocabulary).
     @inline(__always)
     func column(_ key: UInt64, group: Int) -> Int32 {
@@ -195,6 +205,8 @@ struct RowBuilder {
     var embedding = Buffer<Float>(capacity: 16)
     var grams = Buffer<UInt64>(capacity: 64)
     var charCache = CharColumnCache()
+    /// The parent block's builder, made on first use (an array: a builder cannot hold one directly).
+    var parent: [RowBuilder] = []
     init(_ config: FeatureConfig) {
         extractor = FeatureExtractor(config)
     }

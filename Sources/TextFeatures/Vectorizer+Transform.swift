@@ -15,9 +15,7 @@ extension Vectorizer {
             var rb = RowBuilder(config)
             var part = Part(rows: r.count)
             for i in r {
-                countRow(texts[i], &rb)
-                weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
-                appendEmbedding(&rb)
+                buildRow(texts[i], &rb)
                 part.append(rb.cols, rb.vals)
             }
             return part
@@ -41,9 +39,7 @@ extension Vectorizer {
             var rb = builders.take()
             defer { builders.give(rb) }
             for i in r {
-                countRow(texts[i], &rb)
-                weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
-                appendEmbedding(&rb)
+                buildRow(texts[i], &rb)
                 body(i, UnsafeBufferPointer(rb.cols.buffer), UnsafeBufferPointer(rb.vals.buffer))
             }
         }
@@ -52,9 +48,7 @@ extension Vectorizer {
     /// The sparse row of one text: strictly increasing column indices and their values.
     public func transform(_ text: String) -> (indices: [Int32], values: [Float]) {
         var rb = RowBuilder(config)
-        countRow(text, &rb)
-        weigh(UnsafeBufferPointer(rb.cols.buffer), rb.vals.buffer)
-        appendEmbedding(&rb)
+        buildRow(text, &rb)
         return (rb.cols.array, rb.vals.array)
     }
 
@@ -73,7 +67,13 @@ extension Vectorizer {
                 if c >= 0, !(names[c]?.contains(f.name) ?? false) { names[c, default: []].append(f.name) }
             }
         }
+        let blockStart = parentBlockStart
+        var blockNames: [Int32: String] = [:]
+        if let block = parentBlock {
+            for f in block.features(of: text) { blockNames[f.index] = "parent:" + f.name }
+        }
         return zip(row.indices, row.values).map { (c, v) in
+            if Int(c) >= blockStart { return (blockNames[c - Int32(blockStart)] ?? "parent:?", c, v) }
             if Int(c) >= featureCount { return (Self.embeddingFeatureName(Int(c) - featureCount), c, v) }
             let name = featureNames.isEmpty ? (names[c] ?? []).sorted().joined(separator: " | ") : featureNames[Int(c)]
             return (name, c, v)

@@ -35,6 +35,8 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     /// scaled unit mean times this `dimensions × projectionWidth` matrix (row-major); empty: the group's own columns.
     var embeddingProjection: [Float] = []
     var projectionWidth = 0
+    /// The parent block's vectorizer (see `besides(parent:)`); nil when there is none.
+    var parentBox: ParentBlockBox? = nil
 
     private enum CodingKeys: String, CodingKey { case config, featureNames, idf }
 
@@ -50,6 +52,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     init(config: FeatureConfig, featureNames: [String], keys: [UInt64], idf: [Float]) {
         var config = config.sanitized
         config.embeddings = nil  // on only with its table: `attaching(_:weight:)`
+        config.parentBlock = nil  // on only with the parent's vectorizer: `besides(parent:)`
         self.config = config
         self.featureNames = featureNames
         hasCharGroup = config.charNgrams != nil
@@ -90,10 +93,10 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let config = try c.decode(FeatureConfig.self, forKey: .config)
-        if config.embeddings != nil {
+        if config.embeddings != nil || config.parentBlock != nil {
             // The table is not part of the encoding: such a vectorizer is rebuilt with `attaching(_:weight:)`.
             throw DecodingError.dataCorruptedError(forKey: .config, in: c,
-                debugDescription: "a vectorizer with the embedding group is rebuilt with its table, not decoded")
+                debugDescription: "a vectorizer with the embedding group or a parent block is rebuilt with its table or parent, not decoded")
         }
         self.init(config: config,
                   featureNames: try c.decode([String].self, forKey: .featureNames),
@@ -108,6 +111,6 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     }
 
     public static func == (a: Vectorizer, b: Vectorizer) -> Bool {
-        a.config == b.config && a.featureNames == b.featureNames && a.idf == b.idf
+        a.config == b.config && a.featureNames == b.featureNames && a.idf == b.idf && a.parentBlock == b.parentBlock
     }
 }

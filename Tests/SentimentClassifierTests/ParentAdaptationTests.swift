@@ -1,5 +1,5 @@
 import Sparse
-import SoftmaxRegression
+@testable import SoftmaxRegression
 import TextFeatures
 import XCTest
 @testable import SentimentClassifier
@@ -28,22 +28,22 @@ final class ParentAdaptationTests: XCTestCase {
         let childRows = Array(stride(from: 1, to: englishCorpus.count, by: 3).prefix(150))
         let texts = childRows.map { englishCorpus.texts[$0] }
         let labelNames = parent.labels
+        let k = labelNames.count
         let y = childRows.map { Int32(labelNames.firstIndex(of: englishCorpus.labels[$0])!) }
-        let prior = try XCTUnwrap(ParentPrior.make(parent: parent, texts: texts, labels: y, labelNames: labelNames,
-                                                   options: options, folds: true, limits: .none))
-        let used = prior.usedColumns()
-        XCTAssertLessThan(used.columns.count, prior.X.columnCount / 2, "150 rows touch few of the parent's columns")
-        XCTAssertEqual(used.X.nonZeroCount, prior.X.nonZeroCount)
-        var (fullX, usedX, fullPrior, usedPrior) = (prior.X, used.X, prior.weights, used.weights)
-        let appended = table?.dimensions ?? 0
+        let prior = try XCTUnwrap(ParentPrior.make(parent: parent, texts: texts, labelNames: labelNames))
+        XCTAssertEqual(prior.rows, parent.vectorizer.transform(texts), "the block is the parent's own rows")
+        let own = try Vectorizer.fitTransform(texts, config: options.features)
+        var ownX = own.1
         if let table {
-            let means = table.means(texts, tokenizer: prior.vectorizer.config.tokenizer)
+            let means = table.means(texts, tokenizer: own.0.config.tokenizer)
             XCTAssertGreaterThan(means.present.filter { $0 }.count, 50, "most rows have a known word")
-            fullX = means.appended(to: fullX, weight: 1)
-            usedX = means.appended(to: usedX, weight: 1)
-            fullPrior += [Double](repeating: 0, count: appended * labelNames.count)
-            usedPrior += [Double](repeating: 0, count: appended * labelNames.count)
+            ownX = means.appended(to: ownX, weight: 1)
         }
+        let block = prior.usedBlock(besides: ownX, foldFeatures: nil, classCount: k)
+        XCTAssertLessThan(block.columns.count, prior.rows.columnCount / 2, "150 rows touch few of the parent's columns")
+        XCTAssertEqual(block.X.nonZeroCount, ownX.nonZeroCount + prior.rows.nonZeroCount)
+        let fullX = ownX.besides(prior.rows)
+        let fullPrior = [Double](repeating: 0, count: ownX.columnCount * k) + prior.weights
 
         var config = options.training
         config.l2 = 1e-3
@@ -51,22 +51,38 @@ final class ParentAdaptationTests: XCTestCase {
         let beta = 0.5
         let (full, _) = try SoftmaxTrainer.fit(fullX, labels: y, labelNames: labelNames, config: config,
                                                prior: fullPrior.map { $0 * beta })
-        let (small, _) = try SoftmaxTrainer.fit(usedX, labels: y, labelNames: labelNames, config: config,
-                                                prior: usedPrior.map { $0 * beta })
-        let expanded = used.expanding(small, prior: prior.weights, strength: beta)
+        let (small, _) = try SoftmaxTrainer.fit(block.X, labels: y, labelNames: labelNames, config: config,
+                                                prior: block.prior.map { $0 * beta })
+        let expanded = block.expanding(small, prior: prior.weights, strength: beta)
         XCTAssertEqual(expanded.featureCount, full.featureCount)
-        XCTAssertEqual(expanded.featureCount, prior.X.columnCount + appended)
-        let k = labelNames.count
-        let usedSet = Set(used.columns.map(Int.init))
+        XCTAssertEqual(expanded.featureCount, ownX.columnCount + prior.rows.columnCount)
+        let usedSet = Set(block.columns.map { Int($0) + ownX.columnCount })
         var largest: Float = 0
         for j in 0..<full.featureCount {
             for c in 0..<k {
                 let w = expanded.weights[j * k + c]
-                if j < prior.X.columnCount, !usedSet.contains(j) { XCTAssertEqual(w, Float(beta * prior.weights[j * k + c])) }
+                if j >= ownX.columnCount, !usedSet.contains(j) {
+                    XCTAssertEqual(w, Float(beta * prior.weights[(j - ownX.columnCount) * k + c]))
+                }
                 largest = max(largest, abs(w - full.weights[j * k + c]))
             }
         }
         XCTAssertLessThan(largest, 1e-3, "the same optimum, up to the optimizer's tolerance")
         for c in 0..<k { XCTAssertEqual(expanded.bias[c], full.bias[c], accuracy: 1e-3) }
+    }
+
+    /// The parent's strength: the weakest within one standard error of the best.
+    func testTheWeakestStrengthWithinOneStandardErrorOfTheBestIsChosen() {
+        func result(_ mean: Double?, sd: Double) -> TuningResult {
+            TuningResult(grid: [1], meanScores: [mean], stdScores: [sd], chosenIndex: 0, chosenL2: 1, folds: 4,
+                         metric: "macro_f1", iterations: [1])
+        }
+        // Best 0.80, standard error 0.04 / √3 ≈ 0.023 (4 folds): 0.79 is within, 0.70 is not.
+        XCTAssertEqual(SentimentClassifier.oneStandardErrorChoice([result(0.70, sd: 0.01), result(0.79, sd: 0.01),
+                                                                   result(0.80, sd: 0.04)]), 1)
+        XCTAssertEqual(SentimentClassifier.oneStandardErrorChoice([result(0.79, sd: 0.0), result(0.80, sd: 0.04)]), 0)
+        XCTAssertEqual(SentimentClassifier.oneStandardErrorChoice([result(0.70, sd: 0.0), result(0.80, sd: 0.0)]), 1)
+        XCTAssertEqual(SentimentClassifier.oneStandardErrorChoice([result(nil, sd: 0), result(0.6, sd: 0)]), 1)
+        XCTAssertEqual(SentimentClassifier.oneStandardErrorChoice([result(0.6, sd: 0), result(0.6, sd: 0)]), 0, "ties keep the weaker")
     }
 }

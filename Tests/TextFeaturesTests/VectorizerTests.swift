@@ -125,22 +125,46 @@ final class VectorizerTests: XCTestCase {
         XCTAssertTrue(v.featureNames[firstChar...].allSatisfy { $0.hasPrefix("c:") })
     }
 
-    func testAWordOnlyVocabularyJoinsTheWordColumnsOfOneWithCharacters() throws {
+    /// A parent block's part of a row is the parent's own row, shifted past the model's columns: the same entries
+    /// whatever the model's own vocabulary, weighting or character group.
+    func testTheParentBlockIsTheParentsRowBesideTheOwnOne() throws {
         var withChars = vocabularyConfig()
         withChars.charNgrams = CharNgramRange(min: 3, max: 3)
-        let mine = Vectorizer.fit(["profit rose"], config: withChars)
-        let parent = Vectorizer.fit(["profit fell"], config: vocabularyConfig())
-        let (joined, parentColumn) = try XCTUnwrap(mine.joiningVocabulary(of: parent))
-        // Words: mine, then the parent's new ones; then my character columns (the parent has none).
-        let words = joined.featureNames.filter { !$0.hasPrefix("c:") }
-        XCTAssertEqual(Set(words), Set(mine.featureNames.filter { !$0.hasPrefix("c:") } + parent.featureNames), "\(mine.featureNames) \(joined.featureNames)")
-        XCTAssertEqual(joined.featureNames.filter { $0.hasPrefix("c:") }, mine.featureNames.filter { $0.hasPrefix("c:") })
-        XCTAssertEqual(Array(joined.featureNames.prefix(words.count)), words, "word columns before character columns")
-        for (name, column) in zip(joined.featureNames, parentColumn) {
-            XCTAssertEqual(column >= 0 ? parent.featureNames[Int(column)] : nil, parent.featureNames.contains(name) ? name : nil)
+        let mine = Vectorizer.fit(["profit rose", "sales rose sharply"], config: withChars)
+        var parentConfig = vocabularyConfig()
+        parentConfig.sublinearTF = false
+        let parent = Vectorizer.fit(["profit fell", "profit fell again", "costs rose"], config: parentConfig)
+        let joined = try XCTUnwrap(mine.besides(parent: parent))
+        XCTAssertEqual(joined.columnCount, mine.columnCount + parent.featureCount)
+        XCTAssertEqual(joined.parentBlockStart, mine.columnCount)
+        XCTAssertNil(joined.besides(parent: parent), "one block at most")
+        let texts = ["profit rose and profit fell", "nothing known here", "costs rose, sales rose"]
+        let rows = joined.transform(texts)
+        XCTAssertEqual(rows.columnCount, joined.columnCount)
+        XCTAssertEqual(rows, mine.transform(texts).besides(parent.transform(texts)))
+        for (i, text) in texts.enumerated() {
+            let one = joined.transform(text)
+            XCTAssertEqual(Array(rows.row(i).indices), one.indices)
+            XCTAssertEqual(Array(rows.row(i).values), one.values)
+            var seen: [Int32] = []
+            joined.forEachRow([text], parallel: false) { _, c, _ in seen = Array(c) }
+            XCTAssertEqual(seen, one.indices)
         }
-        // The other way round the parent's character columns would have no counterpart: refused.
-        XCTAssertNil(parent.joiningVocabulary(of: mine))
+        let named = joined.features(of: "profit fell")
+        XCTAssertTrue(named.contains { $0.name == "parent:profit fell" && Int($0.index) >= mine.columnCount }, "\(named)")
+        XCTAssertTrue(named.contains { $0.name == "profit" && Int($0.index) < mine.columnCount })
+
+        // The stored form (own names and weights, then the block's) rebuilds the same vectorizer.
+        let stored = try XCTUnwrap(Vectorizer(stored: joined.config, featureNames: joined.storedFeatureNames,
+                                              columnWeights: joined.storedColumnWeights))
+        XCTAssertEqual(stored, joined)
+        XCTAssertEqual(stored.transform(texts), rows)
+        let json = try JSONEncoder().encode(joined.config)
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: json), joined.config)
+        XCTAssertNil(Vectorizer(stored: joined.config, featureNames: Array(joined.storedFeatureNames.dropLast()),
+                                columnWeights: joined.storedColumnWeights), "sizes that do not split are refused")
+        // Without a block the configuration's JSON has no trace of one (older models' bytes do not change).
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(mine.config), as: UTF8.self).contains("parent"))
     }
 
     func testDeterministicAndParallelEqualsSerial() {
