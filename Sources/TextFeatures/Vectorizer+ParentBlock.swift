@@ -49,7 +49,14 @@ public struct ParentBlockConfig: Codable, Equatable, Sendable {
 /// The block's vectorizer, boxed: a vectorizer cannot hold one directly.
 final class ParentBlockBox: Sendable {
     let vectorizer: Vectorizer
-    init(_ vectorizer: Vectorizer) { self.vectorizer = vectorizer }
+    /// Whether the block's word n-gram keys are the model's own (the same tokenizer and n-gram length, and no
+    /// character group in the block): then a text is tokenized once for both.
+    let sharesWordKeys: Bool
+    init(_ vectorizer: Vectorizer, besides own: FeatureConfig) {
+        self.vectorizer = vectorizer
+        sharesWordKeys = vectorizer.config.tokenizer == own.tokenizer && vectorizer.config.wordNgrams == own.wordNgrams
+            && !vectorizer.hasCharGroup
+    }
 }
 
 extension Vectorizer {
@@ -64,7 +71,7 @@ extension Vectorizer {
     public func besides(parent: Vectorizer) -> Vectorizer? {
         guard parentBox == nil, parent.embeddingTable == nil, parent.parentBox == nil else { return nil }
         var v = self
-        v.parentBox = ParentBlockBox(parent)
+        v.parentBox = ParentBlockBox(parent, besides: config)
         v.config.parentBlock = ParentBlockConfig(features: parent.config, names: parent.featureNames.count,
                                                  columnWeights: parent.idf.count)
         return v
@@ -96,9 +103,15 @@ extension Vectorizer {
     /// Appends the parent block's entries of `text` into `rb` (after the weighted own part and the embedding group).
     @inline(__always)
     func appendParentBlock(_ text: String, _ rb: inout RowBuilder) {
-        guard let block = parentBox?.vectorizer else { return }
+        guard let box = parentBox else { return }
+        let block = box.vectorizer
         if rb.parent.isEmpty { rb.parent.append(RowBuilder(block.config)) }
-        block.countRow(text, &rb.parent[0])
+        if box.sharesWordKeys {
+            let keys = UnsafeBufferPointer(rb.extractor.wordKeys.buffer)
+            block.countWords(keys, &rb.parent[0])
+        } else {
+            block.countRow(text, &rb.parent[0])
+        }
         block.weigh(UnsafeBufferPointer(rb.parent[0].cols.buffer), rb.parent[0].vals.buffer)
         let base = Int32(truncatingIfNeeded: parentBlockStart)
         let n = rb.parent[0].cols.count

@@ -29,15 +29,22 @@ extension Vectorizer {
     @inline(__always)
     func countRow(_ text: String, _ rb: inout RowBuilder) {
         rb.extractor.extract(text, chars: false)
+        countWords(UnsafeBufferPointer(rb.extractor.wordKeys.buffer), &rb)
+    }
+
+    /// `countRow` from word n-gram keys already extracted (by `rb`'s extractor, or by another vectorizer's that
+    /// tokenizes the same way, when this one has no character group).
+    @inline(__always)
+    func countWords(_ wordKeys: UnsafeBufferPointer<UInt64>, _ rb: inout RowBuilder) {
         rb.keys.removeAll()
-        rb.keys.reserve(more: rb.extractor.wordKeys.count)
+        rb.keys.reserve(more: wordKeys.count)
         let b = buckets
         if b > 0 {
-            for key in rb.extractor.wordKeys.buffer {
+            for key in wordKeys {
                 rb.keys.appendUnchecked(Int32(truncatingIfNeeded: StableHash.bucket(key, buckets: b)))
             }
         } else {
-            for key in rb.extractor.wordKeys.buffer {
+            for key in wordKeys {
                 let c = lookup.find(key)
                 if c >= 0 { rb.keys.appendUnchecked(c) }
             }
