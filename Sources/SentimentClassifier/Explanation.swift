@@ -30,7 +30,7 @@ extension SentimentClassifier {
             for c2 in 0..<k where c2 != c { others += model.weight(feature: j, class: c2) }
             let margin = model.weight(feature: j, class: c) - (k > 1 ? others / Float(k - 1) : 0)
             let v = f.value * margin
-            if j >= vectorizer.featureCount { embedding += v; continue }
+            if j >= vectorizer.featureCount && j < vectorizer.parentBlockStart { embedding += v; continue }
             if v != 0 { items.append(.init(feature: f.name, contribution: v)) }
         }
         if embedding != 0 { items.append(.init(feature: Self.embeddingContributionName, contribution: embedding)) }
@@ -56,6 +56,11 @@ extension SentimentClassifier {
     public static let embeddingContributionName = "(word embeddings)"
 
     func featureName(_ column: Int32) -> String {
+        let start = vectorizer.parentBlockStart
+        if Int(column) >= start, let block = vectorizer.parentBlock {
+            let j = Int(column) - start
+            return "parent:" + (j < block.featureNames.count ? block.featureNames[j] : "#\(j)")
+        }
         if Int(column) >= vectorizer.featureCount { return Vectorizer.embeddingFeatureName(Int(column) - vectorizer.featureCount) }
         let names = vectorizer.featureNames
         return Int(column) < names.count ? names[Int(column)] : "#\(column)"

@@ -69,6 +69,21 @@ final class AdaptationTests: XCTestCase {
         // The table output says what the parent contributed.
         let table = try box.ok(["train", "--from", "parent@1", "--corpus", child, "--name", "adapted", "--char-ngrams", "off"])
         XCTAssertTrue(table.contains("parent") && table.contains("CV macro-F1 by weight"), table)
+
+        // The parent's block travels with the model: shown, exported, imported elsewhere, predicting the same.
+        let shown = try jsonObject(box.ok(["models", "show", "adapted@1", "--format", "json"]))
+        let blockSize = try XCTUnwrap(shown["parent_block_features"] as? Int, "\(shown)")
+        XCTAssertGreaterThan(blockSize, 100, "the parent's vocabulary")
+        XCTAssertTrue(try box.ok(["models", "show", "adapted@1"]).contains("and the parent's \(blockSize) beside them"))
+        let fresh = box.path("fresh.sqlite")
+        _ = try box.ok(["models", "import", one, "--db", fresh, "--no-default-model"])
+        let here = try box.ok(["predict", "--model", "adapted@1", "--file", heldOut, "--no-store", "--format", "csv"])
+        let there = try box.ok(["predict", "--db", fresh, "--model", "adapted@1", "--file", heldOut, "--no-store", "--format", "csv"])
+        XCTAssertEqual(here, there)
+        XCTAssertGreaterThan(here.count, 10_000)
+        // Explanations name the parent's features apart from the corpus's own.
+        let explained = try box.ok(["predict", "--model", "adapted@1", "--explain", "upcue1 upcue2 upcue3 filler1"])
+        XCTAssertTrue(explained.contains("parent:upcue"), explained)
     }
 
     func testAParentWhoseCorporaAreInTheDataIsNotAPrior() throws {
