@@ -165,6 +165,15 @@ final class VectorizerTests: XCTestCase {
                                 columnWeights: joined.storedColumnWeights), "sizes that do not split are refused")
         // Without a block the configuration's JSON has no trace of one (older models' bytes do not change).
         XCTAssertFalse(String(decoding: try JSONEncoder().encode(mine.config), as: UTF8.self).contains("parent"))
+
+        // A parent with a character group (or another tokenizer) makes its rows from the text itself.
+        let other = try XCTUnwrap(parent.besides(parent: mine))
+        XCTAssertEqual(other.transform(texts), parent.transform(texts).besides(mine.transform(texts)))
+        var unigrams = vocabularyConfig()
+        unigrams.wordNgrams = 1
+        let plain = Vectorizer.fit(["profit fell", "costs rose"], config: unigrams)
+        let third = try XCTUnwrap(plain.besides(parent: parent))
+        XCTAssertEqual(third.transform(texts), plain.transform(texts).besides(parent.transform(texts)))
     }
 
     func testDeterministicAndParallelEqualsSerial() {
