@@ -41,8 +41,8 @@ struct ParentPrior {
     static func make(parent: SentimentClassifier, texts: [String], labelNames: [String]) -> ParentPrior? {
         let k = labelNames.count, kp = parent.labels.count
         let parentClass = labelNames.map { parent.labels.firstIndex(of: $0) }
-        guard parentClass.compactMap({ $0 }).count >= 2, parent.vectorizer.embeddingTable == nil,
-              parent.vectorizer.parentBlock == nil, parent.model.featureCount == parent.vectorizer.featureCount
+        guard parentClass.compactMap({ $0 }).count >= 2, parent.makesParentBlock,
+              parent.model.featureCount == parent.vectorizer.featureCount
         else { return nil }
         let d = parent.model.featureCount
         var weights = [Double](repeating: 0, count: d * k)
@@ -56,6 +56,10 @@ struct ParentPrior {
 }
 
 extension SentimentClassifier {
+    /// Whether this model can be adapted from as a parent block: its rows are sparse features only (no embedding
+    /// group, whose table a block does not carry, and no block of its own).
+    public var makesParentBlock: Bool { vectorizer.embeddingTable == nil && vectorizer.parentBlock == nil }
+
     /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`: the corpus's
     /// features as its own trials chose them, embedding group included; `alone`: their cross-validation already
     /// done, e.g. by the character trial); each other strength fits them with the parent block beside them, its

@@ -247,6 +247,11 @@ extension SentimentService {
         // adapts from them. One whose corpora are in the data is not also a prior: its weights already saw those
         // rows, so cross-validation would overrate it.
         let adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
+        if let adaptFrom, let parent, !adaptFrom.makesParentBlock {
+            events(.warning("\(parent.stored.info.reference) has " + (adaptFrom.vectorizer.parentBlock != nil
+                ? "a parent block of its own (it was adapted from another model)" : "the word-embedding group")
+                + " and brings no corpora: its weights cannot be carried over, so the model is trained on the corpus alone"))
+        }
         // A parent that uses the group passes it on whatever the size, as it passes on its features.
         let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.asksForEmbeddings,
                                        inherited: parent?.classifier.vectorizer.config.embeddings != nil)

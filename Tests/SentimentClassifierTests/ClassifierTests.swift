@@ -184,6 +184,62 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(metrics.contains("\"cv_macro_f1\""), metrics)
     }
 
+    /// A model with a parent block (`train --from` a model without corpora) is stored with the block and loads
+    /// back predicting to the bit; a stored form whose sizes do not split into the model's and the block's is
+    /// refused with a message, not a crash.
+    func testAParentBlockRoundTripsThroughTheStoreAndBadSizesAreRefused() throws {
+        var options = ClassifierOptions.default
+        options.charNgramTrial = nil
+        let half = englishCorpus.count / 2
+        let (parent, _) = try SentimentClassifier.fit(texts: Array(englishCorpus.texts[..<half]),
+                                                      labels: Array(englishCorpus.labels[..<half]), options: options)
+        let (child, report) = try SentimentClassifier.fit(texts: Array(englishCorpus.texts[half...].prefix(120)),
+                                                          labels: Array(englishCorpus.labels[half...].prefix(120)), options: options)
+        XCTAssertEqual(parent.labels, child.labels)
+        let joined = try XCTUnwrap(child.vectorizer.besides(parent: parent.vectorizer))
+        // The child's weights, then the parent's on the block: scores are the two models' logits added.
+        let model = SoftmaxModel(labels: child.labels, featureCount: joined.columnCount,
+                                 weights: child.model.weights + parent.model.weights, bias: child.model.bias,
+                                 temperature: 1)
+        let clf = SentimentClassifier(vectorizer: joined, model: model, options: child.options)
+        let sample = Array(englishCorpus.texts.suffix(50))
+        let k = clf.labels.count
+        let together = clf.probabilities(sample)
+        for (i, text) in sample.prefix(10).enumerated() {
+            let own = child.vectorizer.transform(text), theirs = parent.vectorizer.transform(text)
+            var z = [Float](repeating: 0, count: k)
+            for c in 0..<k {
+                var s = child.model.bias[c]
+                for (j, v) in zip(own.indices, own.values) { s += v * child.model.weights[Int(j) * k + c] }
+                for (j, v) in zip(theirs.indices, theirs.values) { s += v * parent.model.weights[Int(j) * k + c] }
+                z[c] = s
+            }
+            let m = z.max()!, e = z.map { exp(Double($0 - m)) }, sum = e.reduce(0, +)
+            for c in 0..<k { XCTAssertEqual(Double(together[i * k + c]), e[c] / sum, accuracy: 1e-5) }
+        }
+
+        let store = try SentimentStore.inMemory()
+        let new = clf.newModel(name: "adapted", report: report)
+        _ = try store.saveModel(new)
+        let loaded = try SentimentClassifier(stored: store.loadModel(name: "adapted"))
+        XCTAssertEqual(loaded.vectorizer, joined)
+        XCTAssertEqual(loaded.probabilities(sample).map(\.bitPattern), together.map(\.bitPattern))
+
+        let names = parent.vectorizer.featureNames.count
+        for (n, (find, replace)) in [("\"names\":\(names)", "\"names\":\(names + 7)"),
+                                ("\"names\":\(names)", "\"names\":\(names * 1000)"),
+                                ("\"column_weights\":\(names)", "\"column_weights\":\(names - 1)")].enumerated() {
+            var bad = new
+            XCTAssertTrue(bad.featureConfig.contains(find), bad.featureConfig)
+            bad.featureConfig = bad.featureConfig.replacingOccurrences(of: find, with: replace)
+            bad.name = "bad\(n)"
+            _ = try store.saveModel(bad)
+            XCTAssertThrowsError(try SentimentClassifier(stored: store.loadModel(name: bad.name)), replace) { error in
+                XCTAssertTrue("\(error)".contains("stored model: bad\(n)@1"), "\(error)")
+            }
+        }
+    }
+
     /// The shipped model is exactly what the documented rebuild produces: default settings on both corpora.
     func testShippedModelIsReproducible() throws {
         // The corpora in the order Models/rebuild.sh gives them; group -1-i is corpus i (as `train` numbers them).

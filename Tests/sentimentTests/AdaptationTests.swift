@@ -81,6 +81,12 @@ final class AdaptationTests: XCTestCase {
         let there = try box.ok(["predict", "--db", fresh, "--model", "adapted@1", "--file", heldOut, "--no-store", "--format", "csv"])
         XCTAssertEqual(here, there)
         XCTAssertGreaterThan(here.count, 10_000)
+        // A model adapted from another cannot itself be a block: training from it says so and uses the corpus alone.
+        let again = try box.run(["train", "--db", fresh, "--from", "adapted@1", "--corpus", child, "--name", "again",
+                                 "--char-ngrams", "off", "--format", "json"])
+        XCTAssertEqual(again.code, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("adapted@1 has a parent block of its own"), again.stderr)
+        XCTAssertNil(try jsonObject(again.stdout)["parent_weight"] as? Double)
         // Explanations name the parent's features apart from the corpus's own.
         let explained = try box.ok(["predict", "--model", "adapted@1", "--explain", "upcue1 upcue2 upcue3 filler1"])
         XCTAssertTrue(explained.contains("parent:upcue"), explained)
