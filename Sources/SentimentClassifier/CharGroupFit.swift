@@ -70,14 +70,3 @@ extension SentimentClassifier {
         return (chars, on, report)
     }
 }
-
-extension ClassifierOptions {
-    /// These options with the character group always on when `report` says the trial chose it.
-    func withCharGroup(_ report: CharGroupReport?) -> ClassifierOptions {
-        guard let report, report.chosen else { return self }
-        var options = self
-        options.features.charNgrams = report.range
-        options.charNgramTrial = nil
-        return options
-    }
-}

@@ -30,9 +30,8 @@ extension SentimentClassifier {
     /// λ values on each side of the first weight's choice tried for the other weights.
     public static let embeddingLambdaNeighbours = 1
 
-    /// The group at its chosen weight: the unit means of the corpus's texts, for the parent's trial to append.
+    /// The group at its chosen weight.
     struct EmbeddingGroupChoice {
-        var means: EmbeddingMeans
         var weight: Double
         var table: EmbeddingTable
         /// `X` with the group appended at `weight` (`X` itself at 0).
@@ -41,16 +40,6 @@ extension SentimentClassifier {
         var foldFeatures: FoldFeatures?
         var outcome: CrossValidation.Outcome
         var report: EmbeddingGroupReport
-
-        /// `m`'s rows (rows `rows` of the corpus, nil: all) with the group appended at the chosen weight.
-        func appended(to m: CSRMatrix, rows: [Int]? = nil) -> CSRMatrix {
-            weight == 0 ? m : means.appended(to: m, weight: weight, rows: rows)
-        }
-
-        /// Fold features that append the group to what `base` gives (nil: `X`'s rows).
-        func folds(over X: CSRMatrix, _ base: FoldFeatures?) -> FoldFeatures? {
-            means.folds(weight: weight, over: X, base)
-        }
     }
 
     /// Chooses the embedding weight together with λ: one λ path per candidate weight (ascending; the default
@@ -74,7 +63,7 @@ extension SentimentClassifier {
             let outcome = try CrossValidation.tuneWithOutOfFoldLogits(
                 Xw, labels: y, labelNames: labelNames, grid: grid, folds: options.folds,
                 config: options.training, foldFeatures: folds)
-            let choice = EmbeddingGroupChoice(means: means, weight: w, table: table, X: Xw, foldFeatures: folds,
+            let choice = EmbeddingGroupChoice(weight: w, table: table, X: Xw, foldFeatures: folds,
                                               outcome: outcome, report: report)
             if i == 0 {
                 // The dense columns make a fold fit several times dearer than the sparse one: after the first weight,
