@@ -3,6 +3,7 @@ import DefaultModel
 import Foundation
 import SentimentClassifier
 @testable import SentimentKit
+import SoftmaxRegression
 import TextFeatures
 import XCTest
 
@@ -120,6 +121,33 @@ final class EmbeddingGroupTests: XCTestCase {
         hot.model.temperature *= 4
         let p0 = clf.predict("Profits soar at the bank"), p1 = hot.predict("Profits soar at the bank")
         XCTAssertLessThan(p1.confidence, p0.confidence)
+    }
+
+    /// With a parent block after the group (`train --from` a weights-only parent): the collapsed form keeps the
+    /// block's weights, and predictions match the full rows.
+    func testTheCollapsedGroupKeepsAParentBlock() throws {
+        let table = try StaticEmbeddings.shipped(environment: [:])
+        let (texts, labels) = small
+        var options = ClassifierOptions.default
+        options.embeddingWeights = [1]
+        options.charNgramTrial = nil
+        let (clf, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options, embeddings: table)
+        let parentRows = Array(englishCorpus.texts.prefix(300)), parentLabels = Array(englishCorpus.labels.prefix(300))
+        let (parent, _) = try SentimentClassifier.fit(texts: parentRows, labels: parentLabels, options: options)
+        XCTAssertEqual(parent.labels, clf.labels)
+        let joined = try XCTUnwrap(clf.vectorizer.besides(parent: parent.vectorizer))
+        XCTAssertEqual(joined.parentBlockStart, clf.vectorizer.columnCount)
+        let model = SoftmaxModel(labels: clf.labels, featureCount: joined.columnCount,
+                                 weights: clf.model.weights + parent.model.weights, bias: clf.model.bias,
+                                 temperature: clf.model.temperature)
+        let adapted = SentimentClassifier(vectorizer: joined, model: model, options: clf.options)
+        let sample = Array(englishCorpus.texts.suffix(100)) + ["", "not good at all"]
+        let full = model.predictProbabilities(joined.transform(sample))
+        let fast = adapted.probabilities(sample)
+        XCTAssertEqual(fast.count, full.count)
+        for i in full.indices { XCTAssertEqual(fast[i], full[i], accuracy: 1e-5, "row \(i / clf.labels.count)") }
+        // Without the block's weights the scores would differ: the block counts.
+        XCTAssertNotEqual(fast, clf.probabilities(sample))
     }
 
     func testATableFileOtherThanTheShippedOneIsNotUsed() throws {
