@@ -245,8 +245,19 @@ extension SentimentService {
         events(.fitStarted(rows: texts.count, outOfCore: false))
         // A parent that brings no corpora (the shipped model, an imported one) can pass on only its weights: the fit
         // adapts from them. One whose corpora are in the data is not also a prior: its weights already saw those
-        // rows, so cross-validation would overrate it.
-        let adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
+        // rows, so cross-validation would overrate it; but if it was itself adapted from a model without corpora
+        // (it has a parent block), the fit adapts from that model again rather than drop what it brought.
+        var adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
+        if let parent, adaptFrom == nil, parent.classifier.vectorizer.parentBlock != nil {
+            if let id = parent.stored.info.parentId, let info = try? store.modelInfo(id: id),
+               let grand = try? loadParent(ModelReference(name: info.name, version: info.version)),
+               grand.stored.corpusIds.isEmpty {
+                adaptFrom = grand.classifier
+            } else {
+                events(.warning("\(parent.stored.info.reference) was adapted from a model that is no longer in the store "
+                                + "or now has corpora: the new model is trained without that model's weights"))
+            }
+        }
         if let adaptFrom, let parent, !adaptFrom.makesParentBlock {
             events(.warning("\(parent.stored.info.reference) has " + (adaptFrom.vectorizer.parentBlock != nil
                 ? "a parent block of its own (it was adapted from another model)" : "the word-embedding group")

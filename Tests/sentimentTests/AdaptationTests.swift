@@ -81,6 +81,14 @@ final class AdaptationTests: XCTestCase {
         let there = try box.ok(["predict", "--db", fresh, "--model", "adapted@1", "--file", heldOut, "--no-store", "--format", "csv"])
         XCTAssertEqual(here, there)
         XCTAssertGreaterThan(here.count, 10_000)
+        // Retrained from in the store (its corpus is there), the adapted model passes its own parent on again: the
+        // fit adapts from that parent rather than drop what it brought.
+        let more = try box.write("more.csv", Self.corpus(rows: 30, seed: 4))
+        let retrained = try jsonObject(box.ok(["train", "--from", "adapted@1", "--corpus", more, "--name", "retrained",
+                                               "--char-ngrams", "off", "--format", "json"]))
+        XCTAssertEqual(retrained["rows"] as? Int, 90, "the parent's corpus and the new one")
+        XCTAssertNotNil(retrained["parent_weight"] as? Double, "\(retrained)")
+        XCTAssertGreaterThan(try macroF1("retrained"), a + 0.1)
         // A model adapted from another cannot itself be a block: training from it says so and uses the corpus alone.
         let again = try box.run(["train", "--db", fresh, "--from", "adapted@1", "--corpus", child, "--name", "again",
                                  "--char-ngrams", "off", "--format", "json"])
