@@ -258,7 +258,10 @@ extension SentimentService {
                                 + "or now has corpora: the new model is trained without that model's weights"))
             }
         }
-        if let adaptFrom, let parent, !adaptFrom.makesParentBlock {
+        if let adaptFrom, let parent, Set(adaptFrom.labels).intersection(labels).count < 2 {
+            events(.warning("\(parent.stored.info.reference) shares fewer than two labels with the corpus (its labels: "
+                            + adaptFrom.labels.joined(separator: ", ") + "): the model is trained on the corpus alone"))
+        } else if let adaptFrom, let parent, !adaptFrom.makesParentBlock {
             events(.warning("\(parent.stored.info.reference) has " + (adaptFrom.vectorizer.parentBlock != nil
                 ? "a parent block of its own (it was adapted from another model)" : "the word-embedding group")
                 + " and brings no corpora: its weights cannot be carried over, so the model is trained on the corpus alone"))

@@ -100,6 +100,17 @@ final class AdaptationTests: XCTestCase {
         XCTAssertTrue(explained.contains("parent:upcue"), explained)
     }
 
+    /// A weights-only parent whose labels the corpus does not share cannot help: said, and trained alone.
+    func testAParentWithOtherLabelsIsNamedInAWarning() throws {
+        let box = try Sandbox()
+        let child = try box.write("child.csv", Self.corpus(rows: 60, seed: 2)
+            .replacingOccurrences(of: ",positive", with: ",bullish").replacingOccurrences(of: ",negative", with: ",bearish"))
+        let r = try box.run(["train", "--from", "default", "--corpus", child, "--format", "json"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("shares fewer than two labels with the corpus (its labels: negative, neutral, positive)"), r.stderr)
+        XCTAssertNil(try jsonObject(r.stdout)["parent_weight"] as? Double)
+    }
+
     func testAParentWhoseCorporaAreInTheDataIsNotAPrior() throws {
         let box = try Sandbox()
         let parentCorpus = try box.write("parent.csv", Self.corpus(rows: 300, seed: 1))
