@@ -4,7 +4,8 @@ import TextFeatures
 
 /// What cross-validation made of a parent model's weights (`train --from` a model whose corpora are not in the data).
 public struct ParentAdaptationReport: Codable, Equatable, Sendable {
-    /// The parent's features: the columns of the parent block (`Vectorizer.besides(parent:)`).
+    /// The parent's features: the columns of the parent block (`Vectorizer.besides(parent:)`), its own parents'
+    /// included.
     public var parentFeatures: Int
     /// Of those, the ones the corpus's own vocabulary lacks (0 in hashing mode, where columns are shared).
     public var addedFeatures: Int
@@ -36,13 +37,12 @@ struct ParentPrior {
     /// The parent's strengths cross-validation chooses among (0 = no parent).
     static let strengths: [Double] = [0, 0.25, 0.5, 1]
 
-    /// nil when the parent cannot make a block (it has an embedding group or a block of its own) or shares fewer
-    /// than two labels.
+    /// nil when the parent cannot make a block (`makesParentBlock`) or shares fewer than two labels.
     static func make(parent: SentimentClassifier, texts: [String], labelNames: [String]) -> ParentPrior? {
         let k = labelNames.count, kp = parent.labels.count
         let parentClass = labelNames.map { parent.labels.firstIndex(of: $0) }
         guard parentClass.compactMap({ $0 }).count >= 2, parent.makesParentBlock,
-              parent.model.featureCount == parent.vectorizer.featureCount
+              parent.model.featureCount == parent.vectorizer.columnCount
         else { return nil }
         let d = parent.model.featureCount
         var weights = [Double](repeating: 0, count: d * k)
@@ -56,9 +56,9 @@ struct ParentPrior {
 }
 
 extension SentimentClassifier {
-    /// Whether this model can be adapted from as a parent block: its rows are sparse features only (no embedding
-    /// group, whose table a block does not carry, and no block of its own).
-    public var makesParentBlock: Bool { vectorizer.embeddingTable == nil && vectorizer.parentBlock == nil }
+    /// Whether this model can be adapted from as a parent block: it carries fewer than `ParentBlockConfig.maxDepth`
+    /// generations of parents of its own.
+    public var makesParentBlock: Bool { (vectorizer.config.parentBlock?.depth ?? 0) < ParentBlockConfig.maxDepth }
 
     /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`: the corpus's
     /// features as its own trials chose them, embedding group included; `alone`: their cross-validation already
@@ -74,7 +74,7 @@ extension SentimentClassifier {
         let block = prior.usedBlock(besides: X, foldFeatures: foldFeatures, classCount: k)
         let own = Set(vectorizer.featureNames)
         var report = ParentAdaptationReport(
-            parentFeatures: prior.parent.featureCount,
+            parentFeatures: prior.rows.columnCount,
             addedFeatures: prior.parent.featureNames.filter { !own.contains($0) }.count,
             sharedLabels: prior.sharedLabels, weights: ParentPrior.strengths, meanScores: [], chosenWeight: 0)
         var outcomes: [CrossValidation.Outcome] = []

@@ -42,7 +42,7 @@ public struct SentimentClassifier: Equatable, Sendable {
         guard let table = vectorizer.embeddingTable else { return nil }
         // Columns: the sparse features, the group's, then any parent block's.
         let k = model.classCount, f = vectorizer.featureCount, d = table.dimensions
-        let b = vectorizer.parentBlock?.featureCount ?? 0
+        let b = vectorizer.parentBlock?.columnCount ?? 0
         guard k > 0, model.featureCount == f + d + b,
               let projecting = vectorizer.projectingEmbedding(through: Array(model.weights[(f * k)..<((f + d) * k)]),
                                                               width: k)

@@ -57,12 +57,35 @@ extension SentimentClassifier {
             }
         }
         let sparse = sparseColumns(config, names: stored.vocabulary.count - (block?.names ?? 0))
-        let blockColumns = block.map { sparseColumns($0.features, names: $0.names) } ?? 0
-        // The embedding group: the model is only valid with the very table it was trained with.
+        // A block's columns are its own and its own block's (and so on: the depth is bounded by `validate`), and it
+        // needs one column weight per own column with TF-IDF.
+        func blockColumns(_ b: ParentBlockConfig) throws -> Int {
+            let nested = b.features.parentBlock
+            guard (nested?.names ?? 0) <= b.names, (nested?.columnWeights ?? 0) <= b.columnWeights else {
+                throw fail("a parent block's own block claims more names or column weights than the block has")
+            }
+            let own = sparseColumns(b.features, names: b.names - (nested?.names ?? 0))
+            let expected = (b.features.weighting == .tfidf ? own : 0) + (nested?.columnWeights ?? 0)
+            guard b.columnWeights == expected else {
+                throw fail("the parent block needs \(expected) column weights, found \(b.columnWeights)")
+            }
+            return own + (b.features.embeddings?.dimensions ?? 0) + (try nested.map(blockColumns) ?? 0)
+        }
+        let blockColumns = try block.map(blockColumns) ?? 0
+        // The embedding group (its own, or a parent block's): the model is only valid with the very table it was
+        // trained with.
         var table: EmbeddingTable? = nil
-        if let group = config.embeddings {
-            do { table = try StaticEmbeddings.shipped() } catch {
-                throw fail("it was trained with the static word-embedding table \(group.table.prefix(12)), which cannot be loaded: \(error)")
+        var groups: [EmbeddingGroupConfig] = []
+        var level: FeatureConfig? = config
+        while let c = level {
+            if let g = c.embeddings { groups.append(g) }
+            level = c.parentBlock?.features
+        }
+        for group in groups {
+            if table == nil {
+                do { table = try StaticEmbeddings.shipped() } catch {
+                    throw fail("it was trained with the static word-embedding table \(group.table.prefix(12)), which cannot be loaded: \(error)")
+                }
             }
             guard table!.identity == group.table, table!.dimensions == group.dimensions else {
                 throw fail("it was trained with the static word-embedding table \(group.table.prefix(12)) (\(group.dimensions) dimensions); "
@@ -85,12 +108,6 @@ extension SentimentClassifier {
         if config.weighting == .tfidf {
             guard ownWeights == sparse else { throw fail("TF-IDF needs \(sparse) column weights, found \(ownWeights)") }
         }
-        if let block {
-            let expected = block.features.weighting == .tfidf ? blockColumns : 0
-            guard block.columnWeights == expected else {
-                throw fail("the parent block needs \(expected) column weights, found \(block.columnWeights)")
-            }
-        }
         for (name, values) in [("weights", w.values), ("bias", b.values), ("idf", idf)] {
             if let i = values.firstIndex(where: { !$0.isFinite }) {
                 throw fail("\(name)[\(i)] is \(values[i]); every value must be a finite number")
@@ -102,10 +119,9 @@ extension SentimentClassifier {
         guard temperature.isFinite, temperature >= 1e-3, temperature <= 1e3 else {
             throw fail("temperature \(temperature) is outside 0.001...1000")
         }
-        guard let rebuilt = Vectorizer(stored: config, featureNames: stored.vocabulary, columnWeights: idf) else {
+        guard let vectorizer = Vectorizer(stored: config, featureNames: stored.vocabulary, columnWeights: idf, table: table) else {
             throw fail("the vocabulary and column weights do not split into the model's and its parent block's")
         }
-        let vectorizer = rebuilt.attaching(table, weight: config.embeddings?.weight ?? 0)
         guard vectorizer.columnCount == features else {
             throw fail("the vocabulary gives \(vectorizer.columnCount) features, the weights \(features)")
         }

@@ -262,9 +262,8 @@ extension SentimentService {
             events(.warning("\(parent.stored.info.reference) shares fewer than two labels with the corpus (its labels: "
                             + adaptFrom.labels.joined(separator: ", ") + "): the model is trained on the corpus alone"))
         } else if let adaptFrom, let parent, !adaptFrom.makesParentBlock {
-            events(.warning("\(parent.stored.info.reference) has " + (adaptFrom.vectorizer.parentBlock != nil
-                ? "a parent block of its own (it was adapted from another model)" : "the word-embedding group")
-                + " and brings no corpora: its weights cannot be carried over, so the model is trained on the corpus alone"))
+            events(.warning("\(parent.stored.info.reference) has \(ParentBlockConfig.maxDepth) generations of parents of its own "
+                            + "and brings no corpora: its weights cannot be carried over, so the model is trained on the corpus alone"))
         }
         // A parent that uses the group passes it on whatever the size, as it passes on its features.
         let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.asksForEmbeddings,

@@ -135,7 +135,7 @@ extension Vectorizer {
     /// Total columns of the produced matrices: the sparse features, then the embedding group's, then the parent
     /// block's.
     public var columnCount: Int {
-        let block = parentBox?.vectorizer.featureCount ?? 0
+        let block = parentBox?.vectorizer.columnCount ?? 0
         guard let table = embeddingTable else { return featureCount + block }
         return featureCount + (projectionWidth > 0 ? projectionWidth : table.dimensions) + block
     }

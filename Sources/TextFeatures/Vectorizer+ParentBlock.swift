@@ -6,7 +6,7 @@ import Sparse
 /// means on the block exactly what it meant in the parent, whatever the corpus's own vocabulary and weighting.
 public struct ParentBlockConfig: Codable, Equatable, Sendable {
     /// Names of the stored vocabulary (after the model's own) and column weights (after its own) that are the
-    /// block's: how a stored model is split back into its parts.
+    /// block's, its own block's included: how a stored model is split back into its parts.
     public var names: Int
     public var columnWeights: Int
     /// The parent's feature configuration (in an array: a configuration cannot hold one directly).
@@ -35,12 +35,19 @@ public struct ParentBlockConfig: Codable, Equatable, Sendable {
         try c.encode(columnWeights, forKey: .columnWeights)
     }
 
+    /// Generations of parents a model may carry (a model adapted from a model adapted from …): each costs a row
+    /// per prediction, and a stored configuration is checked to this depth, not further.
+    public static let maxDepth = 8
+
+    /// Blocks nested in this one, this one included.
+    public var depth: Int { 1 + (features.parentBlock?.depth ?? 0) }
+
     func validate() throws {
         guard names >= 0, columnWeights >= 0 else {
             throw FeatureConfigError(description: "parent block sizes must be ≥ 0, got \(names) names and \(columnWeights) column weights")
         }
-        guard features.embeddings == nil, features.parentBlock == nil else {
-            throw FeatureConfigError(description: "a parent block holds only sparse features (no embedding group, no block of its own)")
+        guard depth <= Self.maxDepth else {
+            throw FeatureConfigError(description: "more than \(Self.maxDepth) generations of parent blocks")
         }
         try features.validate()
     }
@@ -50,12 +57,12 @@ public struct ParentBlockConfig: Codable, Equatable, Sendable {
 final class ParentBlockBox: Sendable {
     let vectorizer: Vectorizer
     /// Whether the block's word n-gram keys are the model's own (the same tokenizer and n-gram length, and no
-    /// character group in the block): then a text is tokenized once for both.
+    /// character group, embedding group or block in the block): then a text is tokenized once for both.
     let sharesWordKeys: Bool
     init(_ vectorizer: Vectorizer, besides own: FeatureConfig) {
         self.vectorizer = vectorizer
         sharesWordKeys = vectorizer.config.tokenizer == own.tokenizer && vectorizer.config.wordNgrams == own.wordNgrams
-            && !vectorizer.hasCharGroup
+            && !vectorizer.hasCharGroup && vectorizer.embeddingTable == nil && vectorizer.parentBox == nil
     }
 }
 
@@ -64,39 +71,52 @@ extension Vectorizer {
     public var parentBlock: Vectorizer? { parentBox?.vectorizer }
 
     /// The first column of the parent block (`columnCount` when there is none).
-    public var parentBlockStart: Int { columnCount - (parentBlock?.featureCount ?? 0) }
+    public var parentBlockStart: Int { columnCount - (parentBlock?.columnCount ?? 0) }
 
-    /// This vectorizer with `parent`'s rows after its own columns and embedding group. Nil when `parent` has an
-    /// embedding group or a block of its own (a block holds sparse features only), or this one already has a block.
+    /// This vectorizer with `parent`'s rows (its embedding group's and its own block's included) after its own
+    /// columns and embedding group. Nil when `parent` already carries `ParentBlockConfig.maxDepth` generations, or
+    /// this one already has a block.
     public func besides(parent: Vectorizer) -> Vectorizer? {
-        guard parentBox == nil, parent.embeddingTable == nil, parent.parentBox == nil else { return nil }
+        guard parentBox == nil, (parent.config.parentBlock?.depth ?? 0) < ParentBlockConfig.maxDepth else { return nil }
         var v = self
         v.parentBox = ParentBlockBox(parent, besides: config)
-        v.config.parentBlock = ParentBlockConfig(features: parent.config, names: parent.featureNames.count,
-                                                 columnWeights: parent.idf.count)
+        v.config.parentBlock = ParentBlockConfig(features: parent.config, names: parent.storedFeatureNames.count,
+                                                 columnWeights: parent.storedColumnWeights.count)
         return v
     }
 
-    /// The stored form's vocabulary and column weights: this vectorizer's own, then the block's.
-    public var storedFeatureNames: [String] { featureNames + (parentBlock?.featureNames ?? []) }
-    public var storedColumnWeights: [Float] { idf + (parentBlock?.idf ?? []) }
+    /// The stored form's vocabulary and column weights: this vectorizer's own, then the block's (and so on).
+    public var storedFeatureNames: [String] { featureNames + (parentBlock?.storedFeatureNames ?? []) }
+    public var storedColumnWeights: [Float] { idf + (parentBlock?.storedColumnWeights ?? []) }
 
-    /// Rebuilds a vectorizer from its stored form (`storedFeatureNames`, `storedColumnWeights`), the block included
-    /// when `config` has one. Nil when the sizes disagree with the configuration.
-    public init?(stored config: FeatureConfig, featureNames: [String], columnWeights: [Float]) {
-        guard let block = config.parentBlock else {
-            self.init(config: config, featureNames: featureNames, idf: columnWeights)
-            return
-        }
-        guard block.names <= featureNames.count, block.columnWeights <= columnWeights.count else { return nil }
-        let ownNames = featureNames.count - block.names, ownWeights = columnWeights.count - block.columnWeights
-        let parent = Vectorizer(config: block.features, featureNames: Array(featureNames[ownNames...]),
-                                idf: Array(columnWeights[ownWeights...]))
-        guard parent.featureNames.count == block.names, parent.idf.count == block.columnWeights else { return nil }
+    /// Rebuilds a vectorizer from its stored form (`storedFeatureNames`, `storedColumnWeights`), with its embedding
+    /// group over `table` and its block (and the block's, and so on) when `config` has them. Nil when the sizes
+    /// disagree with the configuration, or a group is configured and `table` is nil or of other dimensions (the
+    /// caller checks the table's identity).
+    public init?(stored config: FeatureConfig, featureNames: [String], columnWeights: [Float],
+                 table: EmbeddingTable? = nil) {
+        let block = config.parentBlock
+        let blockNames = block?.names ?? 0, blockWeights = block?.columnWeights ?? 0
+        guard blockNames <= featureNames.count, blockWeights <= columnWeights.count else { return nil }
+        let ownNames = featureNames.count - blockNames, ownWeights = columnWeights.count - blockWeights
         var own = config
         own.parentBlock = nil
-        let v = Vectorizer(config: own, featureNames: Array(featureNames[..<ownNames]), idf: Array(columnWeights[..<ownWeights]))
-        guard v.idf.count == ownWeights, let joined = v.besides(parent: parent) else { return nil }
+        var v = Vectorizer(config: own, featureNames: Array(featureNames[..<ownNames]),
+                           idf: Array(columnWeights[..<ownWeights]))
+        if let group = config.embeddings {
+            guard let table, table.dimensions == group.dimensions else { return nil }
+            v = v.attaching(table, weight: group.weight)
+        }
+        guard let block else {
+            self = v
+            return
+        }
+        guard v.idf.count == ownWeights,
+              let parent = Vectorizer(stored: block.features, featureNames: Array(featureNames[ownNames...]),
+                                      columnWeights: Array(columnWeights[ownWeights...]), table: table),
+              parent.storedFeatureNames.count == block.names, parent.storedColumnWeights.count == block.columnWeights,
+              let joined = v.besides(parent: parent)
+        else { return nil }
         self = joined
     }
 
@@ -109,10 +129,10 @@ extension Vectorizer {
         if box.sharesWordKeys {
             let keys = UnsafeBufferPointer(rb.extractor.wordKeys.buffer)
             block.countWords(keys, &rb.parent[0])
+            block.weigh(UnsafeBufferPointer(rb.parent[0].cols.buffer), rb.parent[0].vals.buffer)
         } else {
-            block.countRow(text, &rb.parent[0])
+            block.buildRow(text, &rb.parent[0])
         }
-        block.weigh(UnsafeBufferPointer(rb.parent[0].cols.buffer), rb.parent[0].vals.buffer)
         let base = Int32(truncatingIfNeeded: parentBlockStart)
         let n = rb.parent[0].cols.count
         rb.cols.reserve(more: n)

@@ -77,7 +77,7 @@ struct Models: ParsableCommand {
                         "model": info.reference, "status": info.status.rawValue, "created_at": isoText(info.createdAt),
                         "labels": info.labels, "temperature": info.temperature, "checksum": info.checksum,
                         "features": classifier.vectorizer.featureCount,
-                        "parent_block_features": classifier.vectorizer.parentBlock?.featureCount ?? NSNull(),
+                        "parent_block_features": classifier.vectorizer.parentBlock?.columnCount ?? NSNull(),
                         "char_ngrams": classifier.vectorizer.config.charNgrams.map { "\($0.min)-\($0.max)" } ?? NSNull(),
                         "embeddings": classifier.vectorizer.config.embeddings.map { ["dimensions": $0.dimensions, "weight": $0.weight, "table": $0.table] as [String: Any] } ?? NSNull(),
                         "corpora": corpora.map(\.sourcePath),
@@ -106,7 +106,7 @@ struct Models: ParsableCommand {
                     ["created", isoText(info.createdAt)],
                     ["labels", info.labels.joined(separator: ", ")],
                     ["features", "\(classifier.vectorizer.featureCount) (word 1-\(f.wordNgrams)-grams\(chars), \(f.weighting.rawValue)\(f.sublinearTF ? ", sublinear tf" : ""))"
-                        + (classifier.vectorizer.parentBlock.map { ", and the parent's \($0.featureCount) beside them" } ?? "")],
+                        + (classifier.vectorizer.parentBlock.map { ", and the parent's \($0.columnCount) beside them" } ?? "")],
                     ["training", "λ = \(String(format: "%.3g", o.training.l2)), class weights \(o.training.classWeighting), seed \(o.training.seed)"],
                     ["temperature", fixed(info.temperature)],
                     ["checksum", info.checksum],

@@ -148,6 +148,24 @@ final class EmbeddingGroupTests: XCTestCase {
         for i in full.indices { XCTAssertEqual(fast[i], full[i], accuracy: 1e-5, "row \(i / clf.labels.count)") }
         // Without the block's weights the scores would differ: the block counts.
         XCTAssertNotEqual(fast, clf.probabilities(sample))
+
+        // A parent with the group makes a block with the group's columns; stored, it loads against the same table.
+        let (child, report) = try SentimentClassifier.fit(texts: parentRows, labels: parentLabels, options: options)
+        let withGroup = try XCTUnwrap(child.vectorizer.besides(parent: clf.vectorizer))
+        XCTAssertEqual(withGroup.columnCount, child.vectorizer.columnCount + clf.vectorizer.columnCount)
+        let both = SentimentClassifier(vectorizer: withGroup,
+                                       model: SoftmaxModel(labels: clf.labels, featureCount: withGroup.columnCount,
+                                                           weights: child.model.weights + clf.model.weights,
+                                                           bias: child.model.bias, temperature: 1),
+                                       options: child.options)
+        let expected = both.model.predictProbabilities(withGroup.transform(sample))
+        let got = both.probabilities(sample)
+        for i in expected.indices { XCTAssertEqual(got[i], expected[i], accuracy: 1e-6) }
+        let store = try SentimentStore.inMemory()
+        _ = try store.saveModel(both.newModel(name: "both", report: report))
+        let loaded = try SentimentClassifier(stored: store.loadModel(name: "both"))
+        XCTAssertEqual(loaded.vectorizer, withGroup)
+        XCTAssertEqual(loaded.probabilities(sample).map(\.bitPattern), got.map(\.bitPattern))
     }
 
     func testATableFileOtherThanTheShippedOneIsNotUsed() throws {

@@ -174,6 +174,24 @@ final class VectorizerTests: XCTestCase {
         let plain = Vectorizer.fit(["profit fell", "costs rose"], config: unigrams)
         let third = try XCTUnwrap(plain.besides(parent: parent))
         XCTAssertEqual(third.transform(texts), plain.transform(texts).besides(parent.transform(texts)))
+
+        // Generations: a block whose vectorizer has a block of its own makes both rows, and is stored and rebuilt.
+        let grand = try XCTUnwrap(mine.besides(parent: third))
+        XCTAssertEqual(grand.columnCount, mine.columnCount + third.columnCount)
+        XCTAssertEqual(grand.transform(texts), mine.transform(texts).besides(plain.transform(texts)).besides(parent.transform(texts)))
+        let rebuilt = try XCTUnwrap(Vectorizer(stored: grand.config, featureNames: grand.storedFeatureNames,
+                                               columnWeights: grand.storedColumnWeights))
+        XCTAssertEqual(rebuilt, grand)
+        XCTAssertEqual(rebuilt.transform(texts), grand.transform(texts))
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: JSONEncoder().encode(grand.config)), grand.config)
+        // Generations are bounded.
+        var chain = parent
+        for _ in 0..<ParentBlockConfig.maxDepth { chain = try XCTUnwrap(plain.besides(parent: chain)) }
+        XCTAssertNil(plain.besides(parent: chain))
+        var deep = plain.config
+        deep.parentBlock = ParentBlockConfig(features: chain.config, names: 0, columnWeights: 0)
+        XCTAssertThrowsError(try deep.validate())
+        XCTAssertNoThrow(try chain.config.validate())
     }
 
     func testDeterministicAndParallelEqualsSerial() {

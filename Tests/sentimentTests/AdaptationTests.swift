@@ -89,12 +89,19 @@ final class AdaptationTests: XCTestCase {
         XCTAssertEqual(retrained["rows"] as? Int, 90, "the parent's corpus and the new one")
         XCTAssertNotNil(retrained["parent_weight"] as? Double, "\(retrained)")
         XCTAssertGreaterThan(try macroF1("retrained"), a + 0.1)
-        // A model adapted from another cannot itself be a block: training from it says so and uses the corpus alone.
-        let again = try box.run(["train", "--db", fresh, "--from", "adapted@1", "--corpus", child, "--name", "again",
+        // A model adapted from another is a parent in turn (its own block nested in the new one's): imported
+        // without its corpus, trained from, exported and imported again, it predicts the same.
+        let again = try box.run(["train", "--db", fresh, "--from", "adapted@1", "--corpus", more, "--name", "again",
                                  "--char-ngrams", "off", "--format", "json"])
         XCTAssertEqual(again.code, 0, again.stderr)
-        XCTAssertTrue(again.stderr.contains("adapted@1 has a parent block of its own"), again.stderr)
-        XCTAssertNil(try jsonObject(again.stdout)["parent_weight"] as? Double)
+        XCTAssertFalse(again.stderr.contains("warning"), again.stderr)
+        XCTAssertNotNil(try jsonObject(again.stdout)["parent_weight"] as? Double, again.stdout)
+        let againFile = box.path("again.model")
+        _ = try box.ok(["models", "export", "again", againFile, "--db", fresh])
+        let third = box.path("third.sqlite")
+        _ = try box.ok(["models", "import", againFile, "--db", third, "--no-default-model"])
+        XCTAssertEqual(try box.ok(["predict", "--db", fresh, "--model", "again", "--file", heldOut, "--no-store", "--format", "csv"]),
+                       try box.ok(["predict", "--db", third, "--model", "again", "--file", heldOut, "--no-store", "--format", "csv"]))
         // Explanations name the parent's features apart from the corpus's own.
         let explained = try box.ok(["predict", "--model", "adapted@1", "--explain", "upcue1 upcue2 upcue3 filler1"])
         XCTAssertTrue(explained.contains("parent:upcue"), explained)
