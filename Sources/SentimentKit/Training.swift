@@ -249,10 +249,8 @@ extension SentimentService {
         // (it has a parent block), the fit adapts from that model again rather than drop what it brought.
         var adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
         if let parent, adaptFrom == nil, parent.classifier.vectorizer.parentBlock != nil {
-            if let id = parent.stored.info.parentId, let info = try? store.modelInfo(id: id),
-               let grand = try? loadParent(ModelReference(name: info.name, version: info.version)),
-               grand.stored.corpusIds.isEmpty {
-                adaptFrom = grand.classifier
+            if let source = weightsOnlyAncestor(of: parent) {
+                adaptFrom = source.classifier
             } else {
                 events(.warning("\(parent.stored.info.reference) was adapted from a model that is no longer in the store "
                                 + "or now has corpora: the new model is trained without that model's weights"))
@@ -303,6 +301,20 @@ extension SentimentService {
         } catch {
             throw SentimentKitError.invalidInput("\(error)")
         }
+    }
+
+    /// The nearest model up `model`'s line of parents (each training records the model it continued) that brings
+    /// no corpora: where a parent block came from. Nil when the line ends first or a model in it is gone.
+    func weightsOnlyAncestor(of model: Parent) -> Parent? {
+        var current = model
+        var seen: Set<Int64> = [model.stored.info.id]
+        while let id = current.stored.info.parentId, seen.insert(id).inserted,
+              let info = try? store.modelInfo(id: id),
+              let next = try? loadParent(ModelReference(name: info.name, version: info.version)) {
+            if next.stored.corpusIds.isEmpty { return next }
+            current = next
+        }
+        return nil
     }
 
     func loadParent(_ reference: ModelReference) throws -> Parent {

@@ -89,6 +89,12 @@ final class AdaptationTests: XCTestCase {
         XCTAssertEqual(retrained["rows"] as? Int, 90, "the parent's corpus and the new one")
         XCTAssertNotNil(retrained["parent_weight"] as? Double, "\(retrained)")
         XCTAssertGreaterThan(try macroF1("retrained"), a + 0.1)
+        // And so on down the line: the weights-only model is found through the parents.
+        let more2 = try box.write("more2.csv", Self.corpus(rows: 30, seed: 5))
+        let line = try jsonObject(box.ok(["train", "--from", "retrained", "--corpus", more2, "--name", "retrained",
+                                          "--char-ngrams", "off", "--format", "json"]))
+        XCTAssertEqual(line["rows"] as? Int, 120)
+        XCTAssertNotNil(line["parent_weight"] as? Double, "\(line)")
         // A model adapted from another is a parent in turn (its own block nested in the new one's): imported
         // without its corpus, trained from, exported and imported again, it predicts the same.
         let again = try box.run(["train", "--db", fresh, "--from", "adapted@1", "--corpus", more, "--name", "again",
