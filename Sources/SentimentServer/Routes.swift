@@ -267,6 +267,7 @@ extension SentimentServer {
             "progress": ["phase": job.phase, "fraction": job.fraction ?? NSNull()] as [String: Any],
             "model": job.model ?? NSNull(),
             "error": job.error.map { ["code": $0.code.rawValue, "message": $0.message] } ?? NSNull(),
+            "warnings": job.warnings,
         ]
     }
 

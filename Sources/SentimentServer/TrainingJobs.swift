@@ -17,7 +17,11 @@ final class TrainingJobs: Sendable {
         var fraction: Double? = 0
         var model: String? = nil
         var error: APIError? = nil
+        /// What the training warned about (as `sentiment train` prints on standard error), at most `maxWarnings`.
+        var warnings: [String] = []
     }
+
+    static let maxWarnings = 20
 
     private struct State {
         var jobs: [String: Job] = [:]
@@ -63,6 +67,8 @@ final class TrainingJobs: Sendable {
                 try service.train(request) { event in
                     if case .phaseEnded(let phase) = event {
                         self.update(id) { $0.phase = next[phase] ?? phase; $0.fraction = fraction[phase] ?? $0.fraction }
+                    } else if case .warning(let text) = event {
+                        self.update(id) { if $0.warnings.count < Self.maxWarnings { $0.warnings.append(text) } }
                     }
                 }
             }

@@ -587,8 +587,8 @@ final class ServeTests: XCTestCase {
         }
         func accepted(_ answer: HTTPAnswer, line: UInt = #line) throws -> [String: Any] {
             let job = try XCTUnwrap(try expectJSON(202, answer, line: line)["job"] as? [String: Any], "\(answer)", line: line)
-            XCTAssertEqual(Set(job.keys), ["id", "kind", "status", "created_at", "started_at", "finished_at", "progress", "model", "error"],
-                           line: line)
+            XCTAssertEqual(Set(job.keys), ["id", "kind", "status", "created_at", "started_at", "finished_at", "progress", "model", "error",
+                                           "warnings"], line: line)
             XCTAssertEqual(job["kind"] as? String, "train", line: line)
             XCTAssertTrue(["queued", "running"].contains(job["status"] as? String ?? ""), "\(job)", line: line)
             XCTAssertTrue(job["model"] is NSNull && job["error"] is NSNull && job["finished_at"] is NSNull, "\(job)", line: line)
@@ -628,6 +628,7 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(done["model"] as? String, "api-news@1")
         XCTAssertTrue(done["error"] is NSNull)
         XCTAssertEqual((done["progress"] as? [String: Any])?["fraction"] as? Double, 1)
+        XCTAssertEqual(done["warnings"] as? [String], [])
         XCTAssertNotNil(done["started_at"] as? String)
         XCTAssertNotNil(done["finished_at"] as? String)
         var models = try expectJSON(200, server.call("GET", "/v1/models"))
@@ -697,6 +698,16 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("sentiment-upload") }, [])
         XCTAssertEqual(try expectJSON(200, server.call("POST", "/v1/predict", json: ["texts": ["Profits rise"], "store": false]))["model"] as? String,
                        "default@1")
+
+        // What the training warned about reaches the job: here a parent that shares fewer than two labels with it.
+        let renamed = training.replacingOccurrences(of: ",positive\n", with: ",bullish\n")
+            .replacingOccurrences(of: ",negative\n", with: ",bearish\n")
+        let warnedJob = try accepted(server.call("POST", "/v1/train?name=api-warned&from=default&activate=false",
+                                                 body: Array(renamed.utf8), contentType: "text/csv"))
+        let warned = try poll(warnedJob["id"] as! String)
+        XCTAssertEqual(warned["status"] as? String, "succeeded", "\(warned)")
+        let warnings = try XCTUnwrap(warned["warnings"] as? [String], "\(warned)")
+        XCTAssertTrue(warnings.contains { $0.contains("default@1 shares fewer than two labels with the corpus") }, "\(warnings)")
 
         server.stop()
     }
