@@ -59,7 +59,7 @@ extension SentimentClassifier {
         let start = vectorizer.parentBlockStart
         if Int(column) >= start, let block = vectorizer.parentBlock {
             let j = Int(column) - start
-            return "parent:" + (j < block.featureNames.count ? block.featureNames[j] : "#\(j)")
+            return Vectorizer.parentFeatureName(j < block.featureNames.count ? block.featureNames[j] : "#\(j)")
         }
         if Int(column) >= vectorizer.featureCount { return Vectorizer.embeddingFeatureName(Int(column) - vectorizer.featureCount) }
         let names = vectorizer.featureNames

@@ -41,7 +41,7 @@ struct ParentPrior {
     static func make(parent: SentimentClassifier, texts: [String], labelNames: [String]) -> ParentPrior? {
         let k = labelNames.count, kp = parent.labels.count
         let parentClass = labelNames.map { parent.labels.firstIndex(of: $0) }
-        guard parentClass.compactMap({ $0 }).count >= 2, parent.makesParentBlock,
+        guard parent.sharesEnoughLabels(with: labelNames), parent.makesParentBlock,
               parent.model.featureCount == parent.vectorizer.columnCount
         else { return nil }
         let d = parent.model.featureCount
@@ -59,6 +59,12 @@ extension SentimentClassifier {
     /// Whether this model can be adapted from as a parent block: it carries fewer than `ParentBlockConfig.maxDepth`
     /// generations of parents of its own.
     public var makesParentBlock: Bool { (vectorizer.config.parentBlock?.depth ?? 0) < ParentBlockConfig.maxDepth }
+
+    /// Whether a fit on `labels` can carry this model's weights over: they share at least two labels (so a
+    /// `positive`/`negative` corpus can adapt from a three-label model).
+    public func sharesEnoughLabels<S: Sequence>(with labels: S) -> Bool where S.Element == String {
+        Set(self.labels).intersection(labels).count >= 2
+    }
 
     /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`: the corpus's
     /// features as its own trials chose them, embedding group included; `alone`: their cross-validation already

@@ -250,13 +250,13 @@ extension SentimentService {
         var adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
         if let parent, adaptFrom == nil, parent.classifier.vectorizer.parentBlock != nil {
             if let source = weightsOnlyAncestor(of: parent) {
-                adaptFrom = source.classifier
+                adaptFrom = source
             } else {
                 events(.warning("\(parent.stored.info.reference) was adapted from a model that is no longer in the store "
                                 + "or now has corpora: the new model is trained without that model's weights"))
             }
         }
-        if let adaptFrom, let parent, Set(adaptFrom.labels).intersection(labels).count < 2 {
+        if let adaptFrom, let parent, !adaptFrom.sharesEnoughLabels(with: labels) {
             events(.warning("\(parent.stored.info.reference) shares fewer than two labels with the corpus (its labels: "
                             + adaptFrom.labels.joined(separator: ", ") + "): the model is trained on the corpus alone"))
         } else if let adaptFrom, let parent, !adaptFrom.makesParentBlock {
@@ -304,14 +304,15 @@ extension SentimentService {
     }
 
     /// The nearest model up `model`'s line of parents (each training records the model it continued) that brings
-    /// no corpora: where a parent block came from. Nil when the line ends first or a model in it is gone.
-    func weightsOnlyAncestor(of model: Parent) -> Parent? {
-        var current = model
-        var seen: Set<Int64> = [model.stored.info.id]
-        while let id = current.stored.info.parentId, seen.insert(id).inserted,
+    /// no corpora: where a parent block came from. Nil when the line ends first or a model in it is gone. Only that
+    /// model is decoded into a classifier; the ones passed on the way are read for their parent and corpora.
+    func weightsOnlyAncestor(of model: Parent) -> SentimentClassifier? {
+        var current = model.stored
+        var seen: Set<Int64> = [current.info.id]
+        while let id = current.info.parentId, seen.insert(id).inserted,
               let info = try? store.modelInfo(id: id),
-              let next = try? loadParent(ModelReference(name: info.name, version: info.version)) {
-            if next.stored.corpusIds.isEmpty { return next }
+              let next = try? store.loadModel(name: info.name, version: info.version) {
+            if next.corpusIds.isEmpty { return try? SentimentClassifier(stored: next) }
             current = next
         }
         return nil

@@ -67,6 +67,9 @@ final class ParentBlockBox: Sendable {
 }
 
 extension Vectorizer {
+    /// How explanations name a parent block's feature (apart from the model's own feature of the same name).
+    public static func parentFeatureName(_ name: String) -> String { "parent:" + name }
+
     /// The parent's vectorizer whose rows follow this one's own columns (nil: no block).
     public var parentBlock: Vectorizer? { parentBox?.vectorizer }
 

@@ -70,10 +70,10 @@ extension Vectorizer {
         let blockStart = parentBlockStart
         var blockNames: [Int32: String] = [:]
         if let block = parentBlock {
-            for f in block.features(of: text) { blockNames[f.index] = "parent:" + f.name }
+            for f in block.features(of: text) { blockNames[f.index] = Self.parentFeatureName(f.name) }
         }
         return zip(row.indices, row.values).map { (c, v) in
-            if Int(c) >= blockStart { return (blockNames[c - Int32(blockStart)] ?? "parent:?", c, v) }
+            if Int(c) >= blockStart { return (blockNames[c - Int32(blockStart)] ?? Self.parentFeatureName("?"), c, v) }
             if Int(c) >= featureCount { return (Self.embeddingFeatureName(Int(c) - featureCount), c, v) }
             let name = featureNames.isEmpty ? (names[c] ?? []).sorted().joined(separator: " | ") : featureNames[Int(c)]
             return (name, c, v)
