@@ -9,6 +9,9 @@ public enum DefaultModel {
     /// The file name, for messages.
     public static let fileName = "default.sentiment-model"
 
+    /// The model's name in a store (`--from default`).
+    public static let modelName = "default"
+
     /// SHA-256 of the shipped file (lowercase hex).
     public static let sha256 = "96191f99483dcd9df4befe6252a12d0600cf650f7ad0c582308755a5a44418b5"
 

@@ -146,21 +146,9 @@ extension SentimentStore {
     /// it can predict: shapes against the configuration, finite values); nothing is stored when it throws.
     @discardableResult
     public func importModel(data: [UInt8], source: String, accept: (StoredModel) throws -> Void) throws -> ModelInfo {
-        let (header, payloads) = try ModelFile.decode(data, source: source)
-        try Self.validate(name: header.name, labels: header.labels, temperature: header.temperature)
-        let content = ModelContent(labels: header.labels, featureConfig: header.featureConfig,
-                                   hyperparameters: header.hyperparameters, temperature: header.temperature,
-                                   payloads: payloads)
+        let (header, content, model) = try ModelFile.read(data, source: source)
+        try accept(model)
         let checksum = content.checksum
-        guard let decoded = ModelContent.decode(payloads) else {
-            throw StoreError.invalidModelFile(source: source, reason: "malformed payloads")
-        }
-        let candidate = ModelInfo(id: 0, name: header.name, version: max(1, min(header.version, ModelName.maxVersion)),
-                                  createdAt: Date(), parentId: nil, labels: header.labels, status: .inactive,
-                                  temperature: header.temperature, metrics: header.metrics, checksum: checksum)
-        try accept(StoredModel(info: candidate, featureConfig: header.featureConfig,
-                               hyperparameters: header.hyperparameters, tuning: header.tuning,
-                               tensors: decoded.tensors, vocabulary: decoded.vocabulary, corpusIds: [], runs: []))
         return try write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE name = ? AND checksum = ? ORDER BY version DESC LIMIT 1",
                                           arguments: [header.name, checksum]) {
@@ -170,5 +158,27 @@ extension SentimentStore {
             return try Self.insertModel(db, name: header.name, version: version, content: content,
                                         tuning: header.tuning, metrics: header.metrics, parentId: nil, activate: false)
         }
+    }
+}
+
+extension ModelFile {
+    /// A portable file read and checked as a store imports it: its header, the content to store, and the model as
+    /// loading it after the import gives (id 0, inactive, without lineage or corpora).
+    package static func read(_ data: [UInt8], source: String) throws -> (Header, ModelContent, StoredModel) {
+        let (header, payloads) = try decode(data, source: source)
+        try SentimentStore.validate(name: header.name, labels: header.labels, temperature: header.temperature)
+        let content = ModelContent(labels: header.labels, featureConfig: header.featureConfig,
+                                   hyperparameters: header.hyperparameters, temperature: header.temperature,
+                                   payloads: payloads)
+        guard let decoded = ModelContent.decode(payloads) else {
+            throw StoreError.invalidModelFile(source: source, reason: "malformed payloads")
+        }
+        let info = ModelInfo(id: 0, name: header.name, version: max(1, min(header.version, ModelName.maxVersion)),
+                             createdAt: Date(), parentId: nil, labels: header.labels, status: .inactive,
+                             temperature: header.temperature, metrics: header.metrics, checksum: content.checksum)
+        let model = StoredModel(info: info, featureConfig: header.featureConfig, hyperparameters: header.hyperparameters,
+                                tuning: header.tuning, tensors: decoded.tensors, vocabulary: decoded.vocabulary,
+                                corpusIds: [], runs: [])
+        return (header, content, model)
     }
 }

@@ -187,21 +187,9 @@ extension PostgresStore {
     }
 
     public func importModel(data: [UInt8], source: String, accept: (StoredModel) throws -> Void) throws -> ModelInfo {
-        let (header, payloads) = try ModelFile.decode(data, source: source)
-        try SentimentStore.validate(name: header.name, labels: header.labels, temperature: header.temperature)
-        let content = ModelContent(labels: header.labels, featureConfig: header.featureConfig,
-                                   hyperparameters: header.hyperparameters, temperature: header.temperature,
-                                   payloads: payloads)
+        let (header, content, model) = try ModelFile.read(data, source: source)
+        try accept(model)
         let checksum = content.checksum
-        guard let decoded = ModelContent.decode(payloads) else {
-            throw StoreError.invalidModelFile(source: source, reason: "malformed payloads")
-        }
-        let candidate = ModelInfo(id: 0, name: header.name, version: max(1, min(header.version, ModelName.maxVersion)),
-                                  createdAt: Date(), parentId: nil, labels: header.labels, status: .inactive,
-                                  temperature: header.temperature, metrics: header.metrics, checksum: checksum)
-        try accept(StoredModel(info: candidate, featureConfig: header.featureConfig,
-                               hyperparameters: header.hyperparameters, tuning: header.tuning,
-                               tensors: decoded.tensors, vocabulary: decoded.vocabulary, corpusIds: [], runs: []))
         return try transaction { session in
             // The name's lock first: an identical import running at the same time is then seen, not duplicated.
             try Self.lockName(session, header.name)

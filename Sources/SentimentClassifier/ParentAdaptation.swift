@@ -56,6 +56,11 @@ struct ParentPrior {
 }
 
 extension SentimentClassifier {
+    /// Training data of up to this many rows tries the shipped model as a parent by default (`sentiment train`):
+    /// where a corpus's own vocabulary is thin the parent gains most, and its trial (three more cross-validations
+    /// over the block) costs a few seconds at most.
+    public static let defaultParentRowLimit = 2_000
+
     /// Whether this model can be adapted from as a parent block: it carries fewer than `ParentBlockConfig.maxDepth`
     /// generations of parents of its own.
     public var makesParentBlock: Bool { (vectorizer.config.parentBlock?.depth ?? 0) < ParentBlockConfig.maxDepth }

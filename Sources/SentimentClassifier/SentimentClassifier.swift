@@ -75,9 +75,9 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// With `embeddings`, the static word-embedding group is tried at each of `options.embeddingWeights` (see
     /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
     /// With `parent` (a model whose training data is not among `texts`), a tuned fit also tries the parent's
-    /// knowledge: its vocabulary joined to the corpus's and L2 toward its weights, at the strengths of
-    /// `ParentPrior.strengths` chosen with λ by cross-validation, on the corpus's features as the character and
-    /// embedding trials chose them (0 = the corpus alone; see `ParentAdaptation.swift`).
+    /// knowledge: the parent's rows as a block beside the corpus's features (as the character and embedding trials
+    /// chose them), with L2 toward the parent's weights on the block at the strengths of `ParentPrior.strengths`,
+    /// chosen by cross-validation (0 = the corpus alone; see `ParentAdaptation.swift`).
     public static func fit(texts: [String], labels: [String], options: ClassifierOptions = .default,
                            warmStart: SentimentClassifier? = nil,
                            maxWeights: Int? = nil,
@@ -114,8 +114,7 @@ public struct SentimentClassifier: Equatable, Sendable {
         }
         var charReport: CharGroupReport? = nil
         var charOutcome: CrossValidation.Outcome? = nil
-        // With a parent, the trial decides the corpus's features; the parent's strengths are tried on them joined
-        // with the parent's vocabulary.
+        // With a parent, the trial decides the corpus's features; the parent's block is tried beside them.
         if tuned, let range = options.charNgramTrial {
             if let reason = charTrialSkipReason(options, rows: texts.count) {
                 charReport = CharGroupReport(range: range, scoreOff: nil, scoreOn: nil, chosen: false, skipped: reason)

@@ -1,6 +1,7 @@
 import ClassifierStore
 import DefaultModel
 import Foundation
+import SentimentClassifier
 
 /// The shipped default model could not be used.
 public struct ShippedModelError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -21,6 +22,12 @@ public struct ShippedModelError: Error, CustomStringConvertible, Equatable, Send
 public enum ShippedModel {
     public static func bytes(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [UInt8] {
         try bytes(searching: DefaultModel.candidates(environment: environment))
+    }
+
+    /// The shipped model as a classifier, read without a store (as `sentiment-bench quality` adapts from it).
+    public static func classifier(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SentimentClassifier {
+        let (_, _, model) = try ModelFile.read(try bytes(environment: environment), source: DefaultModel.fileName)
+        return try SentimentClassifier(stored: model)
     }
 
     /// The first of `searched` whose bytes are the shipped file's.

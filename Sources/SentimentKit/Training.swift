@@ -1,5 +1,6 @@
 import ClassifierStore
 import CorpusIO
+import DefaultModel
 import Foundation
 import SentimentClassifier
 import SoftmaxRegression
@@ -25,6 +26,10 @@ public struct TrainingSettings: Sendable, Equatable {
     public var embeddingWeights: [Double]?
     /// Character n-grams inside words; nil: the parent's, else `.auto`.
     public var charNgrams: CharNgramSetting?
+    /// The store's shipped model (`default`) as a parent block beside the corpus's features, its strength chosen
+    /// by cross-validation (0 = the corpus alone), when no other parent brings weights: true = at any size; false =
+    /// never; nil = on data of up to `SentimentClassifier.defaultParentRowLimit` rows. Not passed on to retraining.
+    public var defaultParent: Bool?
 
     public init() {}
 
@@ -256,6 +261,16 @@ extension SentimentService {
                                 + "or now has corpora: the new model is trained without that model's weights"))
             }
         }
+        // Without a parent that brings weights, small data tries the shipped model's (`train --from default`, but
+        // the corpus keeps its own name and settings); lineage records it only if the fit took it.
+        var shipped: Parent? = nil
+        if adaptFrom == nil, parent.map({ !$0.stored.corpusIds.isEmpty && $0.classifier.vectorizer.parentBlock == nil }) ?? true,
+           !request.calibrateAcrossCorpora, options.tunes(rows: texts.count),
+           request.settings.defaultParent ?? (texts.count <= SentimentClassifier.defaultParentRowLimit),
+           let found = try defaultParent(), found.classifier.sharesEnoughLabels(with: Set(labels)) {
+            shipped = found
+            adaptFrom = found.classifier
+        }
         if let adaptFrom, let parent, !adaptFrom.sharesEnoughLabels(with: labels) {
             events(.warning("\(parent.stored.info.reference) shares fewer than two labels with the corpus (its labels: "
                             + adaptFrom.labels.joined(separator: ", ") + "): the model is trained on the corpus alone"))
@@ -289,8 +304,20 @@ extension SentimentService {
         }
 
         // Store the corpora (deduplicated by content) and the model with its run in one transaction.
-        return try save(classifier, report, request: request, parent: parent, importing: stored, imported: [],
-                        corrections: corrections, started: started, events: events)
+        let lineage = shipped.flatMap { classifier.vectorizer.parentBlock == nil ? nil : $0.stored.info }
+        return try save(classifier, report, request: request, parent: parent, adaptedFrom: lineage, importing: stored,
+                        imported: [], corrections: corrections, started: started, events: events)
+    }
+
+    /// The shipped model as the store holds it: the newest version of `default` that brings no corpora (a
+    /// `train --from default` without `--name` adds versions of `default` that do). Nil when there is none.
+    func defaultParent() throws -> Parent? {
+        let versions = try store.models().filter { $0.name == DefaultModel.modelName }.sorted { $0.version > $1.version }
+        for info in versions {
+            let stored = try store.loadModel(name: info.name, version: info.version)
+            if stored.corpusIds.isEmpty { return Parent(classifier: try SentimentClassifier(stored: stored), stored: stored) }
+        }
+        return nil
     }
 
     /// The shipped embedding table when the fit will try the group (`StaticEmbeddings.forTraining`).
@@ -350,9 +377,10 @@ extension SentimentService {
     }
 
     /// Saves the model with its run, and imports the corpora not yet imported, in one transaction.
+    /// `adaptedFrom`: the model recorded as parent when no `parent` was asked for (the shipped model the fit took).
     func save(_ classifier: SentimentClassifier, _ report: FitReport, request: TrainingRequest, parent: Parent?,
-              importing newCorpora: [NewCorpus], imported: [CorpusInfo], corrections: Int, started: Date,
-              events: (TrainingEvent) -> Void) throws -> TrainingResult {
+              adaptedFrom: ModelInfo? = nil, importing newCorpora: [NewCorpus], imported: [CorpusInfo],
+              corrections: Int, started: Date, events: (TrainingEvent) -> Void) throws -> TrainingResult {
         let corpusIds = (parent?.stored.corpusIds ?? []) + imported.map(\.id)
         // The default name is the first corpus file's stem, in both modes (not the stored corpus's name, which may
         // be `NAME-2` when other content took `NAME`).
@@ -362,13 +390,13 @@ extension SentimentService {
         let run = NewTrainingRun(startedAt: started, finishedAt: Date(), iterations: report.run.iterations,
                                  finalLoss: report.run.finalLoss, crossValidation: cv)
         let (info, stored) = try store.saveModel(classifier.newModel(name: modelName, report: report,
-                                                                     parentId: parent?.stored.info.id,
+                                                                     parentId: (parent?.stored.info ?? adaptedFrom)?.id,
                                                                      corpusIds: corpusIds, run: run,
                                                                      activate: request.activate),
                                                  importing: newCorpora)
         let seconds = Date().timeIntervalSince(started)
         events(.phaseEnded("model"))
         return TrainingResult(model: info, classifier: classifier, report: report, corpora: imported + stored,
-                              corrections: corrections, parent: parent?.stored.info, seconds: seconds)
+                              corrections: corrections, parent: parent?.stored.info ?? adaptedFrom, seconds: seconds)
     }
 }

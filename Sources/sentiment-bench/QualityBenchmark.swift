@@ -41,6 +41,9 @@ struct QualityBenchmark: ParsableCommand {
     @Flag(help: "Do not let cross-validation try the static word-embedding group (the default tries it, as `sentiment train` does, on corpora of up to \(SentimentClassifier.embeddingTrialRowLimit) rows when the shipped table is found).")
     var noEmbeddings = false
 
+    @Flag(help: "Do not let cross-validation try the shipped model as a parent (the default tries it, as `sentiment train` does, on corpora of up to \(SentimentClassifier.defaultParentRowLimit) rows).")
+    var noDefaultParent = false
+
     @Option(help: ArgumentHelp("Largest word n-gram length (default: \(ClassifierOptions.defaultFeatures.wordNgrams)).", valueName: "n"))
     var ngrams: Int?
 
@@ -153,8 +156,10 @@ struct QualityBenchmark: ParsableCommand {
                 print(String(format: "streaming: pass 1 %.3f s, epochs %.3f s (cpu %.3f s)", t1 - t0, now() - t1, cpuTime() - c1))
             } else {
                 let table = noEmbeddings ? nil : try StaticEmbeddings.forTraining(options, rows: train.count, required: false)
+                let parent = noDefaultParent || train.count > SentimentClassifier.defaultParentRowLimit
+                    || !options.tunes(rows: train.count) ? nil : try ShippedModel.classifier()
                 fitted = try SentimentClassifier.fit(texts: train.texts, labels: train.labels, options: options,
-                                                     embeddings: table)
+                                                     embeddings: table, parent: parent)
             }
             best = min(best, now() - t0)
         }
@@ -173,6 +178,10 @@ struct QualityBenchmark: ParsableCommand {
         if let e = report.embeddings {
             print(String(format: "embeddings: coverage %.3f, weight %@ (CV macro-F1 by weight %@)", e.coverage,
                          "\(e.chosenWeight)", zip(e.weights, e.meanScores).map { "\($0)→" + ($1.map { String(format: "%.4f", $0) } ?? "-") }.joined(separator: " ")))
+        }
+        if let a = report.adaptation {
+            print("shipped model as parent: weight \(a.chosenWeight) (CV macro-F1 by weight " + zip(a.weights, a.meanScores)
+                .map { "\($0)→" + ($1.map { String(format: "%.4f", $0) } ?? "-") }.joined(separator: " ") + ")")
         }
         if let c = report.chars {
             print("char n-grams \(c.range.min)-\(c.range.max): " + (c.skipped.map { "not tried (\($0))" }

@@ -20,8 +20,10 @@ struct Train: ParsableCommand {
             With --from, the new model continues a stored one: it inherits its settings and its training corpora \
             (the new corpora are added), records it as parent, and starts from its weights when not tuning. A parent \
             without stored corpora (--from default, the shipped model; an imported model) passes on its weights: \
-            its vocabulary joins the corpus's and cross-validation chooses how strongly the fit is pulled toward its \
-            weights (0, 0.5 or 1; 0 = the corpus alone).
+            each text's row as the parent makes it is set beside the corpus's features, and cross-validation \
+            chooses how strongly the fit is pulled toward the parent's weights on them (0, 0.25, 0.5 or 1; 0 = the \
+            corpus alone). Without --from, training data of up to 2,000 rows tries the shipped model this way \
+            (--default-parent); the model records it as parent only when it is taken.
 
             Character n-grams inside words (4-grams of <word>) are tried against none by the same cross-validation \
             for corpora up to 50,000 rows and kept only when they score higher (--char-ngrams). Static word \
@@ -68,6 +70,9 @@ struct Train: ParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning, at any corpus size (default: tried up to 2,000 rows when the shipped table is found, also when adapting from a parent without corpora such as --from default; --embeddings fails without the table).")
     var embeddings: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the shipped model (the store's default) as a parent when no --from model brings weights, at any size (default: tried on training data of up to 2,000 rows; not with --calibrate-across-corpora).")
+    var defaultParent: Bool?
 
     @Option(help: ArgumentHelp("Embedding group weights for cross-validation to choose from, comma-separated (default: 0,0.5,1; 0 = off).", valueName: "list"))
     var embeddingWeights: String?
@@ -142,6 +147,7 @@ struct Train: ParsableCommand {
         settings.seed = seed
         settings.buckets = buckets
         settings.embeddings = embeddings
+        settings.defaultParent = defaultParent
         settings.charNgrams = charNgrams.flatMap(CharNgramSetting.init(parsing:))
         settings.embeddingWeights = try embeddingWeights.map { list in
             try list.split(separator: ",").map { item in
@@ -263,7 +269,8 @@ struct Train: ParsableCommand {
             }
             if let a = report.adaptation {
                 let scores = zip(a.weights, a.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")
-                rows.append(["parent", "weight \(a.chosenWeight) (\(a.parentFeatures) of its features, \(a.addedFeatures) new to the corpus; CV macro-F1 by weight \(scores))"])
+                let taken = parent == nil ? "not taken: " : ""
+                rows.append(["parent", "\(taken)weight \(a.chosenWeight) (\(a.parentFeatures) of its features, \(a.addedFeatures) new to the corpus; CV macro-F1 by weight \(scores))"])
             }
             if let c = report.chars {
                 var text = c.chosen ? "\(charNgramText(classifier) ?? "")" : "off"

@@ -39,7 +39,8 @@ final class AdaptationTests: XCTestCase {
 
         // Word features on both sides: the adaptation is what is measured (character 4-grams of this synthetic
         // vocabulary would separate it alone; CharNgramTests checks that a weights-only parent gets the trial).
-        let alone = try jsonObject(box.ok(["train", "--corpus", child, "--name", "alone", "--char-ngrams", "off", "--format", "json"]))
+        let alone = try jsonObject(box.ok(["train", "--corpus", child, "--name", "alone", "--char-ngrams", "off",
+                                           "--no-default-parent", "--format", "json"]))
         XCTAssertNil(alone["parent_weight"] as? Double)
         let adapted = try jsonObject(box.ok(["train", "--from", "parent", "--corpus", child, "--name", "adapted",
                                              "--char-ngrams", "off", "--format", "json"]))
@@ -128,9 +129,65 @@ final class AdaptationTests: XCTestCase {
         let box = try Sandbox()
         let parentCorpus = try box.write("parent.csv", Self.corpus(rows: 300, seed: 1))
         let child = try box.write("child.csv", Self.corpus(rows: 60, seed: 2))
-        _ = try box.ok(["train", "--corpus", parentCorpus, "--name", "parent"])
-        let r = try jsonObject(box.ok(["train", "--from", "parent", "--corpus", child, "--format", "json"]))
+        _ = try box.ok(["train", "--corpus", parentCorpus, "--name", "parent", "--no-default-parent"])
+        let r = try jsonObject(box.ok(["train", "--from", "parent", "--corpus", child, "--no-default-parent", "--format", "json"]))
         XCTAssertEqual(r["rows"] as? Int, 360)
         XCTAssertNil(r["parent_weight"] as? Double, "\(r)")
+    }
+
+    /// Without --from, small training data tries the shipped model as a parent block (as `--from default`), keeps
+    /// its own name and settings, and records the parent only when the fit takes it.
+    func testSmallDataTriesTheShippedModel() throws {
+        let box = try Sandbox()
+        // Headlines of a kind the shipped model knows (it was trained on this corpus): cross-validation takes it.
+        let rows = try String(contentsOfFile: repoPath("Corpora/financial-news-en/news.csv"), encoding: .utf8)
+            .split(separator: "\n").prefix(301).joined(separator: "\n") + "\n"
+        let small = try box.write("small.csv", rows)
+        let taken = try jsonObject(box.ok(["train", "--corpus", small, "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
+        XCTAssertEqual(taken["model"] as? String, "small@1", "named after the corpus, not the parent")
+        XCTAssertGreaterThan(taken["parent_weight"] as? Double ?? 0, 0, "\(taken)")
+        XCTAssertEqual(taken["parent"] as? String, "default@1")
+        let shown = try jsonObject(box.ok(["models", "show", "small@1", "--format", "json"]))
+        XCTAssertGreaterThan(shown["parent_block_features"] as? Int ?? 0, 1_000, "\(shown)")
+        // The same model as asking for it (in another store, under the same name), byte for byte.
+        let asked = box.path("asked.sqlite")
+        _ = try box.ok(["train", "--db", asked, "--from", "default", "--corpus", small, "--name", "small",
+                        "--char-ngrams", "off", "--no-embeddings"])
+        let one = box.path("one.model"), two = box.path("two.model")
+        _ = try box.ok(["models", "export", "small@1", one])
+        _ = try box.ok(["models", "export", "small@1", two, "--db", asked])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: one)), try Data(contentsOf: URL(fileURLWithPath: two)))
+
+        // Not tried when told so, nor on other labels (no warning: nothing was asked for).
+        let alone = try jsonObject(box.ok(["train", "--corpus", small, "--name", "alone", "--char-ngrams", "off",
+                                           "--no-embeddings", "--no-default-parent", "--format", "json"]))
+        XCTAssertNil(alone["parent_weight"] as? Double, "\(alone)")
+        XCTAssertNil(alone["parent"] as? String)
+        let other = try box.write("other.csv", Self.corpus(rows: 60, seed: 2)
+            .replacingOccurrences(of: ",positive", with: ",bullish").replacingOccurrences(of: ",negative", with: ",bearish")
+            .replacingOccurrences(of: ",neutral", with: ",flat"))
+        let r = try box.run(["train", "--corpus", other, "--char-ngrams", "off", "--no-embeddings", "--format", "json"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("warning"), r.stderr)
+        XCTAssertNil(try jsonObject(r.stdout)["parent_weight"] as? Double, r.stdout)
+        // Nor on data over the limit (2,400 rows).
+        let large = try jsonObject(box.ok(["train", "--corpus", repoPath("Corpora/headlines-en/headlines.csv"), "--name", "large",
+                                           "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
+        XCTAssertEqual(large["rows"] as? Int, 2_400)
+        XCTAssertNil(large["parent_weight"] as? Double, "\(large)")
+        // Nor in a store without the shipped model.
+        let bare = box.path("bare.sqlite")
+        let none = try jsonObject(box.ok(["train", "--db", bare, "--no-default-model", "--corpus", small, "--char-ngrams", "off",
+                                          "--no-embeddings", "--format", "json"]))
+        XCTAssertNil(none["parent_weight"] as? Double, "\(none)")
+
+        // Retraining the model continues the block from the shipped model found up its line of parents.
+        let more = try box.write("more.csv", "text,label\nProfit doubles as orders surge,positive\nPlant closes and jobs are cut,negative\n"
+                                 + "Company to hold annual meeting on Friday,neutral\n")
+        let retrained = try jsonObject(box.ok(["train", "--from", "small", "--corpus", more, "--char-ngrams", "off",
+                                               "--no-embeddings", "--format", "json"]))
+        XCTAssertEqual(retrained["rows"] as? Int, 303)
+        XCTAssertEqual(retrained["parent"] as? String, "small@1")
+        XCTAssertNotNil(retrained["parent_weight"] as? Double, "\(retrained)")
     }
 }
