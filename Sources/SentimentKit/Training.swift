@@ -267,7 +267,7 @@ extension SentimentService {
         if adaptFrom == nil, parent.map({ !$0.stored.corpusIds.isEmpty && $0.classifier.vectorizer.parentBlock == nil }) ?? true,
            !request.calibrateAcrossCorpora, options.tunes(rows: texts.count),
            request.settings.defaultParent ?? (texts.count <= SentimentClassifier.defaultParentRowLimit),
-           let found = try defaultParent(), found.classifier.sharesEnoughLabels(with: Set(labels)) {
+           let found = defaultParent(events), found.classifier.sharesEnoughLabels(with: Set(labels)) {
             shipped = found
             adaptFrom = found.classifier
         }
@@ -310,12 +310,17 @@ extension SentimentService {
     }
 
     /// The shipped model as the store holds it: the newest version of `default` that brings no corpora (a
-    /// `train --from default` without `--name` adds versions of `default` that do). Nil when there is none.
-    func defaultParent() throws -> Parent? {
-        let versions = try store.models().filter { $0.name == DefaultModel.modelName }.sorted { $0.version > $1.version }
-        for info in versions {
-            let stored = try store.loadModel(name: info.name, version: info.version)
-            if stored.corpusIds.isEmpty { return Parent(classifier: try SentimentClassifier(stored: stored), stored: stored) }
+    /// `train --from default` without `--name` adds versions of `default` that do). Nil when there is none, or
+    /// (said in a warning) when it cannot be read: nobody asked for it, so it does not stop the training.
+    func defaultParent(_ events: (TrainingEvent) -> Void) -> Parent? {
+        do {
+            let versions = try store.models().filter { $0.name == DefaultModel.modelName }.sorted { $0.version > $1.version }
+            for info in versions {
+                let stored = try store.loadModel(name: info.name, version: info.version)
+                if stored.corpusIds.isEmpty { return Parent(classifier: try SentimentClassifier(stored: stored), stored: stored) }
+            }
+        } catch {
+            events(.warning("the shipped model (\(DefaultModel.modelName)) could not be read, so it is not tried beside the corpus: \(error)"))
         }
         return nil
     }
