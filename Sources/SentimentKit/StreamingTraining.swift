@@ -28,6 +28,9 @@ extension SentimentService {
         // on the import thread while the model trains.
         importer.send(.commit)
         events(.phaseEnded("read"))
+        if request.settings.defaultParent == true {
+            events(.warning("out of core there is no cross-validation to choose the shipped model's strength: the model is trained without it"))
+        }
         events(.fitStarted(rows: fit.rows, outOfCore: true))
         let result = Result { try fit.finish() }
         events(.fitEnded)

@@ -264,12 +264,25 @@ extension SentimentService {
         // Without a parent that brings weights, small data tries the shipped model's (`train --from default`, but
         // the corpus keeps its own name and settings); lineage records it only if the fit took it.
         var shipped: Parent? = nil
+        let asked = request.settings.defaultParent == true
         if adaptFrom == nil, parent.map({ !$0.stored.corpusIds.isEmpty && $0.classifier.vectorizer.parentBlock == nil }) ?? true,
            !request.calibrateAcrossCorpora, options.tunes(rows: texts.count),
-           request.settings.defaultParent ?? (texts.count <= SentimentClassifier.defaultParentRowLimit),
-           let found = defaultParent(events), found.classifier.sharesEnoughLabels(with: Set(labels)) {
-            shipped = found
-            adaptFrom = found.classifier
+           request.settings.defaultParent ?? (texts.count <= SentimentClassifier.defaultParentRowLimit) {
+            if let found = defaultParent(events) {
+                if found.classifier.sharesEnoughLabels(with: Set(labels)) {
+                    shipped = found
+                    adaptFrom = found.classifier
+                } else if asked {
+                    events(.warning("the shipped model shares fewer than two labels with the corpus (its labels: "
+                                    + found.classifier.labels.joined(separator: ", ") + "): the model is trained on the corpus alone"))
+                }
+            } else if asked {
+                events(.warning("the store has no shipped model (\(DefaultModel.modelName) without corpora) to try: "
+                                + "the model is trained on the corpus alone"))
+            }
+        } else if asked, adaptFrom == nil {
+            events(.warning("the shipped model is tried only when tuning in memory, without --calibrate-across-corpora, "
+                            + "and not beside a --from model adapted from a parent: the model is trained without it"))
         }
         if let adaptFrom, let parent, !adaptFrom.sharesEnoughLabels(with: labels) {
             events(.warning("\(parent.stored.info.reference) shares fewer than two labels with the corpus (its labels: "

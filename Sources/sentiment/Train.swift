@@ -125,6 +125,13 @@ struct Train: ParsableCommand {
             if streaming == true { throw ValidationError("--calibrate-across-corpora trains in memory; drop --streaming") }
             if corpus.count + (from == nil ? 0 : 1) < 2 { throw ValidationError("--calibrate-across-corpora needs two or more corpora") }
         }
+        if defaultParent == true {
+            if streaming == true { throw ValidationError("--default-parent needs in-memory training; drop --streaming") }
+            if tune == false || (l2 != nil && tune == nil) {
+                throw ValidationError("--default-parent needs tuning (cross-validation chooses the parent's strength); drop --no-tune and --l2")
+            }
+            if calibrateAcrossCorpora { throw ValidationError("--default-parent and --calibrate-across-corpora exclude each other") }
+        }
         if streaming == true {
             if tune == true { throw ValidationError("--tune needs in-memory training; drop --streaming") }
             if minDf != nil { throw ValidationError("--min-df applies to a learned vocabulary; --streaming hashes features (see --buckets)") }

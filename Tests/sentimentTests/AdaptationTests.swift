@@ -180,6 +180,16 @@ final class AdaptationTests: XCTestCase {
         let none = try jsonObject(box.ok(["train", "--db", bare, "--no-default-model", "--corpus", small, "--char-ngrams", "off",
                                           "--no-embeddings", "--format", "json"]))
         XCTAssertNil(none["parent_weight"] as? Double, "\(none)")
+        // Asked for there, it is missed aloud; and it needs a tuned fit in memory.
+        let missing = try box.run(["train", "--db", bare, "--no-default-model", "--corpus", small, "--name", "asked",
+                                   "--default-parent", "--char-ngrams", "off", "--no-embeddings"])
+        XCTAssertEqual(missing.code, 0, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("the store has no shipped model"), missing.stderr)
+        for flags in [["--streaming"], ["--no-tune"], ["--l2", "0.001"]] {
+            let r = try box.run(["train", "--corpus", small, "--default-parent"] + flags)
+            XCTAssertEqual(r.code, 64, "\(flags): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--default-parent needs"), r.stderr)
+        }
 
         // Retraining the model continues the block from the shipped model found up its line of parents.
         let more = try box.write("more.csv", "text,label\nProfit doubles as orders surge,positive\nPlant closes and jobs are cut,negative\n"
