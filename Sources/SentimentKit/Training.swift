@@ -253,8 +253,8 @@ extension SentimentService {
         // rows, so cross-validation would overrate it; but if it was itself adapted from a model without corpora
         // (it has a parent block), the fit adapts from that model again rather than drop what it brought.
         var adaptFrom = parent.flatMap { $0.stored.corpusIds.isEmpty ? $0.classifier : nil }
-        if let parent, adaptFrom == nil, parent.classifier.vectorizer.parentBlock != nil {
-            if let source = weightsOnlyAncestor(of: parent) {
+        if let parent, adaptFrom == nil, let block = parent.classifier.vectorizer.parentBlock {
+            if let source = weightsOnlyAncestor(of: parent) ?? shippedModel(making: block, events) {
                 adaptFrom = source
             } else {
                 events(.warning("\(parent.stored.info.reference) was adapted from a model that is no longer in the store "
@@ -336,6 +336,16 @@ extension SentimentService {
             events(.warning("the shipped model (\(DefaultModel.modelName)) could not be read, so it is not tried beside the corpus: \(error)"))
         }
         return nil
+    }
+
+    /// The store's shipped model when it is the one that made `block` (same configuration and vocabulary): the
+    /// source of a block the shipped model's default trial added beside a `--from` model with corpora, which the
+    /// line of parents records as that model, not the shipped one.
+    func shippedModel(making block: Vectorizer, _ events: (TrainingEvent) -> Void) -> SentimentClassifier? {
+        guard let shipped = defaultParent(events)?.classifier,
+              shipped.vectorizer.config == block.config,
+              shipped.vectorizer.storedFeatureNames == block.storedFeatureNames else { return nil }
+        return shipped
     }
 
     /// The shipped embedding table when the fit will try the group (`StaticEmbeddings.forTraining`).

@@ -199,5 +199,17 @@ final class AdaptationTests: XCTestCase {
         XCTAssertEqual(retrained["rows"] as? Int, 303)
         XCTAssertEqual(retrained["parent"] as? String, "small@1")
         XCTAssertNotNil(retrained["parent_weight"] as? Double, "\(retrained)")
+
+        // Beside a --from model with corpora the shipped model is tried too; the line of parents then names that
+        // model, and retraining finds the block's source by its vocabulary instead.
+        _ = try box.ok(["train", "--corpus", small, "--name", "base", "--char-ngrams", "off", "--no-embeddings", "--no-default-parent"])
+        let continued = try jsonObject(box.ok(["train", "--from", "base", "--corpus", more, "--format", "json"]))
+        XCTAssertEqual(continued["parent"] as? String, "base@1")
+        XCTAssertGreaterThan(continued["parent_weight"] as? Double ?? 0, 0, "\(continued)")
+        let more2 = try box.write("more2.csv", "text,label\nSales climb to a record,positive\nShares slump on weak outlook,negative\n")
+        let next = try box.run(["train", "--from", "base@2", "--corpus", more2, "--format", "json"])
+        XCTAssertEqual(next.code, 0, next.stderr)
+        XCTAssertFalse(next.stderr.contains("warning"), next.stderr)
+        XCTAssertNotNil(try jsonObject(next.stdout)["parent_weight"] as? Double, next.stdout)
     }
 }
