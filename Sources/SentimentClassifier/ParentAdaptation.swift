@@ -12,7 +12,8 @@ public struct ParentAdaptationReport: Codable, Equatable, Sendable {
     /// Labels shared with the parent (the ones whose weights are carried).
     public var sharedLabels: [String]
     /// The strengths tried, ascending: 0 = no parent (the corpus's own features), else the factor on the parent's
-    /// weights that the L2 penalty pulls the block's weights toward.
+    /// weights that the L2 penalty pulls the block's weights toward. The stronger ones are left out once a strength
+    /// scores lower than the one before it.
     public var weights: [Double]
     /// Best mean cross-validated macro-F1 over λ per strength tried.
     public var meanScores: [Double?]
@@ -89,7 +90,11 @@ extension SentimentClassifier {
             addedFeatures: prior.parent.featureNames.filter { !own.contains($0) }.count,
             sharedLabels: prior.sharedLabels, weights: ParentPrior.strengths, meanScores: [], chosenWeight: 0)
         var outcomes: [CrossValidation.Outcome] = []
-        for w in report.weights {
+        for w in ParentPrior.strengths {
+            // Along the strengths as along the λ path: once a stronger pull scores lower than the one before, the
+            // stronger ones are not tried (they cost a cross-validation each and have never won from there).
+            if outcomes.count >= 2, let last = report.meanScores[outcomes.count - 1],
+               let before = report.meanScores[outcomes.count - 2], last < before - 1e-12 { break }
             let outcome: CrossValidation.Outcome
             if w == 0, let alone {
                 outcome = alone
@@ -105,6 +110,7 @@ extension SentimentClassifier {
             outcomes.append(outcome)
             report.meanScores.append(outcome.result.meanScores[outcome.result.chosenIndex])
         }
+        report.weights = Array(report.weights.prefix(outcomes.count))
         let chosen = oneStandardErrorChoice(outcomes.map(\.result))
         report.chosenWeight = report.weights[chosen]
         let outcome = outcomes[chosen]
