@@ -85,4 +85,36 @@ final class ParentAdaptationTests: XCTestCase {
         XCTAssertEqual(SentimentClassifier.oneStandardErrorChoice([result(nil, sd: 0), result(0.6, sd: 0)]), 1)
         XCTAssertEqual(SentimentClassifier.oneStandardErrorChoice([result(0.6, sd: 0), result(0.6, sd: 0)]), 0, "ties keep the weaker")
     }
+
+    /// The strengths are tried in ascending order and stop once one scores lower than the one before it; the
+    /// report lists exactly the strengths tried, and the choice is among them.
+    func testStrengthsStopOnceAStrongerOneScoresLower() throws {
+        var options = ClassifierOptions.default
+        options.charNgramTrial = nil
+        let parentRows = stride(from: 0, to: englishCorpus.count, by: 3)
+        let (parent, _) = try SentimentClassifier.fit(texts: parentRows.map { englishCorpus.texts[$0] },
+                                                      labels: parentRows.map { englishCorpus.labels[$0] }, options: options)
+        var stopped = 0
+        for (size, seed) in [(60, 1), (150, 2), (300, 3), (600, 4)] as [(Int, UInt64)] {
+            let rows = Array(stride(from: 1, to: englishCorpus.count, by: 3).prefix(size))
+            var o = options
+            o.training.seed = seed
+            let (_, report) = try SentimentClassifier.fit(texts: rows.map { englishCorpus.texts[$0] },
+                                                          labels: rows.map { englishCorpus.labels[$0] }, options: o,
+                                                          parent: parent)
+            let a = try XCTUnwrap(report.adaptation, "\(size) rows")
+            XCTAssertEqual(a.weights, Array(ParentPrior.strengths.prefix(a.weights.count)))
+            XCTAssertEqual(a.meanScores.count, a.weights.count)
+            XCTAssertTrue(a.weights.contains(a.chosenWeight))
+            let scores = a.meanScores.map { $0 ?? -1 }
+            // Every strength tried but the last scored at least its predecessor.
+            for i in 1..<max(scores.count - 1, 1) { XCTAssertGreaterThanOrEqual(scores[i], scores[i - 1] - 1e-12, "\(scores)") }
+            if a.weights.count < ParentPrior.strengths.count {
+                stopped += 1
+                XCTAssertGreaterThanOrEqual(a.weights.count, 2)
+                XCTAssertLessThan(scores[scores.count - 1], scores[scores.count - 2], "\(scores)")
+            }
+        }
+        XCTAssertGreaterThan(stopped, 0, "some draw stops early")
+    }
 }
