@@ -262,10 +262,11 @@ extension SentimentService {
             }
         }
         // Without a parent that brings weights, small data tries the shipped model's (`train --from default`, but
-        // the corpus keeps its own name and settings); lineage records it only if the fit took it.
+        // the corpus keeps its own name and settings); lineage records it only if the fit took it. (A weights-only
+        // parent has set `adaptFrom`; a parent with a block whose source is gone was warned about above.)
         var shipped: Parent? = nil
         let asked = request.settings.defaultParent == true
-        if adaptFrom == nil, parent.map({ !$0.stored.corpusIds.isEmpty && $0.classifier.vectorizer.parentBlock == nil }) ?? true,
+        if adaptFrom == nil, parent?.classifier.vectorizer.parentBlock == nil,
            !request.calibrateAcrossCorpora, options.tunes(rows: texts.count),
            request.settings.defaultParent ?? (texts.count <= SentimentClassifier.defaultParentRowLimit) {
             if let found = defaultParent(events) {
@@ -338,13 +339,11 @@ extension SentimentService {
         return nil
     }
 
-    /// The store's shipped model when it is the one that made `block` (same configuration and vocabulary): the
-    /// source of a block the shipped model's default trial added beside a `--from` model with corpora, which the
-    /// line of parents records as that model, not the shipped one.
+    /// The store's shipped model when it is the one that made `block` (the same vectorizer: configuration,
+    /// vocabulary and column weights): the source of a block the shipped model's default trial added beside a
+    /// `--from` model with corpora, which the line of parents records as that model, not the shipped one.
     func shippedModel(making block: Vectorizer, _ events: (TrainingEvent) -> Void) -> SentimentClassifier? {
-        guard let shipped = defaultParent(events)?.classifier,
-              shipped.vectorizer.config == block.config,
-              shipped.vectorizer.storedFeatureNames == block.storedFeatureNames else { return nil }
+        guard let shipped = defaultParent(events)?.classifier, shipped.vectorizer == block else { return nil }
         return shipped
     }
 
