@@ -19,6 +19,10 @@ public struct ParentAdaptationReport: Codable, Equatable, Sendable {
     public var meanScores: [Double?]
     /// The chosen strength (0: the parent contributes nothing).
     public var chosenWeight: Double
+    /// Why the strength was not chosen by cross-validation (nil: it was). On a corpus whose rarest label has too
+    /// few rows for every validation fold to judge it (``SentimentClassifier/parentJudgedRowsPerFold``), the parent
+    /// is taken at full strength.
+    public var fixedBecause: String? = nil
 }
 
 /// A parent's knowledge in a new fit, as a block of columns beside the corpus's own features: each text's row as
@@ -62,6 +66,13 @@ extension SentimentClassifier {
     /// over the block) costs a few seconds at most.
     public static let defaultParentRowLimit = 2_000
 
+    /// Rows of the rarest label each validation fold needs before cross-validation chooses the parent's strength.
+    /// With fewer, a fold's macro-F1 turns on one or two texts and the one-standard-error rule, which takes the parent
+    /// only when the folds agree it helps, keeps the corpus's few rows alone: a model far below the parent itself
+    /// (README, Benchmarks). The parent, fitted on far more text, is the safer guess there: it is taken at full
+    /// strength, and the corpus's features and λ are fitted beside it as usual.
+    public static let parentJudgedRowsPerFold = 5
+
     /// Whether this model can be adapted from as a parent block: it carries fewer than `ParentBlockConfig.maxDepth`
     /// generations of parents of its own.
     public var makesParentBlock: Bool { (vectorizer.config.parentBlock?.depth ?? 0) < ParentBlockConfig.maxDepth }
@@ -89,8 +100,16 @@ extension SentimentClassifier {
             parentFeatures: prior.rows.columnCount,
             addedFeatures: prior.parent.featureNames.filter { !own.contains($0) }.count,
             sharedLabels: prior.sharedLabels, weights: ParentPrior.strengths, meanScores: [], chosenWeight: 0)
+        var strengths = ParentPrior.strengths
+        var counts = [Int](repeating: 0, count: k)
+        for label in y { counts[Int(label)] += 1 }
+        if let rarest = counts.min(), rarest < parentJudgedRowsPerFold * options.folds {
+            strengths = [1]
+            report.weights = strengths
+            report.fixedBecause = "\(rarest) rows of the rarest label: too few for \(options.folds)-fold CV to judge it"
+        }
         var outcomes: [CrossValidation.Outcome] = []
-        for w in ParentPrior.strengths {
+        for w in strengths {
             // Along the strengths as along the λ path: once a stronger pull scores lower than the one before, the
             // stronger ones are not tried (they cost a cross-validation each and have never won from there).
             if outcomes.count >= 2, let last = report.meanScores[outcomes.count - 1],

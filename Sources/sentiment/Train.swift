@@ -277,7 +277,8 @@ struct Train: ParsableCommand {
             if let a = report.adaptation {
                 let scores = zip(a.weights, a.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")
                 let taken = parent == nil ? "not taken: " : ""
-                rows.append(["parent", "\(taken)weight \(a.chosenWeight) (\(a.parentFeatures) of its features, \(a.addedFeatures) new to the corpus; CV macro-F1 by weight \(scores))"])
+                let why = a.fixedBecause.map { "full weight, not chosen by CV: \($0)" } ?? "CV macro-F1 by weight \(scores)"
+                rows.append(["parent", "\(taken)weight \(a.chosenWeight) (\(a.parentFeatures) of its features, \(a.addedFeatures) new to the corpus; \(why))"])
             }
             if let c = report.chars {
                 var text = c.chosen ? "\(charNgramText(classifier) ?? "")" : "off"

@@ -95,7 +95,8 @@ final class ParentAdaptationTests: XCTestCase {
         let (parent, _) = try SentimentClassifier.fit(texts: parentRows.map { englishCorpus.texts[$0] },
                                                       labels: parentRows.map { englishCorpus.labels[$0] }, options: options)
         var stopped = 0
-        for (size, seed) in [(60, 1), (150, 2), (300, 3), (600, 4)] as [(Int, UInt64)] {
+        // Sizes whose rarest label (negative, 19%) has the rows for 5-fold CV to judge the strengths.
+        for (size, seed) in [(200, 1), (300, 2), (600, 3), (900, 4)] as [(Int, UInt64)] {
             let rows = Array(stride(from: 1, to: englishCorpus.count, by: 3).prefix(size))
             var o = options
             o.training.seed = seed
@@ -103,6 +104,7 @@ final class ParentAdaptationTests: XCTestCase {
                                                           labels: rows.map { englishCorpus.labels[$0] }, options: o,
                                                           parent: parent)
             let a = try XCTUnwrap(report.adaptation, "\(size) rows")
+            guard a.fixedBecause == nil else { XCTFail("\(size) rows: \(a)"); continue }
             XCTAssertEqual(a.weights, Array(ParentPrior.strengths.prefix(a.weights.count)))
             XCTAssertEqual(a.meanScores.count, a.weights.count)
             XCTAssertTrue(a.weights.contains(a.chosenWeight))
@@ -116,5 +118,53 @@ final class ParentAdaptationTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(stopped, 0, "some draw stops early")
+    }
+
+    /// A corpus whose rarest label has fewer rows than every validation fold needs to judge it takes the parent at
+    /// full strength instead of letting cross-validation choose, and that model beats the corpus alone on held-out
+    /// rows; one more row of that label and cross-validation chooses again.
+    func testTooFewRowsOfALabelTakeTheParentAtFullStrength() throws {
+        var options = ClassifierOptions.default
+        options.charNgramTrial = nil
+        let parentRows = stride(from: 0, to: englishCorpus.count, by: 3)
+        let (parent, _) = try SentimentClassifier.fit(texts: parentRows.map { englishCorpus.texts[$0] },
+                                                      labels: parentRows.map { englishCorpus.labels[$0] }, options: options)
+        let heldOut = Array(stride(from: 2, to: englishCorpus.count, by: 3))
+        let needed = SentimentClassifier.parentJudgedRowsPerFold * options.folds
+        // 60 rows, of which fewer than `needed` are negative.
+        let few = Array(stride(from: 1, to: englishCorpus.count, by: 3).prefix(60))
+        let negatives = few.filter { englishCorpus.labels[$0] == "negative" }.count
+        XCTAssertLessThan(negatives, needed)
+        let texts = few.map { englishCorpus.texts[$0] }, labels = few.map { englishCorpus.labels[$0] }
+        let (adapted, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options, parent: parent)
+        let a = try XCTUnwrap(report.adaptation)
+        XCTAssertEqual(a.weights, [1])
+        XCTAssertEqual(a.chosenWeight, 1)
+        XCTAssertEqual(a.meanScores.count, 1)
+        XCTAssertTrue(a.fixedBecause?.contains("\(negatives) rows of the rarest label") ?? false, "\(a)")
+        let (alone, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options)
+        let test = (heldOut.map { englishCorpus.texts[$0] }, heldOut.map { englishCorpus.labels[$0] })
+        let adaptedF1 = try adapted.evaluate(texts: test.0, labels: test.1).macroF1
+        let aloneF1 = try alone.evaluate(texts: test.0, labels: test.1).macroF1
+        XCTAssertGreaterThan(adaptedF1, aloneF1 + 0.05, "the parent carries what 60 rows cannot")
+
+        // Once every label has `needed` rows cross-validation judges the strengths again, from the corpus alone.
+        let draw = Array(stride(from: 1, to: englishCorpus.count, by: 3))
+        let size = try XCTUnwrap((60...draw.count).first { n in
+            Dictionary(grouping: draw.prefix(n), by: { englishCorpus.labels[$0] }).values.allSatisfy { $0.count >= needed }
+        })
+        let (minimum, below) = (Array(draw.prefix(size)), Array(draw.prefix(size - 1)))
+        let (_, fixed) = try SentimentClassifier.fit(texts: below.map { englishCorpus.texts[$0] },
+                                                     labels: below.map { englishCorpus.labels[$0] }, options: options,
+                                                     parent: parent)
+        XCTAssertNotNil(fixed.adaptation?.fixedBecause, "one row short")
+        let more = minimum
+        let (_, judged) = try SentimentClassifier.fit(texts: more.map { englishCorpus.texts[$0] },
+                                                      labels: more.map { englishCorpus.labels[$0] }, options: options,
+                                                      parent: parent)
+        let b = try XCTUnwrap(judged.adaptation)
+        XCTAssertNil(b.fixedBecause)
+        XCTAssertEqual(b.weights.first, 0)
+        XCTAssertGreaterThanOrEqual(b.weights.count, 2)
     }
 }
