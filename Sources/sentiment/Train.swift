@@ -240,6 +240,7 @@ struct Train: ParsableCommand {
                 var features: Int, tuned: Bool, l2: Double, cv_macro_f1: Double?, temperature: Float
                 var iterations: Int, final_loss: Double, converged: Bool, streaming: Bool, duration_seconds: Double
                 var embedding_weight: Double?, embedding_coverage: Double?, parent_weight: Double?
+                var parent_weight_fixed_because: String?
                 var calibrated_across_corpora: Int?, out_of_corpus_ece_before: Double?, out_of_corpus_ece_after: Double?
                 var char_ngrams: String?
             }
@@ -253,6 +254,7 @@ struct Train: ParsableCommand {
                 streaming: report.heldOutRows != nil, duration_seconds: seconds,
                 embedding_weight: report.embeddings?.chosenWeight, embedding_coverage: report.embeddings?.coverage,
                 parent_weight: report.adaptation?.chosenWeight,
+                parent_weight_fixed_because: report.adaptation?.fixedBecause,
                 calibrated_across_corpora: report.groupCalibration?.groups,
                 out_of_corpus_ece_before: report.groupCalibration?.eceBefore,
                 out_of_corpus_ece_after: report.groupCalibration?.eceAfter,

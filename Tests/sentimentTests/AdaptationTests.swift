@@ -137,6 +137,26 @@ final class AdaptationTests: XCTestCase {
 
     /// Without --from, small training data tries the shipped model as a parent block (as `--from default`), keeps
     /// its own name and settings, and records the parent only when the fit takes it.
+    /// A corpus too small for cross-validation to judge the shipped model takes it at full weight, and says why.
+    func testATinyCorpusTakesTheShippedModelAtFullWeight() throws {
+        let box = try Sandbox()
+        let rows = try String(contentsOfFile: repoPath("Corpora/financial-news-en/news.csv"), encoding: .utf8)
+            .split(separator: "\n").prefix(31).joined(separator: "\n") + "\n"
+        let tiny = try box.write("tiny.csv", rows)
+        let json = try jsonObject(box.ok(["train", "--corpus", tiny, "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
+        XCTAssertEqual(json["rows"] as? Int, 30)
+        XCTAssertEqual(json["parent_weight"] as? Double, 1, "\(json)")
+        XCTAssertEqual(json["parent"] as? String, "default@1")
+        XCTAssertTrue((json["parent_weight_fixed_because"] as? String ?? "").contains("rows of the rarest label"), "\(json)")
+        let table = try box.ok(["train", "--corpus", tiny, "--name", "again", "--char-ngrams", "off", "--no-embeddings"])
+        XCTAssertTrue(table.contains("weight 1.0") && table.contains("full weight, not chosen by CV"), table)
+        // A corpus the folds can judge reports no such reason.
+        let judged = try jsonObject(box.ok(["train", "--corpus", repoPath("Corpora/financial-news-en/news.csv"), "--name", "judged",
+                                            "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
+        XCTAssertNotNil(judged["parent_weight"] as? Double, "\(judged)")
+        XCTAssertNil(judged["parent_weight_fixed_because"] as? String, "\(judged)")
+    }
+
     func testSmallDataTriesTheShippedModel() throws {
         let box = try Sandbox()
         // Headlines of a kind the shipped model knows (it was trained on this corpus): cross-validation takes it.
