@@ -3,6 +3,9 @@ import Foundation
 /// Temperature scaling: one temperature `T > 0` so that `softmax(z / T)` minimizes the log
 /// loss on held-out (or out-of-fold) logits.
 public enum TemperatureScaling {
+    /// How close (in log T) to an end of the search range an optimum counts as lying at it.
+    static let boundMargin = 1e-3
+
     /// Mean negative log-likelihood of `softmax(z / T)` (row-major logits `n × k`).
     public static func negativeLogLikelihood(logits: [Float], labels: [Int32], classCount k: Int, temperature: Double) -> Double {
         let n = labels.count
@@ -22,7 +25,10 @@ public enum TemperatureScaling {
 
     /// Fits `T` by golden-section search on `log T ∈ [log 0.01, log 100]` (the NLL is convex
     /// in `1/T`, hence unimodal in `log T`). Returns 1 when there is nothing to fit
-    /// (no rows, mismatched sizes, or labels out of range).
+    /// (no rows, mismatched sizes, or labels out of range), and when the optimum lies at either end of the range:
+    /// there the held-out rows carry no scale to fit (every one right, so the loss falls as T → 0; or no better than
+    /// chance, so it falls as T → ∞), which a handful of out-of-fold rows of a tiny corpus show by accident and
+    /// which would make every probability of the model near 0 or 1, or near uniform.
     public static func fit(logits: [Float], labels: [Int32], classCount k: Int) -> Float {
         let n = labels.count
         guard n > 0, k > 1, logits.count == n * k, labels.allSatisfy({ $0 >= 0 && Int($0) < k }) else { return 1 }
@@ -43,6 +49,7 @@ public enum TemperatureScaling {
             }
         }
         let u = (a + b) / 2
+        if u - Foundation.log(0.01) < Self.boundMargin || Foundation.log(100.0) - u < Self.boundMargin { return 1 }
         // Keep T = 1 unless the fit actually improves the log loss.
         return nll(u) < nll(0) ? Float(Foundation.exp(u)) : 1
     }

@@ -156,4 +156,25 @@ final class TuningTests: XCTestCase {
         XCTAssertLessThan(nllFit, nllOne)
         XCTAssertEqual(TemperatureScaling.fit(logits: [], labels: [], classCount: 3), 1)
     }
+
+    /// An optimum at an end of the search range is no temperature: held-out rows all right (the loss falls as T → 0)
+    /// or all wrong (it falls as T → ∞) leave T at 1, while a mix of both is fitted.
+    func testATemperatureAtTheEndOfItsRangeIsNotKept() {
+        let k = 3
+        let right: [Float] = [2, 0, 0, 0, 2, 0, 0, 0, 2, 1.5, 0, 0.5]
+        let labels: [Int32] = [0, 1, 2, 0]
+        XCTAssertLessThan(TemperatureScaling.negativeLogLikelihood(logits: right, labels: labels, classCount: k, temperature: 0.02),
+                          TemperatureScaling.negativeLogLikelihood(logits: right, labels: labels, classCount: k, temperature: 0.05),
+                          "every row right: the loss keeps falling toward T = 0")
+        XCTAssertEqual(TemperatureScaling.fit(logits: right, labels: labels, classCount: k), 1)
+        let wrong: [Int32] = [1, 2, 0, 2]
+        XCTAssertLessThan(TemperatureScaling.negativeLogLikelihood(logits: right, labels: wrong, classCount: k, temperature: 90),
+                          TemperatureScaling.negativeLogLikelihood(logits: right, labels: wrong, classCount: k, temperature: 50),
+                          "every row wrong: the loss keeps falling toward T = ∞")
+        XCTAssertEqual(TemperatureScaling.fit(logits: right, labels: wrong, classCount: k), 1)
+        let mixed = TemperatureScaling.fit(logits: right + right, labels: labels + wrong, classCount: k)
+        XCTAssertNotEqual(mixed, 1)
+        XCTAssertGreaterThan(mixed, 0.02)
+        XCTAssertLessThan(mixed, 50)
+    }
 }
