@@ -309,7 +309,7 @@ extension SentimentService {
         }
         events(.phaseEnded("fit"))
         try request.checkCancelled()
-        if report.featureCount == 0 {
+        if report.featureCount == 0 && classifier.vectorizer.parentBlock == nil {
             var why = "no feature was kept"
             if case .vocabulary(let minDF, _) = options.features.vocabulary, minDF > 1 {
                 why += ": none occurs in at least \(minDF) of the \(texts.count) texts (lower --min-df)"

@@ -150,6 +150,19 @@ final class AdaptationTests: XCTestCase {
         XCTAssertTrue((json["parent_weight_fixed_because"] as? String ?? "").contains("rows of the rarest label"), "\(json)")
         let table = try box.ok(["train", "--corpus", tiny, "--name", "again", "--char-ngrams", "off", "--no-embeddings"])
         XCTAssertTrue(table.contains("weight 1.0") && table.contains("full weight, not chosen by CV"), table)
+        // Five texts without a word in common: no feature of their own, but the shipped model carries them.
+        let five = try box.write("five.csv", "text,label\nProfit doubles as orders surge,positive\nPlant closes and jobs are cut,negative\n"
+                                 + "Company to hold annual meeting on Friday,neutral\nRecord quarter lifts outlook,positive\n"
+                                 + "Lender warns of deeper losses,negative\n")
+        let carried = try jsonObject(box.ok(["train", "--corpus", five, "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
+        XCTAssertEqual(carried["features"] as? Int, 0, "\(carried)")
+        XCTAssertEqual(carried["parent_weight"] as? Double, 1, "\(carried)")
+        let said = try box.ok(["predict", "--model", "five", "--no-store", "--format", "csv", "Profit falls sharply as the plant closes",
+                               "Shares rise on record demand"])
+        XCTAssertTrue(said.contains(",negative,") && said.contains(",positive,"), said)
+        let bare = try box.run(["train", "--corpus", five, "--name", "bare", "--no-default-parent"])
+        XCTAssertEqual(bare.code, 65, bare.stderr)
+        XCTAssertTrue(bare.stderr.contains("no feature was kept"), bare.stderr)
         // A corpus the folds can judge reports no such reason.
         let judged = try jsonObject(box.ok(["train", "--corpus", repoPath("Corpora/financial-news-en/news.csv"), "--name", "judged",
                                             "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
