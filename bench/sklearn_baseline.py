@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--char", action="store_true", help="add char_wb 2-5 TF-IDF features (FeatureUnion)")
     p.add_argument("--sublinear-tf", action="store_true", help="TF-IDF with 1+log(tf)")
     p.add_argument("--min-df", type=int, default=1, help="min document frequency for both vectorizers")
+    p.add_argument("--predictions-out", default=None,
+                   help="write the test set's predicted labels to this CSV (columns text,label,predicted), in "
+                        "test-set order, for bench/paired_bootstrap.py")
     p.add_argument("--c-grid", default=None,
                    help="comma-separated C values for the CV search instead of np.logspace(-2, 3, 12) "
                         "(a coarser grid for quick variant runs)")
@@ -197,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         predict_rows = len(x_pred)
 
     pred = classes[proba.argmax(axis=1)]
+    if args.predictions_out:
+        with open(args.predictions_out, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["text", "label", "predicted"])
+            for text, gold, guess in zip(x_test, y_test, pred):
+                w.writerow([text, gold, guess])
     result = {
         "system": system_name(args),
         "macro_f1": round(float(f1_score(y_test_a, pred, average="macro", labels=classes)), 4),
