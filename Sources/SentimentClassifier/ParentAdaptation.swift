@@ -45,7 +45,7 @@ struct ParentPrior {
     /// nil when the parent cannot make a block (`makesParentBlock`) or shares fewer than two labels.
     static func make(parent: SentimentClassifier, texts: [String], labelNames: [String]) -> ParentPrior? {
         let k = labelNames.count, kp = parent.labels.count
-        let parentClass = labelNames.map { parent.labels.firstIndex(of: $0) }
+        let parentClass = labelNames.map { parent.labelIndex(matching: $0) }
         guard parent.sharesEnoughLabels(with: labelNames), parent.makesParentBlock,
               parent.model.featureCount == parent.vectorizer.columnCount
         else { return nil }
@@ -78,9 +78,17 @@ extension SentimentClassifier {
     public var makesParentBlock: Bool { (vectorizer.config.parentBlock?.depth ?? 0) < ParentBlockConfig.maxDepth }
 
     /// Whether a fit on `labels` can carry this model's weights over: they share at least two labels (so a
-    /// `positive`/`negative` corpus can adapt from a three-label model).
+    /// `positive`/`negative` corpus can adapt from a three-label model), matched as ``labelIndex(matching:)`` does.
     public func sharesEnoughLabels<S: Sequence>(with labels: S) -> Bool where S.Element == String {
-        Set(self.labels).intersection(labels).count >= 2
+        Set(labels.compactMap { labelIndex(matching: $0) }).count >= 2
+    }
+
+    /// The label of this model whose weights a corpus label takes: the same name, or else the only one equal to it
+    /// up to case (`Positive` takes `positive`'s), since a user's labels are spelled as the user likes.
+    public func labelIndex(matching label: String) -> Int? {
+        if let i = labels.firstIndex(of: label) { return i }
+        let folded = labels.indices.filter { labels[$0].lowercased() == label.lowercased() }
+        return folded.count == 1 ? folded[0] : nil
     }
 
     /// Tunes the parent's strength with λ: strength 0 is the corpus alone (`X`, `foldFeatures`: the corpus's

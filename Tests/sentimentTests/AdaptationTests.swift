@@ -191,6 +191,13 @@ final class AdaptationTests: XCTestCase {
         _ = try box.ok(["models", "export", "small@1", two, "--db", asked])
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: one)), try Data(contentsOf: URL(fileURLWithPath: two)))
 
+        // Labels spelled with capitals take the weights of the shipped model's lower-case ones, and keep their spelling.
+        let capitals = try box.write("capitals.csv", rows.replacingOccurrences(of: ",positive", with: ",Positive")
+            .replacingOccurrences(of: ",negative", with: ",Negative").replacingOccurrences(of: ",neutral", with: ",Neutral"))
+        let capital = try jsonObject(box.ok(["train", "--corpus", capitals, "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
+        XCTAssertEqual(capital["labels"] as? [String], ["Negative", "Neutral", "Positive"], "\(capital)")
+        XCTAssertEqual(capital["parent_weight"] as? Double, taken["parent_weight"] as? Double, "\(capital)")
+
         // Not tried when told so, nor on other labels (no warning: nothing was asked for).
         let alone = try jsonObject(box.ok(["train", "--corpus", small, "--name", "alone", "--char-ngrams", "off",
                                            "--no-embeddings", "--no-default-parent", "--format", "json"]))
