@@ -19,12 +19,19 @@ final class ParentAdaptationTests: XCTestCase {
         try checkUsedColumnsFit(table: table)
     }
 
-    func checkUsedColumnsFit(table: EmbeddingTable?) throws {
+    /// A parent fitted on every third row of the English headlines (from the first), and the options it and its
+    /// children are fitted with (no character trial, for speed); the children draw from the other rows.
+    func everyThirdRowParent() throws -> (SentimentClassifier, ClassifierOptions) {
         var options = ClassifierOptions.default
         options.charNgramTrial = nil
-        let parentRows = stride(from: 0, to: englishCorpus.count, by: 3)
-        let (parent, _) = try SentimentClassifier.fit(texts: parentRows.map { englishCorpus.texts[$0] },
-                                                      labels: parentRows.map { englishCorpus.labels[$0] }, options: options)
+        let rows = stride(from: 0, to: englishCorpus.count, by: 3)
+        let (parent, _) = try SentimentClassifier.fit(texts: rows.map { englishCorpus.texts[$0] },
+                                                      labels: rows.map { englishCorpus.labels[$0] }, options: options)
+        return (parent, options)
+    }
+
+    func checkUsedColumnsFit(table: EmbeddingTable?) throws {
+        let (parent, options) = try everyThirdRowParent()
         let childRows = Array(stride(from: 1, to: englishCorpus.count, by: 3).prefix(150))
         let texts = childRows.map { englishCorpus.texts[$0] }
         let labelNames = parent.labels
@@ -89,11 +96,7 @@ final class ParentAdaptationTests: XCTestCase {
     /// The strengths are tried in ascending order and stop once one scores lower than the one before it; the
     /// report lists exactly the strengths tried, and the choice is among them.
     func testStrengthsStopOnceAStrongerOneScoresLower() throws {
-        var options = ClassifierOptions.default
-        options.charNgramTrial = nil
-        let parentRows = stride(from: 0, to: englishCorpus.count, by: 3)
-        let (parent, _) = try SentimentClassifier.fit(texts: parentRows.map { englishCorpus.texts[$0] },
-                                                      labels: parentRows.map { englishCorpus.labels[$0] }, options: options)
+        let (parent, options) = try everyThirdRowParent()
         var stopped = 0
         // Sizes whose rarest label (negative, 19%) has the rows for 5-fold CV to judge the strengths.
         for (size, seed) in [(200, 1), (300, 2), (600, 3), (900, 4)] as [(Int, UInt64)] {
@@ -124,11 +127,7 @@ final class ParentAdaptationTests: XCTestCase {
     /// full strength instead of letting cross-validation choose, and that model beats the corpus alone on held-out
     /// rows; one more row of that label and cross-validation chooses again.
     func testTooFewRowsOfALabelTakeTheParentAtFullStrength() throws {
-        var options = ClassifierOptions.default
-        options.charNgramTrial = nil
-        let parentRows = stride(from: 0, to: englishCorpus.count, by: 3)
-        let (parent, _) = try SentimentClassifier.fit(texts: parentRows.map { englishCorpus.texts[$0] },
-                                                      labels: parentRows.map { englishCorpus.labels[$0] }, options: options)
+        let (parent, options) = try everyThirdRowParent()
         let heldOut = Array(stride(from: 2, to: englishCorpus.count, by: 3))
         let needed = SentimentClassifier.parentJudgedRowsPerFold * options.folds
         // 60 rows, of which fewer than `needed` are negative.
