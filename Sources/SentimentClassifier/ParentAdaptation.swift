@@ -38,6 +38,9 @@ struct ParentPrior {
     /// parent lacks).
     var weights: [Double]
     var sharedLabels: [String]
+    /// The parent's temperature: a model that takes the parent at full strength without a judgement of the folds
+    /// keeps it when its own out-of-fold rows carry no scale (its block then scores a text as the parent did).
+    var temperature: Float
 
     /// The parent's strengths cross-validation chooses among (0 = no parent).
     static let strengths: [Double] = [0, 0.25, 0.5, 1]
@@ -56,7 +59,8 @@ struct ParentPrior {
             for c in 0..<k { if let pc = parentClass[c] { weights[j * k + c] = Double(pw[j * kp + pc]) } }
         }
         return ParentPrior(parent: parent.vectorizer, rows: parent.vectorizer.transform(texts), weights: weights,
-                           sharedLabels: zip(labelNames, parentClass).compactMap { $1 == nil ? nil : $0 })
+                           sharedLabels: zip(labelNames, parentClass).compactMap { $1 == nil ? nil : $0 },
+                           temperature: parent.model.temperature)
     }
 }
 
@@ -148,7 +152,8 @@ extension SentimentClassifier {
         }
         let w = report.chosenWeight
         var result = try SoftmaxTrainer.fitTuned(block.X, labels: y, labelNames: labelNames, config: options.training,
-                                                 outcome: outcome, prior: block.prior.map { $0 * w })
+                                                 outcome: outcome, prior: block.prior.map { $0 * w },
+                                                 temperatureAtBound: report.fixedBecause == nil ? 1 : prior.temperature)
         result.model = block.expanding(result.model, prior: prior.weights, strength: w)
         guard let joined = vectorizer.besides(parent: prior.parent) else {
             preconditionFailure("ParentPrior.make admits only parents that can make a block")

@@ -104,6 +104,13 @@ public struct SentimentClassifier: Equatable, Sendable {
             limits = VocabularyLimits(maxDistinctKeys: ModelLimits.maxDistinctNgramsInMemory,
                                       maxFeatures: maxWeights / labelNames.count)
         }
+        // A parent is adapted from in a tuned fit only; a corpus with fewer rows than folds is cross-validated with
+        // one fold per row, so even a few headlines take the parent (at full strength: too few rows to judge it).
+        var options = options
+        if let parent, parent.sharesEnoughLabels(with: labelNames), options.tunes(rows: texts.count),
+           texts.count >= 2, texts.count < options.folds {
+            options.folds = texts.count
+        }
         let tuned = options.tunes(rows: texts.count) && options.folds >= 2 && texts.count >= options.folds
         var (vectorizer, X, foldFeatures): (Vectorizer, CSRMatrix, FoldFeatures?)
         do {

@@ -25,11 +25,12 @@ public enum TemperatureScaling {
 
     /// Fits `T` by golden-section search on `log T ∈ [log 0.01, log 100]` (the NLL is convex
     /// in `1/T`, hence unimodal in `log T`). Returns 1 when there is nothing to fit
-    /// (no rows, mismatched sizes, or labels out of range), and when the optimum lies at either end of the range:
-    /// there the held-out rows carry no scale to fit (every one right, so the loss falls as T → 0; or no better than
-    /// chance, so it falls as T → ∞), which a handful of out-of-fold rows of a tiny corpus show by accident and
-    /// which would make every probability of the model near 0 or 1, or near uniform.
-    public static func fit(logits: [Float], labels: [Int32], classCount k: Int) -> Float {
+    /// (no rows, mismatched sizes, or labels out of range). When the optimum lies at either end of the range it returns
+    /// `atBound` (1 unless the caller knows a better guess): there the held-out rows carry no scale to fit (every one
+    /// right, so the loss falls as T → 0; or no better than chance, so it falls as T → ∞), which a handful of
+    /// out-of-fold rows of a tiny corpus show by accident and which would make every probability of the model near 0
+    /// or 1, or near uniform.
+    public static func fit(logits: [Float], labels: [Int32], classCount k: Int, atBound: Float = 1) -> Float {
         let n = labels.count
         guard n > 0, k > 1, logits.count == n * k, labels.allSatisfy({ $0 >= 0 && Int($0) < k }) else { return 1 }
         func nll(_ u: Double) -> Double {
@@ -49,7 +50,7 @@ public enum TemperatureScaling {
             }
         }
         let u = (a + b) / 2
-        if u - Foundation.log(0.01) < Self.boundMargin || Foundation.log(100.0) - u < Self.boundMargin { return 1 }
+        if u - Foundation.log(0.01) < Self.boundMargin || Foundation.log(100.0) - u < Self.boundMargin { return atBound }
         // Keep T = 1 unless the fit actually improves the log loss.
         return nll(u) < nll(0) ? Float(Foundation.exp(u)) : 1
     }

@@ -51,14 +51,18 @@ extension SoftmaxTrainer {
 
     /// The second half of ``fitTuned(_:labels:labelNames:grid:folds:config:pathPatience:foldFeatures:)``: the
     /// final fit and the temperature, from a tuning `outcome` on `X` (when the caller tuned more than λ itself).
+    /// `temperatureAtBound` is the temperature kept when the out-of-fold logits carry no scale to fit
+    /// (``TemperatureScaling/fit(logits:labels:classCount:atBound:)``).
     public static func fitTuned(_ X: CSRMatrix, labels: [Int32], labelNames: [String], config: TrainingConfig,
-                                outcome: CrossValidation.Outcome, prior: [Double]? = nil) throws -> TrainingResult {
+                                outcome: CrossValidation.Outcome, prior: [Double]? = nil,
+                                temperatureAtBound: Float = 1) throws -> TrainingResult {
         var cfg = config
         cfg.l2 = outcome.result.chosenL2
         var (model, run) = try fit(X, labels: labels, labelNames: labelNames, config: cfg, warmStart: outcome.averagedModel,
                                    prior: prior)
         let k = labelNames.count
-        let t = TemperatureScaling.fit(logits: outcome.outOfFoldLogits, labels: labels, classCount: k)
+        let t = TemperatureScaling.fit(logits: outcome.outOfFoldLogits, labels: labels, classCount: k,
+                                       atBound: temperatureAtBound)
         model.temperature = t
         let truth = labels.map { Int($0) }
         let before = probabilities(outcome.outOfFoldLogits, classCount: k, temperature: 1)

@@ -172,7 +172,11 @@ final class TuningTests: XCTestCase {
                           TemperatureScaling.negativeLogLikelihood(logits: right, labels: wrong, classCount: k, temperature: 50),
                           "every row wrong: the loss keeps falling toward T = ∞")
         XCTAssertEqual(TemperatureScaling.fit(logits: right, labels: wrong, classCount: k), 1)
+        // A caller with a better guess than 1 (a parent's temperature) gets it back at either end.
+        XCTAssertEqual(TemperatureScaling.fit(logits: right, labels: labels, classCount: k, atBound: 1.3), 1.3)
+        XCTAssertEqual(TemperatureScaling.fit(logits: right, labels: wrong, classCount: k, atBound: 1.3), 1.3)
         let mixed = TemperatureScaling.fit(logits: right + right, labels: labels + wrong, classCount: k)
+        XCTAssertEqual(TemperatureScaling.fit(logits: right + right, labels: labels + wrong, classCount: k, atBound: 1.3), mixed)
         XCTAssertNotEqual(mixed, 1)
         XCTAssertGreaterThan(mixed, 0.02)
         XCTAssertLessThan(mixed, 50)

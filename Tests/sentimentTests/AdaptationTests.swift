@@ -163,6 +163,19 @@ final class AdaptationTests: XCTestCase {
         let bare = try box.run(["train", "--corpus", five, "--name", "bare", "--no-default-parent"])
         XCTAssertEqual(bare.code, 65, bare.stderr)
         XCTAssertTrue(bare.stderr.contains("no feature was kept"), bare.stderr)
+        // Three headlines, fewer than the 5 folds: cross-validated with one fold per row, so the shipped model still
+        // carries them; their out-of-fold rows carry no scale, so the model keeps the shipped model's temperature.
+        let three = try box.write("three.csv", "text,label\nProfit doubles as orders surge,positive\nPlant closes and jobs are cut,negative\n"
+                                  + "Company to hold annual meeting on Friday,neutral\n")
+        let few = try jsonObject(box.ok(["train", "--corpus", three, "--format", "json"]))
+        XCTAssertEqual(few["tuned"] as? Bool, true, "\(few)")
+        XCTAssertEqual(few["parent_weight"] as? Double, 1, "\(few)")
+        XCTAssertTrue((few["parent_weight_fixed_because"] as? String ?? "").contains("3-fold CV"), "\(few)")
+        let shipped = try jsonObject(box.ok(["models", "show", "default", "--format", "json"]))
+        XCTAssertEqual(few["temperature"] as? Double ?? 0, shipped["temperature"] as? Double ?? 1, accuracy: 1e-6, "\(few)")
+        let fewAlone = try jsonObject(box.ok(["train", "--corpus", three, "--name", "three-alone", "--no-default-parent",
+                                              "--min-df", "1", "--format", "json"]))
+        XCTAssertEqual(fewAlone["tuned"] as? Bool, false, "without a parent three rows are not cross-validated: \(fewAlone)")
         // A corpus the folds can judge reports no such reason.
         let judged = try jsonObject(box.ok(["train", "--corpus", repoPath("Corpora/financial-news-en/news.csv"), "--name", "judged",
                                             "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
