@@ -106,9 +106,11 @@ public struct SentimentClassifier: Equatable, Sendable {
         }
         // A parent is adapted from in a tuned fit only; a corpus with fewer rows than folds is cross-validated with
         // one fold per row, so even a few headlines take the parent (at full strength: too few rows to judge it).
+        // The stored options keep the folds asked for, so a retraining on more rows does not inherit these.
+        let requestedFolds = options.folds
         var options = options
-        if let parent, parent.sharesEnoughLabels(with: labelNames), options.tunes(rows: texts.count),
-           texts.count >= 2, texts.count < options.folds {
+        if let parent, parent.sharesEnoughLabels(with: labelNames), parent.makesParentBlock,
+           options.tunes(rows: texts.count), texts.count >= 2, texts.count < options.folds {
             options.folds = texts.count
         }
         let tuned = options.tunes(rows: texts.count) && options.folds >= 2 && texts.count >= options.folds
@@ -134,6 +136,7 @@ public struct SentimentClassifier: Equatable, Sendable {
             }
         }
         var opts = options
+        opts.folds = requestedFolds
         if embeddings == nil { opts.embeddingWeights = [] }
         let model: SoftmaxModel
         let run: TrainingRun

@@ -147,6 +147,21 @@ final class ParentAdaptationTests: XCTestCase {
         let aloneF1 = try alone.evaluate(texts: test.0, labels: test.1).macroF1
         XCTAssertGreaterThan(adaptedF1, aloneF1 + 0.05, "the parent carries what 60 rows cannot")
 
+        // Fewer rows than folds: one fold per row, the parent at full strength; the stored options keep 5 folds, so a
+        // retraining on more rows does not inherit 3.
+        let three = [0, 1, 2].map { label in few.first { englishCorpus.labels[$0] == ["negative", "neutral", "positive"][label] }! }
+        let (tiny, tinyReport) = try SentimentClassifier.fit(texts: three.map { englishCorpus.texts[$0] },
+                                                             labels: three.map { englishCorpus.labels[$0] }, options: options,
+                                                             parent: parent)
+        XCTAssertEqual(tinyReport.tuning?.folds, 3)
+        XCTAssertEqual(tinyReport.adaptation?.chosenWeight, 1)
+        XCTAssertEqual(tiny.options.folds, options.folds)
+        let (untuned, untunedReport) = try SentimentClassifier.fit(texts: three.map { englishCorpus.texts[$0] },
+                                                                   labels: three.map { englishCorpus.labels[$0] },
+                                                                   options: options)
+        XCTAssertFalse(untunedReport.tuned, "without a parent three rows are fitted once")
+        XCTAssertEqual(untuned.options.folds, options.folds)
+
         // Once every label has `needed` rows cross-validation judges the strengths again, from the corpus alone.
         let draw = Array(stride(from: 1, to: englishCorpus.count, by: 3))
         let size = try XCTUnwrap((60...draw.count).first { n in
