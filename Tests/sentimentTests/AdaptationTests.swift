@@ -135,14 +135,16 @@ final class AdaptationTests: XCTestCase {
         XCTAssertNil(r["parent_weight"] as? Double, "\(r)")
     }
 
-    /// Without --from, small training data tries the shipped model as a parent block (as `--from default`), keeps
-    /// its own name and settings, and records the parent only when the fit takes it.
     /// A corpus too small for cross-validation to judge the shipped model takes it at full weight, and says why.
+    /// The header and the first `rows` headlines of the project's financial news corpus (one headline per line).
+    static func financialNews(rows: Int) throws -> String {
+        try String(contentsOfFile: repoPath("Corpora/financial-news-en/news.csv"), encoding: .utf8)
+            .split(separator: "\n").prefix(rows + 1).joined(separator: "\n") + "\n"
+    }
+
     func testATinyCorpusTakesTheShippedModelAtFullWeight() throws {
         let box = try Sandbox()
-        let rows = try String(contentsOfFile: repoPath("Corpora/financial-news-en/news.csv"), encoding: .utf8)
-            .split(separator: "\n").prefix(31).joined(separator: "\n") + "\n"
-        let tiny = try box.write("tiny.csv", rows)
+        let tiny = try box.write("tiny.csv", try Self.financialNews(rows: 30))
         let json = try jsonObject(box.ok(["train", "--corpus", tiny, "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
         XCTAssertEqual(json["rows"] as? Int, 30)
         XCTAssertEqual(json["parent_weight"] as? Double, 1, "\(json)")
@@ -151,9 +153,10 @@ final class AdaptationTests: XCTestCase {
         let table = try box.ok(["train", "--corpus", tiny, "--name", "again", "--char-ngrams", "off", "--no-embeddings"])
         XCTAssertTrue(table.contains("weight 1.0") && table.contains("full weight, not chosen by CV"), table)
         // Five texts without a word in common: no feature of their own, but the shipped model carries them.
-        let five = try box.write("five.csv", "text,label\nProfit doubles as orders surge,positive\nPlant closes and jobs are cut,negative\n"
-                                 + "Company to hold annual meeting on Friday,neutral\nRecord quarter lifts outlook,positive\n"
-                                 + "Lender warns of deeper losses,negative\n")
+        let headlines = ["Profit doubles as orders surge,positive", "Plant closes and jobs are cut,negative",
+                         "Company to hold annual meeting on Friday,neutral", "Record quarter lifts outlook,positive",
+                         "Lender warns of deeper losses,negative"]
+        let five = try box.write("five.csv", (["text,label"] + headlines).joined(separator: "\n") + "\n")
         let carried = try jsonObject(box.ok(["train", "--corpus", five, "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
         XCTAssertEqual(carried["features"] as? Int, 0, "\(carried)")
         XCTAssertEqual(carried["parent_weight"] as? Double, 1, "\(carried)")
@@ -165,8 +168,7 @@ final class AdaptationTests: XCTestCase {
         XCTAssertTrue(bare.stderr.contains("no feature was kept"), bare.stderr)
         // Three headlines, fewer than the 5 folds: cross-validated with one fold per row, so the shipped model still
         // carries them; their out-of-fold rows carry no scale, so the model keeps the shipped model's temperature.
-        let three = try box.write("three.csv", "text,label\nProfit doubles as orders surge,positive\nPlant closes and jobs are cut,negative\n"
-                                  + "Company to hold annual meeting on Friday,neutral\n")
+        let three = try box.write("three.csv", (["text,label"] + headlines.prefix(3)).joined(separator: "\n") + "\n")
         let few = try jsonObject(box.ok(["train", "--corpus", three, "--format", "json"]))
         XCTAssertEqual(few["tuned"] as? Bool, true, "\(few)")
         XCTAssertEqual(few["parent_weight"] as? Double, 1, "\(few)")
@@ -183,11 +185,12 @@ final class AdaptationTests: XCTestCase {
         XCTAssertNil(judged["parent_weight_fixed_because"] as? String, "\(judged)")
     }
 
+    /// Without --from, small training data tries the shipped model as a parent block (as `--from default`), keeps
+    /// its own name and settings, and records the parent only when the fit takes it.
     func testSmallDataTriesTheShippedModel() throws {
         let box = try Sandbox()
         // Headlines of a kind the shipped model knows (it was trained on this corpus): cross-validation takes it.
-        let rows = try String(contentsOfFile: repoPath("Corpora/financial-news-en/news.csv"), encoding: .utf8)
-            .split(separator: "\n").prefix(301).joined(separator: "\n") + "\n"
+        let rows = try Self.financialNews(rows: 300)
         let small = try box.write("small.csv", rows)
         let taken = try jsonObject(box.ok(["train", "--corpus", small, "--char-ngrams", "off", "--no-embeddings", "--format", "json"]))
         XCTAssertEqual(taken["model"] as? String, "small@1", "named after the corpus, not the parent")
