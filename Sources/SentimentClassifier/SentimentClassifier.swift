@@ -148,19 +148,19 @@ public struct SentimentClassifier: Equatable, Sendable {
             let result: SoftmaxRegression.TrainingResult
             var group: EmbeddingGroupChoice? = nil
             if let embeddings, !options.embeddingWeights.isEmpty {
-                // After the character trial chose its group, weight 0 repeats that trial's λ values (so a group
-                // that stays off gives the same model as no table).
+                // After the character trial chose its group, weight 0 is that trial's outcome (so a group that
+                // stays off gives the same model as no table, without fitting it again).
                 var tuning = options
                 if let charOutcome { tuning.grid = charOutcome.result.grid }
                 group = try chooseEmbeddingWeight(texts: texts, X: X, foldFeatures: foldFeatures, table: embeddings,
                                                   tokenizer: vectorizer.config.tokenizer, labels: y,
-                                                  labelNames: labelNames, options: tuning)
+                                                  labelNames: labelNames, options: tuning, alone: charOutcome)
                 embeddingReport = group!.report
             }
             if let parent, let prior = ParentPrior.make(parent: parent, texts: texts, labelNames: labelNames) {
                 // The parent's strengths are tried beside the corpus's features as its own trials chose them.
                 let choice = try tuneWithParent(prior, X: group?.X ?? X,
-                                                vectorizer: group.map { vectorizer.attaching($0.table, weight: $0.weight) } ?? vectorizer,
+                                                vectorizer: group.map { vectorizer.attaching($0.table, weight: $0.weight, pooling: $0.pooling) } ?? vectorizer,
                                                 foldFeatures: group?.foldFeatures ?? foldFeatures,
                                                 labels: y, labelNames: labelNames, options: options,
                                                 alone: group?.outcome ?? charOutcome)
@@ -172,7 +172,7 @@ public struct SentimentClassifier: Equatable, Sendable {
                 result = try SoftmaxTrainer.fitTuned(group.X, labels: y, labelNames: labelNames, config: options.training,
                                                      outcome: group.outcome)
                 X = group.X
-                vectorizer = vectorizer.attaching(group.table, weight: group.weight)
+                vectorizer = vectorizer.attaching(group.table, weight: group.weight, pooling: group.pooling)
             } else if let charOutcome {
                 result = try SoftmaxTrainer.fitTuned(X, labels: y, labelNames: labelNames, config: options.training,
                                                      outcome: charOutcome)

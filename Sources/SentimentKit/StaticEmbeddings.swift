@@ -33,19 +33,27 @@ public enum StaticEmbeddings {
         return table
     }
 
-    /// The shipped table when a fit with `options` on `rows` rows will try the group: it is tuned, some candidate
-    /// weight is positive, and the corpus has at most `SentimentClassifier.embeddingTrialRowLimit` rows unless the
-    /// request asks for the group (`required`) or the parent uses it (`inherited`). Nil when it will not, or (unless
-    /// `required`) when the table is not found.
+    /// The shipped table when a fit with `options` on `rows` rows will try the group: it is tuned and some
+    /// candidate weight is positive. Nil when it will not, or (unless `required`) when the table is not found.
     /// - Throws: only when `required`: `EmbeddingTableUnavailable` or `EmbeddingTableError`.
-    public static func forTraining(_ options: ClassifierOptions, rows: Int, required: Bool,
-                                   inherited: Bool = false) throws -> EmbeddingTable? {
+    public static func forTraining(_ options: ClassifierOptions, rows: Int, required: Bool) throws -> EmbeddingTable? {
         guard options.tunes(rows: rows), options.embeddingWeights.contains(where: { $0 > 0 }) else { return nil }
-        guard required || inherited || rows <= SentimentClassifier.embeddingTrialRowLimit else { return nil }
         do { return try shipped() } catch {
             if required { throw error }
             return nil
         }
+    }
+
+    /// `options` with the candidate weights a fit on `rows` rows tries: above
+    /// `SentimentClassifier.embeddingTrialRowLimit` rows the default candidates give way to
+    /// `ClassifierOptions.largeCorpusEmbeddingWeights`, unless the request named the group (`asked`).
+    public static func sized(_ options: ClassifierOptions, rows: Int, asked: Bool) -> ClassifierOptions {
+        var options = options
+        if !asked, rows > SentimentClassifier.embeddingTrialRowLimit,
+           options.embeddingWeights == ClassifierOptions.defaultEmbeddingWeights {
+            options.embeddingWeights = ClassifierOptions.largeCorpusEmbeddingWeights
+        }
+        return options
     }
 
     /// The first of `searched` whose SHA-256 is `sha256`, parsed.

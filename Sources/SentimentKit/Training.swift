@@ -18,9 +18,10 @@ public struct TrainingSettings: Sendable, Equatable {
     public var seed: UInt64?
     /// Hash features into this many buckets instead of learning a vocabulary.
     public var buckets: Int?
-    /// The static word-embedding group: true = cross-validation tries it at any corpus size (the default candidate
-    /// weights, or the parent's); false = off; nil = the parent's candidate weights, else the defaults, tried on
-    /// corpora of up to `SentimentClassifier.embeddingTrialRowLimit` rows.
+    /// The static word-embedding group: true = cross-validation tries the default candidate weights (or the
+    /// parent's) at any corpus size, and a missing table is an error; false = off; nil = the parent's candidate
+    /// weights, else the defaults, which give way to `ClassifierOptions.largeCorpusEmbeddingWeights` above
+    /// `SentimentClassifier.embeddingTrialRowLimit` rows (`StaticEmbeddings.sized`).
     public var embeddings: Bool?
     /// Candidate weights of the embedding group for cross-validation (0 = off), instead of the default ones.
     public var embeddingWeights: [Double]?
@@ -53,7 +54,7 @@ public struct TrainingSettings: Sendable, Equatable {
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
         charNgrams?.apply(to: &options)
         // Without a word from the request the candidates are the defaults' (or the parent's); whether the group is
-        // tried at all is decided by the corpus's size (`StaticEmbeddings.forTraining`).
+        // tried at all, and how widely, is decided by the corpus's size (`StaticEmbeddings.sized`, `forTraining`).
         if embeddings == false {
             options.embeddingWeights = []
         } else if let embeddingWeights {
@@ -292,9 +293,8 @@ extension SentimentService {
             events(.warning("\(parent.stored.info.reference) has \(ParentBlockConfig.maxDepth) generations of parents of its own "
                             + "and brings no corpora: its weights cannot be carried over, so the model is trained on the corpus alone"))
         }
-        // A parent that uses the group passes it on whatever the size, as it passes on its features.
-        let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.asksForEmbeddings,
-                                       inherited: parent?.classifier.vectorizer.config.embeddings != nil)
+        options = StaticEmbeddings.sized(options, rows: texts.count, asked: request.settings.asksForEmbeddings)
+        let table = try embeddingTable(for: options, rows: texts.count, required: request.settings.asksForEmbeddings)
         let fitted = Result { try SentimentClassifier.fit(texts: texts, labels: labels, options: options,
                                                          warmStart: parent?.classifier,
                                                          maxWeights: ModelLimits.maxWeightsInMemory, embeddings: table,
@@ -348,10 +348,9 @@ extension SentimentService {
     }
 
     /// The shipped embedding table when the fit will try the group (`StaticEmbeddings.forTraining`).
-    func embeddingTable(for options: ClassifierOptions, rows: Int, required: Bool,
-                        inherited: Bool = false) throws -> EmbeddingTable? {
+    func embeddingTable(for options: ClassifierOptions, rows: Int, required: Bool) throws -> EmbeddingTable? {
         do {
-            return try StaticEmbeddings.forTraining(options, rows: rows, required: required, inherited: inherited)
+            return try StaticEmbeddings.forTraining(options, rows: rows, required: required)
         } catch {
             throw SentimentKitError.invalidInput("\(error)")
         }

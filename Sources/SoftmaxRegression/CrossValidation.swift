@@ -74,6 +74,9 @@ public enum CrossValidation {
         public var outOfFoldLogits: [Float]
         /// Fold-averaged model at the chosen λ (temperature 1).
         public var averagedModel: SoftmaxModel
+        /// Each fold's parameters at the chosen λ (weights feature by feature, then the biases): a warm start for
+        /// the folds of a related fit.
+        public var foldParameters: [[Double]]
     }
 
     /// Walks the grid from the strongest to the weakest regularization; for each value the
@@ -84,12 +87,13 @@ public enum CrossValidation {
     /// Class weights are resolved on each training fold. With `foldFeatures` each fold's matrices come from it
     /// (`X` is then only validated and sized); without, they are rows of `X`.
     /// With a `prior`, every fold fit is L2-regularized toward it instead of zero (see ``SoftmaxObjective``) and starts
-    /// from it.
+    /// from it. With `initial` (one parameter vector per fold, in the order of `stratifiedFolds`), fold `f` starts
+    /// from `initial[f]` instead.
     public static func tuneWithOutOfFoldLogits(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
                                                grid: [Double] = defaultGrid, folds: Int = 5,
                                                config: TrainingConfig = .default, pathPatience: Int = 2,
                                                foldFeatures: FoldFeatures? = nil,
-                                               prior: [Double]? = nil) throws -> Outcome {
+                                               prior: [Double]? = nil, initial: [[Double]]? = nil) throws -> Outcome {
         try SoftmaxTrainer.validate(X, labels: labels, labelNames: labelNames, config: config)
         try SoftmaxTrainer.checkPrior(prior, X: X, classCount: labelNames.count)
         guard !grid.isEmpty, grid.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
@@ -120,8 +124,11 @@ public enum CrossValidation {
                 scores = [Double](repeating: 0, count: G); iterations = [Int](repeating: 0, count: G)
             }
         }
+        if let initial, initial.count != folds || initial.contains(where: { $0.count != P }) {
+            throw SoftmaxError.invalidParameter("initial parameters must be \(folds) vectors of \(P) values")
+        }
         let start = prior.map { $0 + [Double](repeating: 0, count: k) }
-        let states = (0..<folds).map { _ in FoldState(G: G, theta: start) }
+        let states = (0..<folds).map { f in FoldState(G: G, theta: initial?[f] ?? start) }
         DispatchQueue.concurrentPerform(iterations: folds) { f in
             let st = states[f]
             let valid = foldRows[f]
@@ -194,7 +201,8 @@ public enum CrossValidation {
         let result = TuningResult(grid: grid, meanScores: mean, stdScores: std, chosenIndex: chosen,
                                   chosenL2: grid[chosen], folds: folds, metric: "macro_f1", iterations: iterations)
         return Outcome(result: result, outOfFoldLogits: oof,
-                       averagedModel: SoftmaxTrainer.model(from: avg, labels: labelNames, featureCount: d))
+                       averagedModel: SoftmaxTrainer.model(from: avg, labels: labelNames, featureCount: d),
+                       foldParameters: outputs.map(\.bestTheta))
     }
 }
 

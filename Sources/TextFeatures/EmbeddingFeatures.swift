@@ -1,19 +1,49 @@
 import Sparse
 
-/// The static word-embedding feature group of a `FeatureConfig`: a text's feature is the mean of its known tokens'
-/// vectors (every occurrence counts; a negation-marked token uses its unmarked word), scaled to unit length and then
-/// by `weight`, in `dimensions` dense columns after the sparse ones. Texts without a known token get no entries.
+/// How a text's known-token vectors become its embedding-group features.
+public enum EmbeddingPooling: String, Codable, Equatable, Sendable {
+    /// The mean scaled to unit length (every model with the group trained before `rootCount` existed).
+    case unitLength = "unit-length"
+    /// The sum divided by √(known token occurrences). Linear in the tokens' vectors, so at prediction a model's
+    /// weights on the group fold into a few values per table word (`Vectorizer.projectingEmbedding`); the length
+    /// of the result grows with how much the words agree, which the unit length discards.
+    case rootCount = "root-count"
+}
+
+/// The static word-embedding feature group of a `FeatureConfig`: a text's feature is its known tokens' vectors
+/// pooled by `pooling` (every occurrence counts; a negation-marked token uses its unmarked word), times `weight`,
+/// in `dimensions` dense columns after the sparse ones. Texts without a known token get no entries.
 public struct EmbeddingGroupConfig: Codable, Equatable, Sendable {
-    /// Length of the group's part of a row (the sparse part has length 1 when L2-normalized).
+    /// Scale of the group's part of a row (the sparse part has length 1 when L2-normalized).
     public var weight: Double
     /// The table's identity (the SHA-256 of its file): a model refuses to load against another table.
     public var table: String
     public var dimensions: Int
+    /// Absent from the encoding of unit-length models, which were stored before the field existed.
+    public var pooling: EmbeddingPooling
 
-    public init(weight: Double, table: String, dimensions: Int) {
+    public init(weight: Double, table: String, dimensions: Int, pooling: EmbeddingPooling) {
         self.weight = weight
         self.table = table
         self.dimensions = dimensions
+        self.pooling = pooling
+    }
+
+    private enum CodingKeys: String, CodingKey { case weight, table, dimensions, pooling }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(weight: try c.decode(Double.self, forKey: .weight), table: try c.decode(String.self, forKey: .table),
+                  dimensions: try c.decode(Int.self, forKey: .dimensions),
+                  pooling: try c.decodeIfPresent(EmbeddingPooling.self, forKey: .pooling) ?? .unitLength)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(weight, forKey: .weight)
+        try c.encode(table, forKey: .table)
+        try c.encode(dimensions, forKey: .dimensions)
+        if pooling != .unitLength { try c.encode(pooling, forKey: .pooling) }
     }
 
     func validate() throws {
@@ -27,10 +57,11 @@ public struct EmbeddingGroupConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// Unit-length mean vectors of many texts, computed once per fit: cross-validation scales them by each candidate
-/// weight without tokenizing again.
+/// The pooled vectors of many texts, computed once per fit: cross-validation scales them by each candidate weight
+/// without tokenizing again.
 public struct EmbeddingMeans: Sendable {
     public let dimensions: Int
+    public let pooling: EmbeddingPooling
     /// `rows × dimensions`, row-major; rows without a known token are zero.
     public let values: [Float]
     /// Whether row i had a known token.
@@ -70,43 +101,78 @@ public struct EmbeddingMeans: Sendable {
 }
 
 extension EmbeddingTable {
-    /// Writes the unit-length mean of the known tokens of the scanner's last text into `out` (`dimensions` values);
-    /// returns the number of known token occurrences (0: nothing written). Adds the text's token count to `tokens`.
+    /// Calls `body` with the table row of each token of the scanner's last text that the table holds (every
+    /// occurrence; a negation-marked token looks its word up), in token order. Adds the text's token count to
+    /// `tokens`.
     @inline(__always)
-    func unitMean(_ scanner: TokenScanner, into out: UnsafeMutablePointer<Float>, tokens: inout Int) -> Int {
-        let d = dimensions
+    func forEachKnownRow(_ scanner: TokenScanner, tokens: inout Int, _ body: (Int) -> Void) {
         let t = scanner.tokenCount
         tokens &+= t
+        let th = scanner.tokHash.base, fl = scanner.tokFlags.base
+        for i in 0..<t {
+            var key = th[i]
+            if fl[i] & TokenFlag.negated != 0 {
+                // The table holds words, not their negation-marked forms: look the word itself up.
+                key = StableHash.fnvOffset
+                for j in scanner.tokenStart(i)..<Int(scanner.tokEnd[i]) { key = StableHash.step(key, scalar: scanner.tokText[j]) }
+            }
+            let r = rows.find(key)
+            if r >= 0 { body(Int(r)) }
+        }
+    }
+
+    /// Writes the pooled vector of the known tokens of the scanner's last text into `out` (`dimensions` values);
+    /// returns the number of known token occurrences (0: nothing written). Adds the text's token count to `tokens`.
+    @inline(__always)
+    func pool(_ scanner: TokenScanner, _ pooling: EmbeddingPooling, into out: UnsafeMutablePointer<Float>,
+              tokens: inout Int) -> Int {
+        let d = dimensions
         var found = 0
         vectors.withUnsafeBufferPointer { v in
-            let th = scanner.tokHash.base, fl = scanner.tokFlags.base
-            for i in 0..<t {
-                var key = th[i]
-                if fl[i] & TokenFlag.negated != 0 {
-                    // The table holds words, not their negation-marked forms: look the word itself up.
-                    key = StableHash.fnvOffset
-                    for j in scanner.tokenStart(i)..<Int(scanner.tokEnd[i]) { key = StableHash.step(key, scalar: scanner.tokText[j]) }
-                }
-                let r = rows.find(key)
-                if r < 0 { continue }
+            forEachKnownRow(scanner, tokens: &tokens) { r in
                 if found == 0 { out.update(repeating: 0, count: d) }
                 found &+= 1
-                let src = v.baseAddress! + Int(r) * d
+                let src = v.baseAddress! + r * d
                 for j in 0..<d { out[j] += src[j] }
             }
         }
         guard found > 0 else { return 0 }
-        var s = 0.0
-        for j in 0..<d { s += Double(out[j]) * Double(out[j]) }
-        guard s > 0 else { return 0 }
-        let f = 1 / s.squareRoot()
+        let f: Double
+        switch pooling {
+        case .unitLength:
+            var s = 0.0
+            for j in 0..<d { s += Double(out[j]) * Double(out[j]) }
+            guard s > 0 else { return 0 }
+            f = 1 / s.squareRoot()
+        case .rootCount:
+            f = 1 / Double(found).squareRoot()
+        }
         for j in 0..<d { out[j] = Float(Double(out[j]) * f) }
         return found
     }
 
-    /// The unit mean vectors of `texts` under `tokenizer` (the vectorizer's tokenizer: lookups must see the same
+    /// Each row's vector times `weight` times `projection` (`dimensions × width`, row-major): `count × width`
+    /// values, summed in the order of the full row's score over the group's columns.
+    func projectedRows(weight w: Float, through projection: [Float], width: Int) -> [Float] {
+        let d = dimensions
+        var out = [Float](repeating: 0, count: count * width)
+        vectors.withUnsafeBufferPointer { v in
+            projection.withUnsafeBufferPointer { p in
+                for r in 0..<count {
+                    for c in 0..<width {
+                        var s: Float = 0
+                        for j in 0..<d { s += (w * v[r &* d &+ j]) * p[j &* width &+ c] }
+                        out[r * width + c] = s
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The pooled vectors of `texts` under `tokenizer` (the vectorizer's tokenizer: lookups must see the same
     /// tokens). Parallel over fixed row blocks; identical to a serial run.
-    public func means(_ texts: [String], tokenizer: TokenizerConfig) -> EmbeddingMeans {
+    public func means(_ texts: [String], tokenizer: TokenizerConfig, pooling: EmbeddingPooling) -> EmbeddingMeans {
         let d = dimensions
         let blocks = Parallel.blocks(texts.count, maxBlocks: Parallel.cores * 4)
         let parts = Parallel.map(blocks) { r -> ([Float], [Bool], Int, Int) in
@@ -117,7 +183,7 @@ extension EmbeddingTable {
             values.withUnsafeMutableBufferPointer { vp in
                 for (k, i) in r.enumerated() {
                     scanner.scan(texts[i])
-                    let f = unitMean(scanner, into: vp.baseAddress! + k * d, tokens: &tokens)
+                    let f = pool(scanner, pooling, into: vp.baseAddress! + k * d, tokens: &tokens)
                     if f == 0 { (vp.baseAddress! + k * d).update(repeating: 0, count: d) }
                     present[k] = f > 0
                     found += f
@@ -126,7 +192,7 @@ extension EmbeddingTable {
             return (values, present, tokens, found)
         }
         let tokens = parts.reduce(0) { $0 + $1.2 }, found = parts.reduce(0) { $0 + $1.3 }
-        return EmbeddingMeans(dimensions: d, values: parts.flatMap { $0.0 }, present: parts.flatMap { $0.1 },
+        return EmbeddingMeans(dimensions: d, pooling: pooling, values: parts.flatMap { $0.0 }, present: parts.flatMap { $0.1 },
                               coverage: tokens == 0 ? 0 : Double(found) / Double(tokens))
     }
 }
@@ -144,31 +210,37 @@ extension Vectorizer {
     /// `Σ_j x_j · projection[j * width + c]`, where `x` is the group's part of the row. With a linear model's group
     /// weights as `projection` and identity weights on the new columns, the scores are those of the full row up to
     /// rounding, while a row carries `width` values instead of `dimensions` (prediction's cost is in building and
-    /// reading those dense columns). Nil when the group is off or `projection` has the wrong size.
+    /// reading those dense columns). Under root-count pooling the projection moves into the table's rows as well
+    /// (`width` values per word), so a text costs a lookup and `width` additions per known token. Nil when the
+    /// group is off or `projection` has the wrong size.
     public func projectingEmbedding(through projection: [Float], width: Int) -> Vectorizer? {
         guard let table = embeddingTable, width > 0, projection.count == table.dimensions * width else { return nil }
         var v = self
         v.embeddingProjection = projection
         v.projectionWidth = width
+        v.projectedRows = embeddingPooling == .rootCount
+            ? table.projectedRows(weight: embeddingWeight, through: projection, width: width) : []
         return v
     }
 
-    /// This vectorizer with the embedding group on at `weight` over `table` (nil or weight 0: off). The
-    /// configuration records the group (weight, the table's identity, dimensions).
-    public func attaching(_ table: EmbeddingTable?, weight: Double) -> Vectorizer {
+    /// This vectorizer with the embedding group on at `weight` over `table`, pooled by `pooling` (nil or weight 0:
+    /// off). The configuration records the group (weight, the table's identity, dimensions, pooling).
+    public func attaching(_ table: EmbeddingTable?, weight: Double, pooling: EmbeddingPooling) -> Vectorizer {
         var v = self
+        v.embeddingProjection = []
+        v.projectionWidth = 0
+        v.projectedRows = []
         if let table, weight > 0 {
-            v.config.embeddings = EmbeddingGroupConfig(weight: weight, table: table.identity, dimensions: table.dimensions)
+            v.config.embeddings = EmbeddingGroupConfig(weight: weight, table: table.identity, dimensions: table.dimensions,
+                                                       pooling: pooling)
             v.embeddingTable = table
             v.embeddingWeight = Float(weight)
-            v.embeddingProjection = []
-            v.projectionWidth = 0
+            v.embeddingPooling = pooling
         } else {
             v.config.embeddings = nil
             v.embeddingTable = nil
             v.embeddingWeight = 0
-            v.embeddingProjection = []
-            v.projectionWidth = 0
+            v.embeddingPooling = .unitLength
         }
         return v
     }
@@ -177,13 +249,38 @@ extension Vectorizer {
     @inline(__always)
     func appendEmbedding(_ rb: inout RowBuilder) {
         guard let table = embeddingTable else { return }
+        let width = projectionWidth
+        var tokens = 0
+        if !projectedRows.isEmpty {
+            // Root-count pooling, projected: the sum of the known words' projected rows over √(their count).
+            rb.embedding.removeAll()
+            rb.embedding.reserve(more: width)
+            let acc = rb.embedding.base
+            var found = 0
+            projectedRows.withUnsafeBufferPointer { p in
+                table.forEachKnownRow(rb.extractor.scanner, tokens: &tokens) { r in
+                    if found == 0 { acc.update(repeating: 0, count: width) }
+                    found &+= 1
+                    let src = p.baseAddress! + r &* width
+                    for c in 0..<width { acc[c] += src[c] }
+                }
+            }
+            guard found > 0 else { return }
+            let f = 1 / Double(found).squareRoot()
+            rb.cols.reserve(more: width)
+            rb.vals.reserve(more: width)
+            let base = Int32(featureCount)
+            for c in 0..<width {
+                rb.cols.appendUnchecked(base + Int32(c))
+                rb.vals.appendUnchecked(Float(Double(acc[c]) * f))
+            }
+            return
+        }
         let d = table.dimensions
         rb.embedding.removeAll()
         rb.embedding.reserve(more: d)
-        var tokens = 0
-        guard table.unitMean(rb.extractor.scanner, into: rb.embedding.base, tokens: &tokens) > 0 else { return }
+        guard table.pool(rb.extractor.scanner, embeddingPooling, into: rb.embedding.base, tokens: &tokens) > 0 else { return }
         let w = embeddingWeight, base = Int32(featureCount)
-        let width = projectionWidth
         if width > 0 {
             rb.cols.reserve(more: width)
             rb.vals.reserve(more: width)

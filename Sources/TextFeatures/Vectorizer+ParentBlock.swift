@@ -108,7 +108,7 @@ extension Vectorizer {
                            idf: Array(columnWeights[..<ownWeights]))
         if let group = config.embeddings {
             guard let table, table.dimensions == group.dimensions else { return nil }
-            v = v.attaching(table, weight: group.weight)
+            v = v.attaching(table, weight: group.weight, pooling: group.pooling)
         }
         guard let block else {
             self = v

@@ -28,13 +28,17 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     let columnBits: Int
     /// Weighting flags hoisted out of `config`.
     let tfidf: Bool, binary: Bool, sublinear: Bool, l2: Bool, perGroup: Bool
-    /// The embedding group's table and weight (see `attaching(_:weight:)`); nil when the group is off.
+    /// The embedding group's table and weight (see `attaching(_:weight:pooling:)`); nil when the group is off.
     public internal(set) var embeddingTable: EmbeddingTable? = nil
     var embeddingWeight: Float = 0
+    var embeddingPooling = EmbeddingPooling.unitLength
     /// With `projectingEmbedding(through:width:)`: the group's part of a row as `projectionWidth` columns, the
-    /// scaled unit mean times this `dimensions × projectionWidth` matrix (row-major); empty: the group's own columns.
+    /// weighted pooled vector times this `dimensions × projectionWidth` matrix (row-major); empty: the group's own columns.
     var embeddingProjection: [Float] = []
     var projectionWidth = 0
+    /// Under root-count pooling and a projection: each table row's vector times the weight times the projection
+    /// (`count × projectionWidth`); empty otherwise.
+    var projectedRows: [Float] = []
     /// The parent block's vectorizer (see `besides(parent:)`); nil when there is none.
     var parentBox: ParentBlockBox? = nil
 
@@ -51,7 +55,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
     /// `keys[id]` is the feature key of `featureNames[id]` (vocabulary mode), as `fit` computed it.
     init(config: FeatureConfig, featureNames: [String], keys: [UInt64], idf: [Float]) {
         var config = config.sanitized
-        config.embeddings = nil  // on only with its table: `attaching(_:weight:)`
+        config.embeddings = nil  // on only with its table: `attaching(_:weight:pooling:)`
         config.parentBlock = nil  // on only with the parent's vectorizer: `besides(parent:)`
         self.config = config
         self.featureNames = featureNames
@@ -94,7 +98,7 @@ public struct Vectorizer: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let config = try c.decode(FeatureConfig.self, forKey: .config)
         if config.embeddings != nil || config.parentBlock != nil {
-            // The table is not part of the encoding: such a vectorizer is rebuilt with `attaching(_:weight:)`.
+            // The table is not part of the encoding: such a vectorizer is rebuilt with `attaching(_:weight:pooling:)`.
             throw DecodingError.dataCorruptedError(forKey: .config, in: c,
                 debugDescription: "a vectorizer with the embedding group or a parent block is rebuilt with its table or parent, not decoded")
         }

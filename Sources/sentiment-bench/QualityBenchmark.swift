@@ -38,7 +38,7 @@ struct QualityBenchmark: ParsableCommand {
     @Flag(help: "Do not let cross-validation try character n-grams (the default tries 4-grams when tuning).")
     var noCharTrial = false
 
-    @Flag(help: "Do not let cross-validation try the static word-embedding group (the default tries it, as `sentiment train` does, on corpora of up to \(SentimentClassifier.embeddingTrialRowLimit) rows when the shipped table is found).")
+    @Flag(help: "Do not let cross-validation try the static word-embedding group (the default tries it as `sentiment train` does, on every tuned corpus when the shipped table is found).")
     var noEmbeddings = false
 
     @Flag(help: "Do not let cross-validation try the shipped model as a parent (the default tries it, as `sentiment train` does, on corpora of up to \(SentimentClassifier.defaultParentRowLimit) rows).")
@@ -136,7 +136,7 @@ struct QualityBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let options = try classifierOptions()
+        var options = try classifierOptions()
         let train = try CorpusFile.readAll(path: train)
         let test = try CorpusFile.readAll(path: test)
         var best = Double.infinity
@@ -155,6 +155,7 @@ struct QualityBenchmark: ParsableCommand {
                 fitted = try fit.finish()
                 print(String(format: "streaming: pass 1 %.3f s, epochs %.3f s (cpu %.3f s)", t1 - t0, now() - t1, cpuTime() - c1))
             } else {
+                options = StaticEmbeddings.sized(options, rows: train.count, asked: false)
                 let table = noEmbeddings ? nil : try StaticEmbeddings.forTraining(options, rows: train.count, required: false)
                 let parent = noDefaultParent || train.count > SentimentClassifier.defaultParentRowLimit
                     || !options.tunes(rows: train.count) ? nil : try ShippedModel.classifier()

@@ -79,7 +79,7 @@ struct Models: ParsableCommand {
                         "features": classifier.vectorizer.featureCount,
                         "parent_block_features": classifier.vectorizer.parentBlock?.columnCount ?? NSNull(),
                         "char_ngrams": classifier.vectorizer.config.charNgrams.map { "\($0.min)-\($0.max)" } ?? NSNull(),
-                        "embeddings": classifier.vectorizer.config.embeddings.map { ["dimensions": $0.dimensions, "weight": $0.weight, "table": $0.table] as [String: Any] } ?? NSNull(),
+                        "embeddings": classifier.vectorizer.config.embeddings.map { ["dimensions": $0.dimensions, "weight": $0.weight, "table": $0.table, "pooling": $0.pooling.rawValue] as [String: Any] } ?? NSNull(),
                         "corpora": corpora.map(\.sourcePath),
                         "hyperparameters": (try? JSONSerialization.jsonObject(with: Data(stored.hyperparameters.utf8))) ?? NSNull(),
                         "metrics": info.metrics.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
@@ -112,7 +112,7 @@ struct Models: ParsableCommand {
                     ["checksum", info.checksum],
                 ]
                 if let e = classifier.vectorizer.config.embeddings {
-                    rows.append(["embeddings", "\(e.dimensions) columns, weight \(e.weight) (table \(e.table.prefix(12)))"])
+                    rows.append(["embeddings", "\(e.dimensions) columns, weight \(e.weight), \(e.pooling.rawValue) pooling (table \(e.table.prefix(12)))"])
                 }
                 if let parent { rows.append(["parent", parent]) }
                 if let s = info.crossValidatedMacroF1 { rows.append(["cv macro-F1", fixed(s, 4)]) }

@@ -123,6 +123,59 @@ final class EmbeddingGroupTests: XCTestCase {
         XCTAssertLessThan(p1.confidence, p0.confidence)
     }
 
+    /// The default candidates narrow to one weight besides 0 above the row limit; asked-for or other candidates
+    /// stay as they are.
+    func testTheDefaultCandidatesNarrowOnALargeCorpus() {
+        let o = ClassifierOptions.default, limit = SentimentClassifier.embeddingTrialRowLimit
+        XCTAssertEqual(o.embeddingWeights, ClassifierOptions.defaultEmbeddingWeights)
+        XCTAssertEqual(StaticEmbeddings.sized(o, rows: limit, asked: false).embeddingWeights, o.embeddingWeights)
+        XCTAssertEqual(StaticEmbeddings.sized(o, rows: limit + 1, asked: false).embeddingWeights, [0, 0.5])
+        XCTAssertEqual(StaticEmbeddings.sized(o, rows: limit + 1, asked: true).embeddingWeights, o.embeddingWeights)
+        var mine = o
+        mine.embeddingWeights = [0, 2]
+        XCTAssertEqual(StaticEmbeddings.sized(mine, rows: 40_000, asked: false).embeddingWeights, [0, 2])
+    }
+
+    /// Over `embeddingTrialRowLimit` rows the group is pooled by root count and each later weight is tried at the
+    /// first weight's λ alone; its predictions fold the group into a few values per word and match the full rows,
+    /// and the model round-trips through the store bit for bit. Up to the limit the group is a unit-length mean.
+    func testALargeCorpusPoolsByRootCountAndPredictsFromFoldedRows() throws {
+        let table = try StaticEmbeddings.shipped(environment: [:])
+        let (texts, labels) = (englishCorpus.texts, englishCorpus.labels)
+        XCTAssertGreaterThan(texts.count, SentimentClassifier.embeddingTrialRowLimit)
+        var options = ClassifierOptions.default
+        options.charNgramTrial = nil
+        options.grid = [1e-3, 1e-4]
+        options.embeddingWeights = [0, 0.5]
+        let (clf, report) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options, embeddings: table)
+        let e = try XCTUnwrap(report.embeddings)
+        XCTAssertEqual(e.weights, [0, 0.5])
+        XCTAssertEqual(e.meanScores.compactMap { $0 }.count, 2)
+        XCTAssertEqual(e.chosenWeight, 0.5, "the group gains on general headlines: \(e)")
+        XCTAssertEqual(clf.vectorizer.config.embeddings?.pooling, .rootCount)
+        XCTAssertEqual(report.tuning?.grid.count, 1, "the later weight is tried at the first one's λ only")
+        XCTAssertEqual(SentimentClassifier.embeddingPooling(rows: texts.count), .rootCount)
+        XCTAssertEqual(SentimentClassifier.embeddingPooling(rows: SentimentClassifier.embeddingTrialRowLimit), .unitLength)
+
+        let k = clf.labels.count
+        let sample = Array(texts.prefix(300)) + ["", "zzzq qqqz", "not good at all", "Profits soar, profits soar"]
+        let full = clf.model.predictProbabilities(clf.vectorizer.transform(sample))
+        let fast = clf.probabilities(sample)
+        for i in full.indices { XCTAssertEqual(fast[i], full[i], accuracy: 1e-5, "row \(i / k)") }
+
+        let store = try SentimentStore.inMemory()
+        _ = try store.saveModel(clf.newModel(name: "large", report: report))
+        let loaded = try SentimentClassifier(stored: store.loadModel(name: "large"))
+        XCTAssertEqual(loaded.vectorizer.config.embeddings?.pooling, .rootCount)
+        XCTAssertEqual(loaded.probabilities(sample).map(\.bitPattern), fast.map(\.bitPattern))
+
+        // A smaller corpus with the same options: a unit-length mean.
+        let (few, fewLabels) = small
+        let (smallModel, _) = try SentimentClassifier.fit(texts: few, labels: fewLabels, options: { var o = options; o.embeddingWeights = [1]; return o }(),
+                                                          embeddings: table)
+        XCTAssertEqual(smallModel.vectorizer.config.embeddings?.pooling, .unitLength)
+    }
+
     /// With a parent block after the group (`train --from` a weights-only parent): the collapsed form keeps the
     /// block's weights, and predictions match the full rows.
     func testTheCollapsedGroupKeepsAParentBlock() throws {

@@ -42,7 +42,7 @@ final class ParentAdaptationTests: XCTestCase {
         let own = try Vectorizer.fitTransform(texts, config: options.features)
         var ownX = own.1
         if let table {
-            let means = table.means(texts, tokenizer: own.0.config.tokenizer)
+            let means = table.means(texts, tokenizer: own.0.config.tokenizer, pooling: .unitLength)
             XCTAssertGreaterThan(means.present.filter { $0 }.count, 50, "most rows have a known word")
             ownX = means.appended(to: ownX, weight: 1)
         }

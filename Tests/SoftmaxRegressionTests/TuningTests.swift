@@ -23,6 +23,27 @@ final class TuningTests: XCTestCase {
         XCTAssertNotEqual(CrossValidation.stratifiedFolds(labels: labels, k: 5, seed: 2), folds)
     }
 
+    /// Each fold's parameters at the chosen λ come back, and a tuning started from them (`initial`) reaches the same
+    /// choice in fewer iterations; starting points of the wrong shape are refused.
+    func testFoldsStartFromGivenParameters() throws {
+        let data = SyntheticData(rows: 600, features: 150, nnzPerRow: 10, classes: 3, noise: 1, seed: 7)
+        let grid = [1e-3]
+        let cold = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames,
+                                                               grid: grid, folds: 3)
+        let P = data.X.columnCount * 3 + 3
+        XCTAssertEqual(cold.foldParameters.count, 3)
+        XCTAssertTrue(cold.foldParameters.allSatisfy { $0.count == P })
+        XCTAssertNotEqual(cold.foldParameters[0], cold.foldParameters[1], "each fold's own model")
+        let warm = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames,
+                                                               grid: grid, folds: 3, initial: cold.foldParameters)
+        XCTAssertLessThan(warm.result.iterations[0], cold.result.iterations[0] / 2, "already at the optimum")
+        XCTAssertEqual(warm.result.meanScores[0]!, cold.result.meanScores[0]!, accuracy: 0.01)
+        for bad in [Array(cold.foldParameters.prefix(2)), cold.foldParameters.map { Array($0.dropLast()) }] {
+            XCTAssertThrowsError(try CrossValidation.tuneWithOutOfFoldLogits(
+                data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3, initial: bad))
+        }
+    }
+
     func testTuningIsDeterministicAndPicksABestMeanScore() throws {
         let data = SyntheticData(rows: 900, features: 200, nnzPerRow: 12, classes: 3, noise: 1, seed: 31)
         let grid = [1e-1, 1e-2, 1e-3, 1e-4]

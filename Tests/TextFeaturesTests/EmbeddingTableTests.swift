@@ -77,9 +77,9 @@ final class EmbeddingTableTests: XCTestCase {
         config.vocabulary = .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)
         let texts = ["Profit rose", "Good profit, not bad", "nothing known here", "bad bad loss"]
         let plain = Vectorizer.fit(texts, config: config)
-        let v = plain.attaching(table, weight: 0.5)
+        let v = plain.attaching(table, weight: 0.5, pooling: .unitLength)
         XCTAssertEqual(v.columnCount, plain.featureCount + 3)
-        XCTAssertEqual(v.config.embeddings, EmbeddingGroupConfig(weight: 0.5, table: "t", dimensions: 3))
+        XCTAssertEqual(v.config.embeddings, EmbeddingGroupConfig(weight: 0.5, table: "t", dimensions: 3, pooling: .unitLength))
         let X = v.transform(texts), S = plain.transform(texts)
         XCTAssertEqual(X.columnCount, v.columnCount)
         func dense(_ r: Int) -> [Float] { Array(X.row(r).values.suffix(from: X.row(r).values.startIndex + S.row(r).values.count)) }
@@ -105,7 +105,7 @@ final class EmbeddingTableTests: XCTestCase {
             XCTAssertEqual(one.indices, Array(X.row(r).indices))
             XCTAssertEqual(one.values.map(\.bitPattern), Array(X.row(r).values).map(\.bitPattern))
         }
-        let means = table.means(texts, tokenizer: config.tokenizer)
+        let means = table.means(texts, tokenizer: config.tokenizer, pooling: .unitLength)
         XCTAssertEqual(means.present, [true, true, false, true])
         // 8 of 12 tokens known: "not" and "nothing" (a negation cue: not_known not_here) are not in the table.
         XCTAssertEqual(means.coverage, 8.0 / 12.0, accuracy: 1e-12)
@@ -115,15 +115,73 @@ final class EmbeddingTableTests: XCTestCase {
         XCTAssertEqual(means.appended(to: S.rows([3, 1]), weight: 0.5, rows: [3, 1]), X.rows([3, 1]))
         // Deterministic, and off again at weight 0.
         XCTAssertEqual(v.transform(texts), X)
-        XCTAssertEqual(v.attaching(table, weight: 0), plain)
-        XCTAssertEqual(v.attaching(table, weight: 0).transform(texts), S)
+        XCTAssertEqual(v.attaching(table, weight: 0, pooling: .unitLength), plain)
+        XCTAssertEqual(v.attaching(table, weight: 0, pooling: .unitLength).transform(texts), S)
         // Explanations name the dense columns.
         XCTAssertTrue(v.features(of: "good").contains { $0.name == Vectorizer.embeddingFeatureName(0) })
     }
 
+    /// Root-count pooling: the sum of the known tokens' vectors over √(their count). The configuration records it
+    /// (a unit-length group encodes as it did before the field existed, and decodes without it), and a projection
+    /// (a linear model's group weights) folds into each word's row: the collapsed columns equal the full row's
+    /// scores over the group, for both poolings.
+    func testRootCountPoolingAndItsProjection() throws {
+        let table = try EmbeddingTable(bytes: embeddingFile(entries), identity: "t")
+        var config = FeatureConfig.default
+        config.vocabulary = .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)
+        let texts = ["Profit rose", "Good profit, not bad", "nothing known here", "bad bad loss"]
+        let plain = Vectorizer.fit(texts, config: config)
+        let v = plain.attaching(table, weight: 0.5, pooling: .rootCount)
+        XCTAssertEqual(v.config.embeddings?.pooling, .rootCount)
+        let X = v.transform(texts), S = plain.transform(texts)
+        func dense(_ r: Int) -> [Float] { Array(X.row(r).values.dropFirst(S.row(r).values.count)) }
+        // "profit rose": (0.5,0.5,0) + (0,1,0) = (0.5,1.5,0), over √2, times 0.5.
+        for (a, b) in zip(dense(0), [0.5, 1.5, 0].map { Float($0 / Double(2).squareRoot() * 0.5) }) {
+            XCTAssertEqual(a, b, accuracy: 1e-6)
+        }
+        // Every occurrence counts: bad, bad, loss = (-2.5, 0, 0.5) over √3.
+        XCTAssertEqual(dense(3).count, 3)
+        for (a, b) in zip(dense(3), [-2.5, 0, 0.5].map { Float($0 / Double(3).squareRoot() * 0.5) }) {
+            XCTAssertEqual(a, b, accuracy: 1e-6)
+        }
+        XCTAssertEqual(X.row(2).indices.count, S.row(2).indices.count, "no known token: no dense entries")
+        let means = table.means(texts, tokenizer: config.tokenizer, pooling: .rootCount)
+        XCTAssertEqual(means.appended(to: S, weight: 0.5).values.map(\.bitPattern), X.values.map(\.bitPattern))
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let root = String(decoding: try encoder.encode(v.config.embeddings!), as: UTF8.self)
+        XCTAssertTrue(root.contains(#""pooling":"root-count""#), root)
+        let unit = EmbeddingGroupConfig(weight: 0.5, table: "t", dimensions: 3, pooling: .unitLength)
+        let unitJSON = String(decoding: try encoder.encode(unit), as: UTF8.self)
+        XCTAssertEqual(unitJSON, #"{"dimensions":3,"table":"t","weight":0.5}"#)
+        XCTAssertEqual(try JSONDecoder().decode(EmbeddingGroupConfig.self, from: Data(unitJSON.utf8)), unit)
+        XCTAssertEqual(try JSONDecoder().decode(EmbeddingGroupConfig.self, from: Data(root.utf8)), v.config.embeddings)
+        XCTAssertThrowsError(try JSONDecoder().decode(EmbeddingGroupConfig.self,
+                                                      from: Data(root.replacingOccurrences(of: "root-count", with: "max").utf8)))
+
+        let W: [Float] = [0.3, -1.2, 2.0, 0.7, -0.4, 0.9]  // 3 dimensions × 2 columns
+        let f = plain.featureCount
+        for pooling in [EmbeddingPooling.unitLength, .rootCount] {
+            let g = plain.attaching(table, weight: 0.5, pooling: pooling)
+            let c = try XCTUnwrap(g.projectingEmbedding(through: W, width: 2))
+            XCTAssertEqual(c.projectedRows.count, pooling == .rootCount ? table.count * 2 : 0)
+            for text in texts + ["not good", "profit profit rose", ""] {
+                let full = g.transform(text), short = c.transform(text)
+                let group = zip(full.indices, full.values).filter { Int($0.0) >= f }
+                let scores = (0..<2).map { col in group.reduce(Float(0)) { $0 + $1.1 * W[(Int($1.0) - f) * 2 + col] } }
+                XCTAssertEqual(Array(short.indices.prefix { Int($0) < f }), Array(full.indices.prefix { Int($0) < f }), text)
+                XCTAssertEqual(Array(short.indices.drop { Int($0) < f }), group.isEmpty ? [] : [Int32(f), Int32(f + 1)], text)
+                for (a, b) in zip(short.values.dropFirst(short.values.count - (group.isEmpty ? 0 : 2)), scores) {
+                    XCTAssertEqual(a, b, accuracy: 1e-5, "\(pooling) \(text)")
+                }
+            }
+        }
+    }
+
     func testAVectorizerWithTheGroupIsNotDecodedWithoutItsTable() throws {
         let table = try EmbeddingTable(bytes: embeddingFile(entries), identity: "t")
-        let v = Vectorizer.fit(["good profit", "bad loss"], config: .default).attaching(table, weight: 1)
+        let v = Vectorizer.fit(["good profit", "bad loss"], config: .default).attaching(table, weight: 1, pooling: .rootCount)
         let data = try JSONEncoder().encode(v)
         XCTAssertThrowsError(try JSONDecoder().decode(Vectorizer.self, from: data))
         // Without the group the encoding is what it always was.

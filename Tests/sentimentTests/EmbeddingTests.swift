@@ -38,12 +38,21 @@ final class EmbeddingTests: XCTestCase {
         // By default cross-validation tries it on a small corpus (this one has 800 rows)…
         let small = try jsonObject(box.ok(["train", "--corpus", train, "--name", "auto", "--format", "json"]))
         XCTAssertGreaterThan(small["embedding_coverage"] as? Double ?? 0, 0.5, "\(small)")
-        // … but not on one over the row limit (2,400 rows), unless asked for.
+        // … and on one over 2,000 rows (2,400) with one weight besides 0, the group pooled by root count when chosen.
         let large = repoPath("Corpora/headlines-en/headlines.csv")
-        let plain = try jsonObject(box.ok(["train", "--corpus", large, "--name", "large", "--char-ngrams", "off", "--format", "json"]))
-        XCTAssertEqual(plain["rows"] as? Int, 2_400)
-        XCTAssertNil(plain["embedding_weight"] as? Double, "\(plain)")
-        XCTAssertNil(plain["embedding_coverage"] as? Double, "\(plain)")
+        let wide = try box.ok(["train", "--corpus", large, "--name", "large", "--char-ngrams", "off"])
+        let line = try XCTUnwrap(wide.split(separator: "\n").first { $0.hasPrefix("embeddings") }, wide)
+        XCTAssertTrue(line.contains("by weight 0.0: ") && line.contains(", 0.5: ") && !line.contains("1.0:"), String(line))
+        XCTAssertTrue(wide.contains("rows          2400"), wide)
+        let shown = try jsonObject(box.ok(["models", "show", "large", "--format", "json"]))
+        if line.contains("weight 0.0 (") {
+            XCTAssertTrue(shown["embeddings"] is NSNull, "\(shown)")
+        } else {
+            XCTAssertEqual((shown["embeddings"] as? [String: Any])?["pooling"] as? String, "root-count", "\(shown)")
+        }
+        // The 800-row model's group is a unit-length mean, as before.
+        let smallShown = try jsonObject(box.ok(["models", "show", "emb", "--format", "json"]))
+        XCTAssertEqual((smallShown["embeddings"] as? [String: Any])?["pooling"] as? String, "unit-length", "\(smallShown)")
         // Adapting from a parent that brings only its weights (the shipped model has no group) tries both: the
         // corpus's own embedding trial, then the parent's strengths on the features with the chosen group.
         let adapted = try jsonObject(box.ok(["train", "--from", "default", "--corpus", train, "--name", "adapted",
