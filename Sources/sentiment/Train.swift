@@ -27,8 +27,8 @@ struct Train: ParsableCommand {
 
             Character n-grams inside words (4-grams of <word>) are tried against none by the same cross-validation \
             for corpora up to 50,000 rows and kept only when they score higher (--char-ngrams). Static word \
-            embeddings (the mean of the words' vectors) are tried the same way for corpora up to 2,000 rows, where \
-            a corpus's own vocabulary is thin (--embeddings).
+            embeddings (the words' vectors pooled into one per text) are tried the same way: at weights 0, 0.5 \
+            and 1 on corpora up to 2,000 rows, and at 0 and 0.5 on larger ones up to 50,000 (--embeddings).
 
             Examples:
               sentiment train --corpus news.csv --name news
@@ -68,7 +68,7 @@ struct Train: ParsableCommand {
                                valueName: "kind"))
     var supervisedWeighting: String?
 
-    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning, at any corpus size (default: tried up to 2,000 rows when the shipped table is found, also when adapting from a parent without corpora such as --from default; --embeddings fails without the table).")
+    @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning, at any corpus size (default: tried whenever the shipped table is found, also when adapting from a parent without corpora such as --from default, with weights 0 and 0.5 only above 2,000 rows; --embeddings fails without the table).")
     var embeddings: Bool?
 
     @Flag(inversion: .prefixedNo, help: "Let cross-validation try the shipped model (the store's default) as a parent when no --from model brings weights, at any size (default: tried on training data of up to 2,000 rows; not with --calibrate-across-corpora).")
