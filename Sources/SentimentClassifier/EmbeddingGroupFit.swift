@@ -59,14 +59,15 @@ extension SentimentClassifier {
     /// fold too; the pooled vectors are computed once). The best mean macro-F1 wins; ties keep the smaller weight,
     /// so the group stays off unless it helps. `alone`, when given, is the outcome of cross-validating `X` itself
     /// on `options.grid` (the character trial's): it stands for the first weight when that is 0, instead of
-    /// repeating those fits. Pooling, λ values and starting points depend on the size (`embeddingTrialRowLimit`).
+    /// repeating those fits. Pooling (unless given), λ values and starting points depend on the size
+    /// (`embeddingTrialRowLimit`).
     /// The caller fits the final model (`choice.outcome` on `choice.X`).
     static func chooseEmbeddingWeight(texts: [String], X: CSRMatrix, foldFeatures: FoldFeatures?, table: EmbeddingTable,
                                       tokenizer: TokenizerConfig, labels y: [Int32], labelNames: [String],
-                                      options: ClassifierOptions,
-                                      alone: CrossValidation.Outcome? = nil) throws -> EmbeddingGroupChoice {
+                                      options: ClassifierOptions, alone: CrossValidation.Outcome? = nil,
+                                      pooling: EmbeddingPooling? = nil) throws -> EmbeddingGroupChoice {
         let large = X.rowCount > embeddingTrialRowLimit
-        let pooling = embeddingPooling(rows: X.rowCount)
+        let pooling = pooling ?? embeddingPooling(rows: X.rowCount)
         let means = table.means(texts, tokenizer: tokenizer, pooling: pooling)
         let candidates = Array(Set(options.embeddingWeights.filter { $0.isFinite && $0 >= 0 && $0 <= 100 })).sorted()
         let weights = means.coverage >= minimumEmbeddingCoverage && !candidates.isEmpty ? candidates : [0]

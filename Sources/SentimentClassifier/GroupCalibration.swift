@@ -57,8 +57,10 @@ extension SentimentClassifier {
             }
             // A fold must know every label, or its probabilities would not cover the held-out rows' labels.
             guard Set(trainLabels).count == k else { continue }
+            // Pooled as the final fit on all texts pools, whatever this fold's size.
             var (fold, _) = try fit(texts: trainTexts, labels: trainLabels, options: options,
-                                    embeddings: weight > 0 ? embeddings : nil)
+                                    embeddings: weight > 0 ? embeddings : nil,
+                                    embeddingPooling: embeddingPooling(rows: texts.count))
             fold.model.temperature = 1
             let p = fold.probabilities(heldTexts)
             // Log-probabilities are the logits up to a per-row constant, which softmax(z / T) ignores.

@@ -73,7 +73,8 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// With `options.charNgramTrial`, a tuned fit lets cross-validation choose character n-grams or none
     /// (`CharGroupFit.swift`).
     /// With `embeddings`, the static word-embedding group is tried at each of `options.embeddingWeights` (see
-    /// `EmbeddingGroupFit.swift`); without, it is off and `embeddingWeights` is cleared in the stored options.
+    /// `EmbeddingGroupFit.swift`), pooled by `embeddingPooling` or else as `embeddingPooling(rows:)` says for this
+    /// corpus; without, it is off and `embeddingWeights` is cleared in the stored options.
     /// With `parent` (a model whose training data is not among `texts`), a tuned fit also tries the parent's
     /// knowledge: the parent's rows as a block beside the corpus's features (as the character and embedding trials
     /// chose them), with L2 toward the parent's weights on the block at the strengths of `ParentPrior.strengths`,
@@ -82,7 +83,8 @@ public struct SentimentClassifier: Equatable, Sendable {
                            warmStart: SentimentClassifier? = nil,
                            maxWeights: Int? = nil,
                            embeddings: EmbeddingTable? = nil,
-                           parent: SentimentClassifier? = nil) throws -> (SentimentClassifier, FitReport) {
+                           parent: SentimentClassifier? = nil,
+                           embeddingPooling pooling: EmbeddingPooling? = nil) throws -> (SentimentClassifier, FitReport) {
         guard texts.count == labels.count else {
             throw ClassifierError.invalidInput("\(texts.count) texts but \(labels.count) labels")
         }
@@ -154,7 +156,7 @@ public struct SentimentClassifier: Equatable, Sendable {
                 if let charOutcome { tuning.grid = charOutcome.result.grid }
                 group = try chooseEmbeddingWeight(texts: texts, X: X, foldFeatures: foldFeatures, table: embeddings,
                                                   tokenizer: vectorizer.config.tokenizer, labels: y,
-                                                  labelNames: labelNames, options: tuning, alone: charOutcome)
+                                                  labelNames: labelNames, options: tuning, alone: charOutcome, pooling: pooling)
                 embeddingReport = group!.report
             }
             if let parent, let prior = ParentPrior.make(parent: parent, texts: texts, labelNames: labelNames) {

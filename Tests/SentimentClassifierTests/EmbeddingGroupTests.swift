@@ -174,6 +174,11 @@ final class EmbeddingGroupTests: XCTestCase {
         let (smallModel, _) = try SentimentClassifier.fit(texts: few, labels: fewLabels, options: { var o = options; o.embeddingWeights = [1]; return o }(),
                                                           embeddings: table)
         XCTAssertEqual(smallModel.vectorizer.config.embeddings?.pooling, .unitLength)
+        // … unless the caller names the pooling (the leave-one-corpus-out calibration pools its folds as the final
+        // fit on all corpora does).
+        let (named, _) = try SentimentClassifier.fit(texts: few, labels: fewLabels, options: { var o = options; o.embeddingWeights = [1]; return o }(),
+                                                     embeddings: table, embeddingPooling: .rootCount)
+        XCTAssertEqual(named.vectorizer.config.embeddings?.pooling, .rootCount)
     }
 
     /// With a parent block after the group (`train --from` a weights-only parent): the collapsed form keeps the
