@@ -81,6 +81,53 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         self.embeddings = embeddings
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case tokenizer, wordNgrams, charNgrams, vocabulary, weighting, sublinearTF, l2Normalize, groupNormalization,
+             embeddings, parentBlock
+        /// A group pooled otherwise than as a unit-length mean is stored under its own key: builds from before
+        /// the pooling existed do not know the key, see a model whose weights outnumber its features, and refuse
+        /// it, instead of pooling its texts the old way and predicting something else.
+        case pooledEmbeddings
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tokenizer = try c.decode(TokenizerConfig.self, forKey: .tokenizer)
+        wordNgrams = try c.decode(Int.self, forKey: .wordNgrams)
+        charNgrams = try c.decodeIfPresent(CharNgramRange.self, forKey: .charNgrams)
+        vocabulary = try c.decode(VocabularyMode.self, forKey: .vocabulary)
+        weighting = try c.decode(Weighting.self, forKey: .weighting)
+        sublinearTF = try c.decode(Bool.self, forKey: .sublinearTF)
+        l2Normalize = try c.decode(Bool.self, forKey: .l2Normalize)
+        groupNormalization = try c.decode(GroupNormalization.self, forKey: .groupNormalization)
+        let unit = try c.decodeIfPresent(EmbeddingGroupConfig.self, forKey: .embeddings)
+        let pooled = try c.decodeIfPresent(EmbeddingGroupConfig.self, forKey: .pooledEmbeddings)
+        if let unit, unit.pooling != .unitLength {
+            throw DecodingError.dataCorruptedError(forKey: .embeddings, in: c,
+                debugDescription: "an embedding group pooled by \(unit.pooling.rawValue) is stored under pooledEmbeddings")
+        }
+        if unit != nil && pooled != nil {
+            throw DecodingError.dataCorruptedError(forKey: .pooledEmbeddings, in: c,
+                debugDescription: "a feature configuration has one embedding group, not two")
+        }
+        embeddings = unit ?? pooled
+        parentBlock = try c.decodeIfPresent(ParentBlockConfig.self, forKey: .parentBlock)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tokenizer, forKey: .tokenizer)
+        try c.encode(wordNgrams, forKey: .wordNgrams)
+        try c.encodeIfPresent(charNgrams, forKey: .charNgrams)
+        try c.encode(vocabulary, forKey: .vocabulary)
+        try c.encode(weighting, forKey: .weighting)
+        try c.encode(sublinearTF, forKey: .sublinearTF)
+        try c.encode(l2Normalize, forKey: .l2Normalize)
+        try c.encode(groupNormalization, forKey: .groupNormalization)
+        if let e = embeddings { try c.encode(e, forKey: e.pooling == .unitLength ? .embeddings : .pooledEmbeddings) }
+        try c.encodeIfPresent(parentBlock, forKey: .parentBlock)
+    }
+
     /// Most hashing buckets: 2^24 columns already make a 200 MB weight matrix with 3 labels (and the out-of-core
     /// trainer keeps one more accumulator per column); more would be allocated before any check on the labels.
     public static let maxBuckets = 1 << 24

@@ -156,6 +156,10 @@ final class EmbeddingGroupTests: XCTestCase {
         XCTAssertEqual(report.tuning?.grid.count, 1, "the later weight is tried at the first one's λ only")
         XCTAssertEqual(SentimentClassifier.embeddingPooling(rows: texts.count), .rootCount)
         XCTAssertEqual(SentimentClassifier.embeddingPooling(rows: SentimentClassifier.embeddingTrialRowLimit), .unitLength)
+        // Deterministic with the warm-started folds: the same corpus and settings give the same model.
+        let (again, _) = try SentimentClassifier.fit(texts: texts, labels: labels, options: options, embeddings: table)
+        XCTAssertEqual(again.model.weights.map(\.bitPattern), clf.model.weights.map(\.bitPattern))
+        XCTAssertEqual(again.model.temperature, clf.model.temperature)
 
         let k = clf.labels.count
         let sample = Array(texts.prefix(300)) + ["", "zzzq qqqz", "not good at all", "Profits soar, profits soar"]

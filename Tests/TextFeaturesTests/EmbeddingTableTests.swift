@@ -159,6 +159,20 @@ final class EmbeddingTableTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(EmbeddingGroupConfig.self, from: Data(root.utf8)), v.config.embeddings)
         XCTAssertThrowsError(try JSONDecoder().decode(EmbeddingGroupConfig.self,
                                                       from: Data(root.replacingOccurrences(of: "root-count", with: "max").utf8)))
+        // In a feature configuration a root-count group has its own key: a build that knows only `embeddings` sees
+        // no group there (and refuses the model, whose weights then outnumber its features).
+        struct OldView: Decodable { struct Group: Decodable { var dimensions: Int }; var embeddings: Group? }
+        let rootConfig = try encoder.encode(v.config), unitConfig = try encoder.encode(plain.attaching(table, weight: 0.5, pooling: .unitLength).config)
+        XCTAssertNil(try JSONDecoder().decode(OldView.self, from: rootConfig).embeddings)
+        XCTAssertEqual(try JSONDecoder().decode(OldView.self, from: unitConfig).embeddings?.dimensions, 3)
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: rootConfig), v.config)
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: unitConfig).embeddings?.pooling, .unitLength)
+        let rootText = String(decoding: rootConfig, as: UTF8.self)
+        XCTAssertTrue(rootText.contains(#""pooledEmbeddings":{"#) && !rootText.contains(#""embeddings""#), rootText)
+        for bad in [rootText.replacingOccurrences(of: "pooledEmbeddings", with: "embeddings"),
+                    rootText.replacingOccurrences(of: #""pooledEmbeddings":"#, with: #""embeddings":\#(String(decoding: try encoder.encode(unit), as: UTF8.self)),"pooledEmbeddings":"#)] {
+            XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(bad.utf8)), bad)
+        }
 
         let W: [Float] = [0.3, -1.2, 2.0, 0.7, -0.4, 0.9]  // 3 dimensions × 2 columns
         let f = plain.featureCount
