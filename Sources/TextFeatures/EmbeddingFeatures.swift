@@ -210,15 +210,17 @@ extension Vectorizer {
     /// `Σ_j x_j · projection[j * width + c]`, where `x` is the group's part of the row. With a linear model's group
     /// weights as `projection` and identity weights on the new columns, the scores are those of the full row up to
     /// rounding, while a row carries `width` values instead of `dimensions` (prediction's cost is in building and
-    /// reading those dense columns). Under root-count pooling the projection moves into the table's rows as well
-    /// (`width` values per word), so a text costs a lookup and `width` additions per known token. Nil when the
-    /// group is off or `projection` has the wrong size.
+    /// reading those dense columns). Under root-count pooling, with `width` below the table's dimensions, the
+    /// projection moves into the table's rows as well (`width` values per word), so a text costs a lookup and
+    /// `width` additions per known token. Nil when the group is off or `projection` has the wrong size.
     public func projectingEmbedding(through projection: [Float], width: Int) -> Vectorizer? {
         guard let table = embeddingTable, width > 0, projection.count == table.dimensions * width else { return nil }
         var v = self
         v.embeddingProjection = projection
         v.projectionWidth = width
-        v.projectedRows = embeddingPooling == .rootCount
+        // Folded into the words' rows only when a word then carries fewer values than its vector: with as many
+        // labels as dimensions the folded table would be larger than the table itself, and slower to make.
+        v.projectedRows = embeddingPooling == .rootCount && width < table.dimensions
             ? table.projectedRows(weight: embeddingWeight, through: projection, width: width) : []
         return v
     }

@@ -174,20 +174,25 @@ final class EmbeddingTableTests: XCTestCase {
             XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(bad.utf8)), bad)
         }
 
-        let W: [Float] = [0.3, -1.2, 2.0, 0.7, -0.4, 0.9]  // 3 dimensions × 2 columns
+        // 3 dimensions × 2 columns (folded into the words' rows under root count), and × 3 (as wide as the vectors:
+        // not folded, the projection applied to the pooled vector).
+        let projections: [(width: Int, W: [Float])] = [(2, [0.3, -1.2, 2.0, 0.7, -0.4, 0.9]),
+                                                       (3, [0.3, -1.2, 0.5, 2.0, 0.7, -0.1, -0.4, 0.9, 1.1])]
         let f = plain.featureCount
         for pooling in [EmbeddingPooling.unitLength, .rootCount] {
-            let g = plain.attaching(table, weight: 0.5, pooling: pooling)
-            let c = try XCTUnwrap(g.projectingEmbedding(through: W, width: 2))
-            XCTAssertEqual(c.projectedRows.count, pooling == .rootCount ? table.count * 2 : 0)
-            for text in texts + ["not good", "profit profit rose", ""] {
-                let full = g.transform(text), short = c.transform(text)
-                let group = zip(full.indices, full.values).filter { Int($0.0) >= f }
-                let scores = (0..<2).map { col in group.reduce(Float(0)) { $0 + $1.1 * W[(Int($1.0) - f) * 2 + col] } }
-                XCTAssertEqual(Array(short.indices.prefix { Int($0) < f }), Array(full.indices.prefix { Int($0) < f }), text)
-                XCTAssertEqual(Array(short.indices.drop { Int($0) < f }), group.isEmpty ? [] : [Int32(f), Int32(f + 1)], text)
-                for (a, b) in zip(short.values.dropFirst(short.values.count - (group.isEmpty ? 0 : 2)), scores) {
-                    XCTAssertEqual(a, b, accuracy: 1e-5, "\(pooling) \(text)")
+            for (width, W) in projections {
+                let g = plain.attaching(table, weight: 0.5, pooling: pooling)
+                let c = try XCTUnwrap(g.projectingEmbedding(through: W, width: width))
+                XCTAssertEqual(c.projectedRows.count, pooling == .rootCount && width < 3 ? table.count * width : 0)
+                for text in texts + ["not good", "profit profit rose", ""] {
+                    let full = g.transform(text), short = c.transform(text)
+                    let group = zip(full.indices, full.values).filter { Int($0.0) >= f }
+                    let scores = (0..<width).map { col in group.reduce(Float(0)) { $0 + $1.1 * W[(Int($1.0) - f) * width + col] } }
+                    XCTAssertEqual(Array(short.indices.prefix { Int($0) < f }), Array(full.indices.prefix { Int($0) < f }), text)
+                    XCTAssertEqual(Array(short.indices.drop { Int($0) < f }), group.isEmpty ? [] : (0..<width).map { Int32(f + $0) }, text)
+                    for (a, b) in zip(short.values.dropFirst(short.values.count - (group.isEmpty ? 0 : width)), scores) {
+                        XCTAssertEqual(a, b, accuracy: 1e-5, "\(pooling) \(width) \(text)")
+                    }
                 }
             }
         }
