@@ -36,14 +36,15 @@ extension SentimentClassifier {
     /// Cross-validates the word features (λ along the whole grid, exactly as without the trial) and the same
     /// features plus character n-grams of `range` (at the word features' choice and the next stronger λ only: the
     /// wider rows make each fold fit several times dearer). The better mean macro-F1 wins; a tie keeps the group off, so a corpus
-    /// where it does not help keeps today's model and prediction cost.
+    /// where it does not help keeps today's model and prediction cost. `keepFoldParameters`: the outcome carries
+    /// its folds' parameters (for the embedding trial's warm start).
     static func chooseCharGroup(_ texts: [String], labels y: [Int32], labelNames: [String], options: ClassifierOptions,
                                 range: CharNgramRange, limits: VocabularyLimits,
-                                word: (Vectorizer, CSRMatrix, FoldFeatures?))
+                                word: (Vectorizer, CSRMatrix, FoldFeatures?), keepFoldParameters: Bool = false)
         throws -> (features: (Vectorizer, CSRMatrix, FoldFeatures?), outcome: CrossValidation.Outcome, report: CharGroupReport) {
         let off = try CrossValidation.tuneWithOutOfFoldLogits(
             word.1, labels: y, labelNames: labelNames, grid: options.grid, folds: options.folds,
-            config: options.training, foldFeatures: word.2)
+            config: options.training, foldFeatures: word.2, keepFoldParameters: keepFoldParameters)
         let offScore = off.result.meanScores[off.result.chosenIndex]
         var report = CharGroupReport(range: range, scoreOff: offScore, scoreOn: nil, chosen: false, skipped: nil)
         var withChars = options
@@ -62,7 +63,7 @@ extension SentimentClassifier {
         let near = order[max(0, at - charLambdaNeighbours)...at].map { grid[$0] }
         let on = try CrossValidation.tuneWithOutOfFoldLogits(
             chars.1, labels: y, labelNames: labelNames, grid: near, folds: options.folds,
-            config: options.training, pathPatience: 0, foldFeatures: chars.2)
+            config: options.training, pathPatience: 0, foldFeatures: chars.2, keepFoldParameters: keepFoldParameters)
         let onScore = on.result.meanScores[on.result.chosenIndex]
         report.scoreOn = onScore
         guard let onScore, onScore > (offScore ?? -.infinity) + 1e-12 else { return (word, off, report) }

@@ -59,7 +59,7 @@ extension SentimentClassifier {
     /// fold too; the pooled vectors are computed once). The best mean macro-F1 wins; ties keep the smaller weight,
     /// so the group stays off unless it helps. `alone`, when given, is the outcome of cross-validating `X` itself
     /// on `options.grid` (the character trial's): it stands for the first weight when that is 0, instead of
-    /// repeating those fits. Pooling (unless given), λ values and starting points depend on the size
+    /// repeating those fits (with its fold parameters, on a large corpus, for the warm start). Pooling (unless given), λ values and starting points depend on the size
     /// (`embeddingTrialRowLimit`).
     /// The caller fits the final model (`choice.outcome` on `choice.X`).
     static func chooseEmbeddingWeight(texts: [String], X: CSRMatrix, foldFeatures: FoldFeatures?, table: EmbeddingTable,
@@ -82,9 +82,9 @@ extension SentimentClassifier {
         for (i, w) in weights.enumerated() {
             let Xw = w == 0 ? X : means.appended(to: X, weight: w)
             let folds = means.folds(weight: w, over: X, foldFeatures)
-            // On a large corpus the folds start from the first weight's models, widened by the group's columns
-            // (zero) before the biases: fewer iterations at the same optimum.
-            let start = !large ? nil : first.map { f in
+            // On a large corpus the folds start from the first weight's models (when `alone` carries them),
+            // widened by the group's columns (zero) before the biases: fewer iterations at the same optimum.
+            let start = !large || first?.parameters.isEmpty != false ? nil : first.map { f in
                 f.parameters.map { t in
                     f.weight == 0 && w > 0 ? Array(t[..<(d * k)]) + [Double](repeating: 0, count: means.dimensions * k) + t[(d * k)...] : t
                 }
@@ -95,7 +95,8 @@ extension SentimentClassifier {
             } else {
                 outcome = try CrossValidation.tuneWithOutOfFoldLogits(
                     Xw, labels: y, labelNames: labelNames, grid: grid, folds: options.folds,
-                    config: options.training, foldFeatures: folds, initial: start)
+                    config: options.training, foldFeatures: folds, initial: start,
+                    keepFoldParameters: large && i == 0)
             }
             let choice = EmbeddingGroupChoice(weight: w, table: table, pooling: pooling, X: Xw, foldFeatures: folds,
                                               outcome: outcome, report: report)

@@ -130,8 +130,11 @@ public struct SentimentClassifier: Equatable, Sendable {
             if let reason = charTrialSkipReason(options, rows: texts.count) {
                 charReport = CharGroupReport(range: range, scoreOff: nil, scoreOn: nil, chosen: false, skipped: reason)
             } else {
+                // The embedding trial on a large corpus starts its folds from these (`chooseEmbeddingWeight`).
+                let warm = embeddings != nil && options.embeddingWeights.contains { $0 > 0 }
+                    && texts.count > embeddingTrialRowLimit
                 let choice = try chooseCharGroup(texts, labels: y, labelNames: labelNames, options: options, range: range,
-                                                 limits: limits, word: (vectorizer, X, foldFeatures))
+                                                 limits: limits, word: (vectorizer, X, foldFeatures), keepFoldParameters: warm)
                 (vectorizer, X, foldFeatures) = choice.features
                 charOutcome = choice.outcome
                 charReport = choice.report
@@ -158,6 +161,9 @@ public struct SentimentClassifier: Equatable, Sendable {
                                                   tokenizer: vectorizer.config.tokenizer, labels: y,
                                                   labelNames: labelNames, options: tuning, alone: charOutcome, pooling: pooling)
                 embeddingReport = group!.report
+                // Used: let the fold parameters go before the final fit.
+                charOutcome?.foldParameters = []
+                group!.outcome.foldParameters = []
             }
             if let parent, let prior = ParentPrior.make(parent: parent, texts: texts, labelNames: labelNames) {
                 // The parent's strengths are tried beside the corpus's features as its own trials chose them.

@@ -75,7 +75,8 @@ public enum CrossValidation {
         /// Fold-averaged model at the chosen λ (temperature 1).
         public var averagedModel: SoftmaxModel
         /// Each fold's parameters at the chosen λ (weights feature by feature, then the biases): a warm start for
-        /// the folds of a related fit.
+        /// the folds of a related fit. Empty unless asked for (`keepFoldParameters`): on hashed features they are
+        /// tens of megabytes per fold.
         public var foldParameters: [[Double]]
     }
 
@@ -88,12 +89,13 @@ public enum CrossValidation {
     /// (`X` is then only validated and sized); without, they are rows of `X`.
     /// With a `prior`, every fold fit is L2-regularized toward it instead of zero (see ``SoftmaxObjective``) and starts
     /// from it. With `initial` (one parameter vector per fold, in the order of `stratifiedFolds`), fold `f` starts
-    /// from `initial[f]` instead.
+    /// from `initial[f]` instead; with `keepFoldParameters` the outcome carries each fold's parameters.
     public static func tuneWithOutOfFoldLogits(_ X: CSRMatrix, labels: [Int32], labelNames: [String],
                                                grid: [Double] = defaultGrid, folds: Int = 5,
                                                config: TrainingConfig = .default, pathPatience: Int = 2,
                                                foldFeatures: FoldFeatures? = nil,
-                                               prior: [Double]? = nil, initial: [[Double]]? = nil) throws -> Outcome {
+                                               prior: [Double]? = nil, initial: [[Double]]? = nil,
+                                               keepFoldParameters: Bool = false) throws -> Outcome {
         try SoftmaxTrainer.validate(X, labels: labels, labelNames: labelNames, config: config)
         try SoftmaxTrainer.checkPrior(prior, X: X, classCount: labelNames.count)
         guard !grid.isEmpty, grid.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
@@ -202,7 +204,7 @@ public enum CrossValidation {
                                   chosenL2: grid[chosen], folds: folds, metric: "macro_f1", iterations: iterations)
         return Outcome(result: result, outOfFoldLogits: oof,
                        averagedModel: SoftmaxTrainer.model(from: avg, labels: labelNames, featureCount: d),
-                       foldParameters: outputs.map(\.bestTheta))
+                       foldParameters: keepFoldParameters ? outputs.map(\.bestTheta) : [])
     }
 }
 

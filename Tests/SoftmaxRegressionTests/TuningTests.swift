@@ -23,13 +23,17 @@ final class TuningTests: XCTestCase {
         XCTAssertNotEqual(CrossValidation.stratifiedFolds(labels: labels, k: 5, seed: 2), folds)
     }
 
-    /// Each fold's parameters at the chosen λ come back, and a tuning started from them (`initial`) reaches the same
-    /// choice in fewer iterations; starting points of the wrong shape are refused.
+    /// Each fold's parameters at the chosen λ come back when asked for, and a tuning started from them (`initial`)
+    /// reaches the same choice in fewer iterations; starting points of the wrong shape are refused.
     func testFoldsStartFromGivenParameters() throws {
         let data = SyntheticData(rows: 600, features: 150, nnzPerRow: 10, classes: 3, noise: 1, seed: 7)
         let grid = [1e-3]
         let cold = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames,
-                                                               grid: grid, folds: 3)
+                                                               grid: grid, folds: 3, keepFoldParameters: true)
+        let plain = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames,
+                                                                grid: grid, folds: 3)
+        XCTAssertEqual(plain.foldParameters, [], "kept only when asked for")
+        XCTAssertEqual(plain.result, cold.result)
         let P = data.X.columnCount * 3 + 3
         XCTAssertEqual(cold.foldParameters.count, 3)
         XCTAssertTrue(cold.foldParameters.allSatisfy { $0.count == P })
