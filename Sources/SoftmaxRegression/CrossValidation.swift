@@ -131,12 +131,13 @@ public enum CrossValidation {
         }
         let start = prior.map { $0 + [Double](repeating: 0, count: k) }
         let states = (0..<folds).map { f in FoldState(G: G, theta: initial?[f] ?? start) }
-        DispatchQueue.concurrentPerform(iterations: folds) { f in
-            let st = states[f]
-            let valid = foldRows[f]
+        let trainRows: [[Int]] = foldRows.map { valid in
             var isValid = [Bool](repeating: false, count: n)
             for i in valid { isValid[i] = true }
-            let trainIdx = (0..<n).filter { !isValid[$0] }
+            return (0..<n).filter { !isValid[$0] }
+        }
+        @Sendable func makeMatrices(_ f: Int) {
+            let st = states[f], trainIdx = trainRows[f], valid = foldRows[f]
             if let foldFeatures {
                 (st.Xtr, st.Xva) = foldFeatures(trainIdx, valid)
                 precondition(st.Xtr.columnCount == d && st.Xva.columnCount == d && st.Xtr.rowCount == trainIdx.count
@@ -145,9 +146,15 @@ public enum CrossValidation {
                 st.Xtr = X.rows(trainIdx)
                 st.Xva = X.rows(valid)
             }
-            st.ytr = trainIdx.map { labels[$0] }
-            st.yva = valid.map { Int(labels[$0]) }
         }
+        // With one λ each fold's matrices are needed once: made when its fit starts and let go when it ends, so
+        // only as many folds as run at a time are in memory (wide rows, e.g. the embedding group's, on large corpora).
+        let oneShot = G == 1
+        for (f, st) in states.enumerated() {
+            st.ytr = trainRows[f].map { labels[$0] }
+            st.yva = foldRows[f].map { Int(labels[$0]) }
+        }
+        if !oneShot { DispatchQueue.concurrentPerform(iterations: folds) { makeMatrices($0) } }
         for st in states {
             st.weights = try config.classWeighting.resolve(labelNames: labelNames, labels: st.ytr)
         }
@@ -160,6 +167,8 @@ public enum CrossValidation {
         for g in order {
             DispatchQueue.concurrentPerform(iterations: folds) { f in
                 let st = states[f]
+                if oneShot { makeMatrices(f) }
+                defer { if oneShot { st.Xtr = CSRMatrix(columnCount: 0); st.Xva = CSRMatrix(columnCount: 0) } }
                 var cfg = config
                 cfg.l2 = grid[g]
                 let (t, run) = SoftmaxTrainer.optimize(st.Xtr, labels: st.ytr, classWeights: st.weights, config: cfg,

@@ -42,6 +42,13 @@ final class TuningTests: XCTestCase {
                                                                grid: grid, folds: 3, initial: cold.foldParameters)
         XCTAssertLessThan(warm.result.iterations[0], cold.result.iterations[0] / 2, "already at the optimum")
         XCTAssertEqual(warm.result.meanScores[0]!, cold.result.meanScores[0]!, accuracy: 0.01)
+        // A grid of one λ makes each fold's matrices only while it is fitted: the same fits as the first step of a
+        // longer path.
+        let path = try CrossValidation.tuneWithOutOfFoldLogits(data.X, labels: data.labels, labelNames: data.labelNames,
+                                                               grid: grid + [1e-4], folds: 3, pathPatience: 0,
+                                                               keepFoldParameters: true)
+        XCTAssertEqual(path.result.meanScores[0], cold.result.meanScores[0])
+        XCTAssertEqual(path.result.iterations[0], cold.result.iterations[0])
         for bad in [Array(cold.foldParameters.prefix(2)), cold.foldParameters.map { Array($0.dropLast()) }] {
             XCTAssertThrowsError(try CrossValidation.tuneWithOutOfFoldLogits(
                 data.X, labels: data.labels, labelNames: data.labelNames, grid: grid, folds: 3, initial: bad))
