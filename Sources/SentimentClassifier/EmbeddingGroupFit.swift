@@ -59,9 +59,9 @@ extension SentimentClassifier {
     /// fold too; the pooled vectors are computed once). The best mean macro-F1 wins; ties keep the smaller weight,
     /// so the group stays off unless it helps. `alone`, when given, is the outcome of cross-validating `X` itself
     /// on `options.grid` (the character trial's): it stands for the first weight when that is 0, instead of
-    /// repeating those fits (with its fold parameters, on a large corpus, for the warm start). Pooling (unless given), λ values and starting points depend on the size
-    /// (`embeddingTrialRowLimit`).
-    /// The caller fits the final model (`choice.outcome` on `choice.X`).
+    /// repeating those fits (on a large corpus it carries its fold parameters for the warm start). Pooling (unless
+    /// given), λ values and starting points depend on the size (`embeddingTrialRowLimit`). The caller fits the
+    /// final model (`choice.outcome` on `choice.X`).
     static func chooseEmbeddingWeight(texts: [String], X: CSRMatrix, foldFeatures: FoldFeatures?, table: EmbeddingTable,
                                       tokenizer: TokenizerConfig, labels y: [Int32], labelNames: [String],
                                       options: ClassifierOptions, alone: CrossValidation.Outcome? = nil,
