@@ -71,12 +71,18 @@ final class EmbeddingTableTests: XCTestCase {
         refused(resealed(nan), "not a finite number")
     }
 
-    func testTransformAppendsTheUnitMeanAfterTheSparseColumns() throws {
+    /// The test table, a vocabulary of every word, four texts (known words, a negation, none known, a repeat) and
+    /// the plain vectorizer fitted on them.
+    func fourTexts() throws -> (EmbeddingTable, FeatureConfig, [String], Vectorizer) {
         let table = try EmbeddingTable(bytes: embeddingFile(entries), identity: "t")
         var config = FeatureConfig.default
         config.vocabulary = .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)
         let texts = ["Profit rose", "Good profit, not bad", "nothing known here", "bad bad loss"]
-        let plain = Vectorizer.fit(texts, config: config)
+        return (table, config, texts, Vectorizer.fit(texts, config: config))
+    }
+
+    func testTransformAppendsTheUnitMeanAfterTheSparseColumns() throws {
+        let (table, config, texts, plain) = try fourTexts()
         let v = plain.attaching(table, weight: 0.5, pooling: .unitLength)
         XCTAssertEqual(v.columnCount, plain.featureCount + 3)
         XCTAssertEqual(v.config.embeddings, EmbeddingGroupConfig(weight: 0.5, table: "t", dimensions: 3, pooling: .unitLength))
@@ -126,11 +132,7 @@ final class EmbeddingTableTests: XCTestCase {
     /// (a linear model's group weights) folds into each word's row: the collapsed columns equal the full row's
     /// scores over the group, for both poolings.
     func testRootCountPoolingAndItsProjection() throws {
-        let table = try EmbeddingTable(bytes: embeddingFile(entries), identity: "t")
-        var config = FeatureConfig.default
-        config.vocabulary = .vocabulary(minDocumentFrequency: 1, maxFeatures: nil)
-        let texts = ["Profit rose", "Good profit, not bad", "nothing known here", "bad bad loss"]
-        let plain = Vectorizer.fit(texts, config: config)
+        let (table, config, texts, plain) = try fourTexts()
         let v = plain.attaching(table, weight: 0.5, pooling: .rootCount)
         XCTAssertEqual(v.config.embeddings?.pooling, .rootCount)
         let X = v.transform(texts), S = plain.transform(texts)
