@@ -239,7 +239,7 @@ struct Train: ParsableCommand {
                 var rows: Int, labels: [String], label_counts: [String: Int], corpora: [String], corrections: Int
                 var features: Int, tuned: Bool, l2: Double, cv_macro_f1: Double?, temperature: Float
                 var iterations: Int, final_loss: Double, converged: Bool, streaming: Bool, duration_seconds: Double
-                var embedding_weight: Double?, embedding_coverage: Double?, parent_weight: Double?
+                var embedding_weight: Double?, embedding_coverage: Double?, embedding_pooling: String?, parent_weight: Double?
                 var parent_weight_fixed_because: String?
                 var calibrated_across_corpora: Int?, out_of_corpus_ece_before: Double?, out_of_corpus_ece_after: Double?
                 var char_ngrams: String?
@@ -253,6 +253,7 @@ struct Train: ParsableCommand {
                 final_loss: report.run.finalLoss, converged: report.run.converged,
                 streaming: report.heldOutRows != nil, duration_seconds: seconds,
                 embedding_weight: report.embeddings?.chosenWeight, embedding_coverage: report.embeddings?.coverage,
+                embedding_pooling: classifier.vectorizer.config.embeddings?.pooling.rawValue,
                 parent_weight: report.adaptation?.chosenWeight,
                 parent_weight_fixed_because: report.adaptation?.fixedBecause,
                 calibrated_across_corpora: report.groupCalibration?.groups,
@@ -274,7 +275,8 @@ struct Train: ParsableCommand {
             }
             if let e = report.embeddings {
                 let scores = zip(e.weights, e.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")
-                rows.append(["embeddings", "weight \(e.chosenWeight) (coverage \(fixed(e.coverage * 100, 1))%; CV macro-F1 by weight \(scores))"])
+                let pooling = classifier.vectorizer.config.embeddings.map { ", \($0.pooling.rawValue) pooling" } ?? ""
+                rows.append(["embeddings", "weight \(e.chosenWeight)\(pooling) (coverage \(fixed(e.coverage * 100, 1))%; CV macro-F1 by weight \(scores))"])
             }
             if let a = report.adaptation {
                 let scores = zip(a.weights, a.meanScores).map { "\($0.0): \($0.1.map { fixed($0) } ?? "-")" }.joined(separator: ", ")

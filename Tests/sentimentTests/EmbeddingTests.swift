@@ -13,6 +13,7 @@ final class EmbeddingTests: XCTestCase {
         let on = try jsonObject(box.ok(["train", "--corpus", train, "--name", "emb", "--embedding-weights", "1",
                                         "--no-default-parent", "--format", "json"]))
         XCTAssertEqual(on["embedding_weight"] as? Double, 1)
+        XCTAssertEqual(on["embedding_pooling"] as? String, "unit-length", "800 rows: the unit-length mean")
         XCTAssertGreaterThan(on["embedding_coverage"] as? Double ?? 0, 0.5)
         let table = try box.ok(["train", "--corpus", train, "--name", "emb", "--embedding-weights", "1", "--no-default-parent"])
         XCTAssertTrue(table.contains("embeddings") && table.contains("weight 1.0"), table)
@@ -44,6 +45,7 @@ final class EmbeddingTests: XCTestCase {
         let line = try XCTUnwrap(wide.split(separator: "\n").first { $0.hasPrefix("embeddings") }, wide)
         XCTAssertTrue(line.contains("by weight 0.0: ") && line.contains(", 0.5: ") && !line.contains("1.0:"), String(line))
         XCTAssertTrue(wide.split(separator: "\n").contains { $0.hasPrefix("rows") && $0.hasSuffix(" 2400") }, wide)
+        XCTAssertEqual(line.contains("weight 0.5, root-count pooling ("), !line.contains("weight 0.0 ("), String(line))
         let shown = try jsonObject(box.ok(["models", "show", "large", "--format", "json"]))
         if line.contains("weight 0.0 (") {
             XCTAssertTrue(shown["embeddings"] is NSNull, "\(shown)")
