@@ -84,9 +84,11 @@ extension SentimentClassifier {
             let folds = means.folds(weight: w, over: X, foldFeatures)
             // On a large corpus the folds start from the first weight's models (when `alone` carries them),
             // widened by the group's columns (zero) before the biases: fewer iterations at the same optimum.
-            let start = !large || first?.parameters.isEmpty != false ? nil : first.map { f in
-                f.parameters.map { t in
-                    f.weight == 0 && w > 0 ? Array(t[..<(d * k)]) + [Double](repeating: 0, count: means.dimensions * k) + t[(d * k)...] : t
+            var start: [[Double]]? = nil
+            if large, let f = first, !f.parameters.isEmpty {
+                let widen = f.weight == 0 && w > 0
+                start = f.parameters.map { t in
+                    widen ? Array(t[..<(d * k)]) + [Double](repeating: 0, count: means.dimensions * k) + t[(d * k)...] : t
                 }
             }
             let outcome: CrossValidation.Outcome

@@ -61,7 +61,6 @@ public struct EmbeddingGroupConfig: Codable, Equatable, Sendable {
 /// without tokenizing again.
 public struct EmbeddingMeans: Sendable {
     public let dimensions: Int
-    public let pooling: EmbeddingPooling
     /// `rows × dimensions`, row-major; rows without a known token are zero.
     public let values: [Float]
     /// Whether row i had a known token.
@@ -192,7 +191,7 @@ extension EmbeddingTable {
             return (values, present, tokens, found)
         }
         let tokens = parts.reduce(0) { $0 + $1.2 }, found = parts.reduce(0) { $0 + $1.3 }
-        return EmbeddingMeans(dimensions: d, pooling: pooling, values: parts.flatMap { $0.0 }, present: parts.flatMap { $0.1 },
+        return EmbeddingMeans(dimensions: d, values: parts.flatMap { $0.0 }, present: parts.flatMap { $0.1 },
                               coverage: tokens == 0 ? 0 : Double(found) / Double(tokens))
     }
 }
