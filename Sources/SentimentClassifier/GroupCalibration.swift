@@ -34,6 +34,8 @@ extension SentimentClassifier {
         let distinctGroups = Array(Set(groups)).sorted()
         guard distinctGroups.count >= 2, k >= 2 else { return nil }
         var options = settings
+        // Tokenized as the final fit on all texts tokenizes, whichever groups a fold leaves out.
+        options.features.tokenizer = options.features.tokenizer.adapted(to: texts)
         let weight = embeddings == nil ? 0 : (settings.embeddingWeights.first ?? 0)
         if weight > 0 {
             options.tuning = .on

@@ -111,6 +111,7 @@ public struct SentimentClassifier: Equatable, Sendable {
         // The stored options keep the folds asked for, so a retraining on more rows does not inherit these.
         let requestedFolds = options.folds
         var options = options
+        options.features.tokenizer = options.features.tokenizer.adapted(to: texts)
         if let parent, parent.sharesEnoughLabels(with: labelNames), parent.makesParentBlock,
            options.tunes(rows: texts.count), texts.count >= 2, texts.count < options.folds {
             options.folds = texts.count

@@ -183,12 +183,22 @@ struct TokenScanner {
         // Foundation; the two mixed configurations always take it.
         let skip = config.normalizeUnicode == config.caseFold && (!config.caseFold || Self.isNormalizationStable(text))
         let t = skip ? text : normalized(text)
+        let arabic = config.normalizeArabic
         for u in t.unicodeScalars {
+            var u = u
             let v = u.value
             if v < 0x80 {
                 let b = lower[Int(v)]
                 s.append(UInt32(b)); k.append(asciiKind[Int(b)])
             } else {
+                if arabic && v >= 0x0622 && v <= 0x0671 {
+                    switch v {
+                    case 0x0640, 0x064B...0x065F, 0x0670: continue      // tatweel, diacritics, dagger alef
+                    case 0x0622, 0x0623, 0x0625, 0x0671: u = "\u{0627}"  // آ أ إ ٱ → ا
+                    case 0x0649: u = "\u{064A}"                         // ى → ي
+                    default: break
+                    }
+                }
                 let (m, kind) = classify(u)
                 s.append(m); k.append(kind)
             }

@@ -20,6 +20,10 @@
 /// - Emoji: each emoji (or flag pair) is one token; skin-tone modifiers, variation selectors and ZWJ are dropped.
 /// - Scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar): a run of such
 ///   characters gives its character bigrams (`株価が` → `株価` `価が`), a single character gives itself.
+/// - Arabic orthography (`normalizeArabic`): the short-vowel and other diacritics (U+064B–U+065F, the dagger
+///   alef U+0670) and the tatweel (U+0640, which only stretches a word) are dropped; the alefs with hamza or madda
+///   and the wasla alef (`أ إ آ ٱ`) read as the bare alef `ا`, and the alef maqsura `ى` as `ي`: writers use these
+///   forms interchangeably, so `أحسن` and `احسن`, `جميـــل` and `جميل`, `على` and `علي` are one word.
 /// - Negation (`markNegation`): after a cue (`negationCues`, e.g. not, no, never, n't, without) every token gets
 ///   `negationPrefix` (`not_good`) until the next `.` `,` `;` `:` `!` `?` (or `。` `、`). Cues themselves are not marked.
 public struct TokenizerConfig: Codable, Equatable, Sendable {
@@ -43,6 +47,10 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     public var keepEmoji: Bool
     /// Character bigrams inside runs of scripts written without spaces (otherwise single characters).
     public var cjkBigrams: Bool
+    /// Normalize Arabic orthography (see type documentation). Configurations stored without it (every model trained
+    /// before it existed) decode as off, and it is left out of the JSON when off, so their bytes do not change.
+    /// Training turns it on for a corpus written partly in the Arabic script (`adapted(to:)`).
+    public var normalizeArabic: Bool
     /// Mark tokens inside a negation scope.
     public var markNegation: Bool
     /// Words that open a negation scope (compared after normalization and case folding).
@@ -57,7 +65,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     public init(normalizeUnicode: Bool = true, caseFold: Bool = true, splitContractions: Bool = true,
                 numberClasses: Bool = true, urlClass: Bool = true, mentionClass: Bool = true,
                 currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
-                cjkBigrams: Bool = true, markNegation: Bool = true,
+                cjkBigrams: Bool = true, normalizeArabic: Bool = false, markNegation: Bool = true,
                 negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
         self.normalizeUnicode = normalizeUnicode
         self.caseFold = caseFold
@@ -69,6 +77,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         self.keepExclamationQuestion = keepExclamationQuestion
         self.keepEmoji = keepEmoji
         self.cjkBigrams = cjkBigrams
+        self.normalizeArabic = normalizeArabic
         self.markNegation = markNegation
         self.negationCues = negationCues
         self.negationPrefix = negationPrefix
@@ -76,4 +85,63 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
 
     /// The default configuration (negation marking on; change `markNegation` here to flip the project default).
     public static let `default` = TokenizerConfig()
+
+    private enum CodingKeys: String, CodingKey {
+        case normalizeUnicode, caseFold, splitContractions, numberClasses, urlClass, mentionClass, currencyClass,
+             keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, markNegation, negationCues, negationPrefix
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(normalizeUnicode: try c.decode(Bool.self, forKey: .normalizeUnicode),
+                  caseFold: try c.decode(Bool.self, forKey: .caseFold),
+                  splitContractions: try c.decode(Bool.self, forKey: .splitContractions),
+                  numberClasses: try c.decode(Bool.self, forKey: .numberClasses),
+                  urlClass: try c.decode(Bool.self, forKey: .urlClass),
+                  mentionClass: try c.decode(Bool.self, forKey: .mentionClass),
+                  currencyClass: try c.decode(Bool.self, forKey: .currencyClass),
+                  keepExclamationQuestion: try c.decode(Bool.self, forKey: .keepExclamationQuestion),
+                  keepEmoji: try c.decode(Bool.self, forKey: .keepEmoji),
+                  cjkBigrams: try c.decode(Bool.self, forKey: .cjkBigrams),
+                  normalizeArabic: try c.decodeIfPresent(Bool.self, forKey: .normalizeArabic) ?? false,
+                  markNegation: try c.decode(Bool.self, forKey: .markNegation),
+                  negationCues: try c.decode([String].self, forKey: .negationCues),
+                  negationPrefix: try c.decode(String.self, forKey: .negationPrefix))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(normalizeUnicode, forKey: .normalizeUnicode)
+        try c.encode(caseFold, forKey: .caseFold)
+        try c.encode(splitContractions, forKey: .splitContractions)
+        try c.encode(numberClasses, forKey: .numberClasses)
+        try c.encode(urlClass, forKey: .urlClass)
+        try c.encode(mentionClass, forKey: .mentionClass)
+        try c.encode(currencyClass, forKey: .currencyClass)
+        try c.encode(keepExclamationQuestion, forKey: .keepExclamationQuestion)
+        try c.encode(keepEmoji, forKey: .keepEmoji)
+        try c.encode(cjkBigrams, forKey: .cjkBigrams)
+        if normalizeArabic { try c.encode(normalizeArabic, forKey: .normalizeArabic) }
+        try c.encode(markNegation, forKey: .markNegation)
+        try c.encode(negationCues, forKey: .negationCues)
+        try c.encode(negationPrefix, forKey: .negationPrefix)
+    }
+
+    /// This configuration for training on `texts`: with `normalizeArabic` on when any text is written partly in the
+    /// Arabic script (a scalar in U+0600–U+06FF), so models of every other corpus keep their tokenization and bytes.
+    public func adapted<S: Sequence>(to texts: S) -> TokenizerConfig where S.Element == String {
+        guard !normalizeArabic else { return self }
+        for text in texts where Self.hasArabicScript(text) {
+            var config = self
+            config.normalizeArabic = true
+            return config
+        }
+        return self
+    }
+
+    /// Whether `text` has a scalar in the Arabic block (U+0600–U+06FF: UTF-8 lead bytes D8–DB).
+    static func hasArabicScript(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { buf in buf.contains { $0 >= 0xD8 && $0 <= 0xDB } }
+    }
 }

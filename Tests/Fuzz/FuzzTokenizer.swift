@@ -1,5 +1,6 @@
 // libFuzzer target: the tokenizer and the vectorizer on arbitrary (UTF-8-decoded) text. Tokens are never empty,
-// every row is finite with unit L2 norm or empty, and both configurations agree with themselves on a rerun.
+// every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic) agree
+// with themselves on a rerun.
 // Built by Tests/Fuzz/run.sh.
 let plain = Tokenizer(.default)
 let noNegation: Tokenizer = {
@@ -7,6 +8,7 @@ let noNegation: Tokenizer = {
     c.markNegation = false
     c.splitContractions = false
     c.numberClasses = false
+    c.normalizeArabic = true
     return Tokenizer(c)
 }()
 let vectorizer = Vectorizer(config: FeatureConfig(charNgrams: CharNgramRange(min: 2, max: 5),

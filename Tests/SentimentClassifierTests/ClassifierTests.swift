@@ -184,6 +184,35 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(metrics.contains("\"cv_macro_f1\""), metrics)
     }
 
+    /// A corpus written partly in Arabic trains a model that normalizes Arabic orthography (stored with it, so
+    /// prediction reads variant spellings as the training did); an English corpus's model does not.
+    func testAnArabicCorpusTrainsAModelThatNormalizesArabicSpelling() throws {
+        let positive = ["أحسن خدمة شفتها", "الخدمة ممتازة جداً", "تطبيق جميـــل وسريع", "شكراً على الدعم الرائع",
+                        "احسن تطبيق", "تجربة ممتازة"]
+        let negative = ["خدمة سيئة على الآخر", "التطبيق بطيء جدا", "أسوأ تجربة", "النت بيقطع كل ساعة",
+                        "اسوأ خدمة", "تجربة سيئة"]
+        var options = ClassifierOptions.default
+        options.tuning = .off
+        let (clf, _) = try SentimentClassifier.fit(texts: positive + negative + ["Great service"],
+                                                   labels: Array(repeating: "positive", count: positive.count)
+                                                       + Array(repeating: "negative", count: negative.count) + ["positive"],
+                                                   options: options)
+        XCTAssertTrue(clf.vectorizer.config.tokenizer.normalizeArabic)
+        XCTAssertTrue(clf.options.features.tokenizer.normalizeArabic)
+        for (variant, plain) in [("أحسن تطبيق", "احسن تطبيق"), ("تجربة جميـــلة", "تجربة جميلة"),
+                                 ("خدمة سيّئة", "خدمة سيئة"), ("على", "علي")] {
+            XCTAssertEqual(clf.probabilities([variant]).map(\.bitPattern), clf.probabilities([plain]).map(\.bitPattern), variant)
+        }
+        XCTAssertGreaterThan(clf.probabilities(["أسوأ خدمة"])[clf.labels.firstIndex(of: "negative")!], 0.5)
+        let store = try SentimentStore.inMemory()
+        _ = try store.saveModel(clf.newModel(name: "ar", report: nil))
+        let loaded = try SentimentClassifier(stored: store.loadModel(name: "ar"))
+        XCTAssertEqual(loaded.vectorizer, clf.vectorizer)
+        XCTAssertEqual(loaded.probabilities(["أحسن تطبيق"]).map(\.bitPattern), clf.probabilities(["احسن تطبيق"]).map(\.bitPattern))
+        let (english, _) = try SentimentClassifier.fit(texts: small.texts, labels: small.labels, options: options)
+        XCTAssertFalse(english.vectorizer.config.tokenizer.normalizeArabic)
+    }
+
     /// A model with a parent block (`train --from` a model without corpora) is stored with the block and loads
     /// back predicting to the bit; a stored form whose sizes do not split into the model's and the block's is
     /// refused with a message, not a crash.

@@ -132,6 +132,44 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    func testArabicOrthographyIsNormalizedWhenAsked() throws {
+        var config = TokenizerConfig.default
+        config.normalizeArabic = true
+        let arabic = Tokenizer(config)
+        // Hamza and madda alefs, the wasla alef, diacritics, the tatweel and the alef maqsura.
+        XCTAssertEqual(arabic.tokens("أحسن إنتاج آخر ٱلخبر"), ["احسن", "انتاج", "اخر", "الخبر"])
+        XCTAssertEqual(arabic.tokens("جميـــل جِدًّا، على"), ["جميل", "جدا", "علي"])
+        XCTAssertEqual(arabic.tokens("كَتَبَ"), arabic.tokens("كتب"))
+        XCTAssertEqual(arabic.tokens("ا\u{0654}رباح"), ["ارباح"])            // a combining hamza composes first
+        XCTAssertEqual(arabic.tokens("ـــ"), [])                              // only tatweel: nothing left
+        XCTAssertEqual(arabic.tokens("لا أحب هذا"), ["لا", "احب", "هذا"])
+        // Off (the default, and every model trained before it existed): the text as written.
+        XCTAssertEqual(tok.tokens("أحسن جميـــل على"), ["أحسن", "جميـــل", "على"])
+        // Other scripts do not change.
+        for text in ["Profits rose 5%", "株価が急落", "Прибыль выросла", "ราคาหุ้น"] {
+            XCTAssertEqual(arabic.tokens(text), tok.tokens(text), text)
+        }
+        // Persian letters stay apart from the Arabic ones they resemble.
+        XCTAssertEqual(arabic.tokens("خوبی"), ["خوبی"])
+    }
+
+    func testTrainingTurnsArabicNormalizationOnForArabicTexts() throws {
+        let english = TokenizerConfig.default.adapted(to: ["Profits rose", "株価が急落", "Ελλάδα"])
+        XCTAssertFalse(english.normalizeArabic)
+        XCTAssertEqual(english, .default)
+        XCTAssertTrue(TokenizerConfig.default.adapted(to: ["Profits rose", "الأرباح ارتفعت"]).normalizeArabic)
+        XCTAssertFalse(TokenizerConfig.default.adapted(to: [String]()).normalizeArabic)
+        // Off is left out of the JSON, so stored configurations keep their bytes and decode as before.
+        let off = String(decoding: try JSONEncoder().encode(TokenizerConfig.default), as: UTF8.self)
+        XCTAssertFalse(off.contains("normalizeArabic"))
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerConfig.self, from: Data(off.utf8)), .default)
+        var on = TokenizerConfig.default
+        on.normalizeArabic = true
+        let data = try JSONEncoder().encode(on)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"normalizeArabic\":true"))
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerConfig.self, from: data), on)
+    }
+
     func testConfigIsCodable() throws {
         var config = TokenizerConfig.default
         config.negationCues = ["not"]
