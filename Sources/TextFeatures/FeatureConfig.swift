@@ -88,11 +88,23 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         /// the pooling existed do not know the key, see a model whose weights outnumber its features, and refuse
         /// it, instead of pooling its texts the old way and predicting something else.
         case pooledEmbeddings
+        /// A tokenizer that normalizes Arabic is stored under its own key for the same reason: builds from before
+        /// it lack the key `tokenizer` and refuse the model instead of reading its Arabic texts as written.
+        case arabicTokenizer
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        tokenizer = try c.decode(TokenizerConfig.self, forKey: .tokenizer)
+        let plain = try c.decodeIfPresent(TokenizerConfig.self, forKey: .tokenizer)
+        let arabic = try c.decodeIfPresent(TokenizerConfig.self, forKey: .arabicTokenizer)
+        switch (plain, arabic) {
+        case (let t?, nil) where !t.normalizeArabic: tokenizer = t
+        case (nil, let t?) where t.normalizeArabic: tokenizer = t
+        case (nil, nil): tokenizer = try c.decode(TokenizerConfig.self, forKey: .tokenizer)  // the missing-key error
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .arabicTokenizer, in: c,
+                debugDescription: "one tokenizer, under arabicTokenizer exactly when it normalizes Arabic")
+        }
         wordNgrams = try c.decode(Int.self, forKey: .wordNgrams)
         charNgrams = try c.decodeIfPresent(CharNgramRange.self, forKey: .charNgrams)
         vocabulary = try c.decode(VocabularyMode.self, forKey: .vocabulary)
@@ -116,7 +128,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(tokenizer, forKey: .tokenizer)
+        try c.encode(tokenizer, forKey: tokenizer.normalizeArabic ? .arabicTokenizer : .tokenizer)
         try c.encode(wordNgrams, forKey: .wordNgrams)
         try c.encodeIfPresent(charNgrams, forKey: .charNgrams)
         try c.encode(vocabulary, forKey: .vocabulary)

@@ -168,6 +168,26 @@ final class TokenizerTests: XCTestCase {
         let data = try JSONEncoder().encode(on)
         XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"normalizeArabic\":true"))
         XCTAssertEqual(try JSONDecoder().decode(TokenizerConfig.self, from: data), on)
+        // In a feature configuration it goes under its own key, which builds from before it do not know.
+        var features = FeatureConfig()
+        features.tokenizer = on
+        let stored = try JSONEncoder().encode(features)
+        let keys = try XCTUnwrap(JSONSerialization.jsonObject(with: stored) as? [String: Any]).keys
+        XCTAssertTrue(keys.contains("arabicTokenizer"))
+        XCTAssertFalse(keys.contains("tokenizer"))
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: stored), features)
+        features.tokenizer = .default
+        let plain = try JSONEncoder().encode(features)
+        XCTAssertTrue(try XCTUnwrap(JSONSerialization.jsonObject(with: plain) as? [String: Any]).keys.contains("tokenizer"))
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: plain), features)
+        // Under the wrong key, or under both, it is refused.
+        let wrong = String(decoding: stored, as: UTF8.self).replacingOccurrences(of: "\"arabicTokenizer\"", with: "\"tokenizer\"")
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(wrong.utf8)))
+        XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(wrong.utf8)))
+        let both = String(decoding: plain, as: UTF8.self).replacingOccurrences(
+            of: "\"tokenizer\"", with: "\"arabicTokenizer\":\(String(decoding: try JSONEncoder().encode(on), as: UTF8.self)),\"tokenizer\"")
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(both.utf8)) as? [String: Any])?.count, keys.count + 1)
+        XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(both.utf8)))
     }
 
     func testConfigIsCodable() throws {
