@@ -196,6 +196,9 @@ struct TokenScanner {
                     case 0x0640, 0x064B...0x065F, 0x0670: continue      // tatweel, diacritics, dagger alef
                     case 0x0622, 0x0623, 0x0625, 0x0671: u = "\u{0627}"  // آ أ إ ٱ → ا
                     case 0x0649: u = "\u{064A}"                         // ى → ي
+                    case 0x066A: u = "%"                                // Arabic percent, decimal and thousands
+                    case 0x066B: u = "."                                // signs, so that ٣٫٥٪ is a percentage
+                    case 0x066C: u = ","
                     default: break
                     }
                 }

@@ -23,7 +23,8 @@
 /// - Arabic orthography (`normalizeArabic`): the short-vowel and other diacritics (U+064B–U+065F, the dagger
 ///   alef U+0670) and the tatweel (U+0640, which only stretches a word) are dropped; the alefs with hamza or madda
 ///   and the wasla alef (`أ إ آ ٱ`) read as the bare alef `ا`, and the alef maqsura `ى` as `ي`: writers use these
-///   forms interchangeably, so `أحسن` and `احسن`, `جميـــل` and `جميل`, `على` and `علي` are one word.
+///   forms interchangeably, so `أحسن` and `احسن`, `جميـــل` and `جميل`, `على` and `علي` are one word. The Arabic
+///   percent, decimal and thousands signs (`٪ ٫ ٬`) read as `% . ,`, so `٣٫٥٪` is a percentage as `3.5%` is.
 /// - Negation (`markNegation`): after a cue (`negationCues`, e.g. not, no, never, n't, without) every token gets
 ///   `negationPrefix` (`not_good`) until the next `.` `,` `;` `:` `!` `?` (or `。` `、`). Cues themselves are not marked.
 public struct TokenizerConfig: Codable, Equatable, Sendable {

@@ -143,6 +143,11 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(arabic.tokens("ا\u{0654}رباح"), ["ارباح"])            // a combining hamza composes first
         XCTAssertEqual(arabic.tokens("ـــ"), [])                              // only tatweel: nothing left
         XCTAssertEqual(arabic.tokens("لا أحب هذا"), ["لا", "احب", "هذا"])
+        // Arabic-Indic digits are numbers either way; the Arabic percent and decimal signs make a percentage.
+        XCTAssertEqual(arabic.tokens("ارتفع ٣٫٥٪ في ٢٠٢٤"), ["ارتفع", "<pct>", "في", "<num>"])
+        XCTAssertEqual(arabic.tokens("ارتفع ٣٫٥٪"), arabic.tokens("ارتفع 3.5%"))
+        XCTAssertEqual(arabic.tokens("١٬٢٠٠ سهم"), ["<num>", "سهم"])
+        XCTAssertEqual(tok.tokens("ارتفع ٢٠٢٤"), ["ارتفع", "<num>"])
         // Off (the default, and every model trained before it existed): the text as written.
         XCTAssertEqual(tok.tokens("أحسن جميـــل على"), ["أحسن", "جميـــل", "على"])
         // Other scripts do not change.
