@@ -184,31 +184,29 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(metrics.contains("\"cv_macro_f1\""), metrics)
     }
 
-    /// A corpus written partly in Arabic trains a model that normalizes Arabic orthography (stored with it, so
-    /// prediction reads variant spellings as the training did); an English corpus's model does not.
+    /// A corpus written in Arabic (`Corpora/social-ar`, half of it) trains a model that normalizes Arabic
+    /// orthography, stored with it, so prediction reads variant spellings as the training did; it labels the other
+    /// half well. An English corpus's model does not normalize.
     func testAnArabicCorpusTrainsAModelThatNormalizesArabicSpelling() throws {
-        let positive = ["أحسن خدمة شفتها", "الخدمة ممتازة جداً", "تطبيق جميـــل وسريع", "شكراً على الدعم الرائع",
-                        "احسن تطبيق", "تجربة ممتازة"]
-        let negative = ["خدمة سيئة على الآخر", "التطبيق بطيء جدا", "أسوأ تجربة", "النت بيقطع كل ساعة",
-                        "اسوأ خدمة", "تجربة سيئة"]
+        let corpus = try CorpusFile.readAll(path: repoPath("Corpora/social-ar/posts.csv"))
+        let train = stride(from: 0, to: corpus.count, by: 2), held = stride(from: 1, to: corpus.count, by: 2)
         var options = ClassifierOptions.default
         options.tuning = .off
-        let (clf, _) = try SentimentClassifier.fit(texts: positive + negative + ["Great service"],
-                                                   labels: Array(repeating: "positive", count: positive.count)
-                                                       + Array(repeating: "negative", count: negative.count) + ["positive"],
+        let (clf, _) = try SentimentClassifier.fit(texts: train.map { corpus.texts[$0] }, labels: train.map { corpus.labels[$0] },
                                                    options: options)
         XCTAssertTrue(clf.vectorizer.config.tokenizer.normalizeArabic)
         XCTAssertTrue(clf.options.features.tokenizer.normalizeArabic)
-        for (variant, plain) in [("أحسن تطبيق", "احسن تطبيق"), ("تجربة جميـــلة", "تجربة جميلة"),
-                                 ("خدمة سيّئة", "خدمة سيئة"), ("على", "علي")] {
+        let report = try clf.evaluate(texts: held.map { corpus.texts[$0] }, labels: held.map { corpus.labels[$0] })
+        XCTAssertGreaterThan(report.macroF1, 0.85)
+        for (variant, plain) in [("أحسن خدمة", "احسن خدمة"), ("الخدمة جميـــلة", "الخدمة جميلة"),
+                                 ("خدمة سيّئة جداً", "خدمة سيئة جدا"), ("على الآخر", "علي الاخر"), ("ارتفع ٣٫٥٪", "ارتفع 3.5%")] {
             XCTAssertEqual(clf.probabilities([variant]).map(\.bitPattern), clf.probabilities([plain]).map(\.bitPattern), variant)
         }
-        XCTAssertGreaterThan(clf.probabilities(["أسوأ خدمة"])[clf.labels.firstIndex(of: "negative")!], 0.5)
         let store = try SentimentStore.inMemory()
         _ = try store.saveModel(clf.newModel(name: "ar", report: nil))
         let loaded = try SentimentClassifier(stored: store.loadModel(name: "ar"))
         XCTAssertEqual(loaded.vectorizer, clf.vectorizer)
-        XCTAssertEqual(loaded.probabilities(["أحسن تطبيق"]).map(\.bitPattern), clf.probabilities(["احسن تطبيق"]).map(\.bitPattern))
+        XCTAssertEqual(loaded.probabilities(["أحسن خدمة"]).map(\.bitPattern), clf.probabilities(["احسن خدمة"]).map(\.bitPattern))
         let (english, _) = try SentimentClassifier.fit(texts: small.texts, labels: small.labels, options: options)
         XCTAssertFalse(english.vectorizer.config.tokenizer.normalizeArabic)
     }
