@@ -40,6 +40,7 @@ WAIT = 20             # one page update (a request and a render)
 STOP_TIMEOUT = 30
 
 XSS_TEXT = '<img src=x onerror="window.__pwned=1">Shares <b>soar</b>'
+ARABIC_TEXT = "الخدمة ممتازة جداً، شكراً لكم!"  # right to left, ending in punctuation
 HEADLINES = [
     "Shares soar after record profit and strong growth",
     "Company posts quarterly loss as sales slump",
@@ -160,10 +161,10 @@ def run(args, tmp):
         api = Api(base, token)
 
         # Seed: a dozen headlines and one text full of markup.
-        seeded = api("POST", "/v1/predict", {"texts": HEADLINES + [XSS_TEXT]})["predictions"]
-        check(len(seeded) == len(HEADLINES) + 1 and all(p.get("id") is not None for p in seeded),
+        seeded = api("POST", "/v1/predict", {"texts": HEADLINES + [XSS_TEXT, ARABIC_TEXT]})["predictions"]
+        check(len(seeded) == len(HEADLINES) + 2 and all(p.get("id") is not None for p in seeded),
               f"predict did not store every text: {seeded!r}")
-        xss_id = seeded[-1]["id"]
+        xss_id, arabic_id = seeded[-2]["id"], seeded[-1]["id"]
 
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
@@ -186,6 +187,14 @@ def run(args, tmp):
         check("<b>soar</b>" in text and "<img src=x" in text, f"the markup text is not shown literally: {text!r}")
         check(not driver.find_elements(By.CSS_SELECTOR, "#rows img, #rows b"), "the markup text became elements")
         check(driver.execute_script("return typeof window.__pwned") == "undefined", "window.__pwned is set")
+
+        # 2b. Each text takes its own direction: Arabic right to left (its final "!" on the left), English left to right.
+        direction = lambda pid: driver.execute_script(
+            "const c = document.querySelector(`#rows tr[data-id='${arguments[0]}'] td.text`);"
+            "return c && c.getAttribute('dir') + ' ' + getComputedStyle(c).direction;", str(pid))
+        wait(driver, lambda d: direction(arabic_id) == "auto rtl", f"the Arabic text's cell to be dir=auto, rtl: {direction(arabic_id)!r}")
+        check(direction(xss_id) == "auto ltr", f"the English text's cell is not dir=auto, ltr: {direction(xss_id)!r}")
+        check(driver.find_element(By.ID, "search").get_attribute("dir") == "auto", "the search box is not dir=auto")
 
         # 3. Lowest confidence first.
         expected = api("GET", "/v1/predictions?order=confidence-ascending&limit=1")["predictions"][0]
