@@ -88,22 +88,23 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         /// the pooling existed do not know the key, see a model whose weights outnumber its features, and refuse
         /// it, instead of pooling its texts the old way and predicting something else.
         case pooledEmbeddings
-        /// A tokenizer that normalizes Arabic is stored under its own key for the same reason: builds from before
-        /// it lack the key `tokenizer` and refuse the model instead of reading its Arabic texts as written.
-        case arabicTokenizer
+        /// A tokenizer with an option newer than the original set (Arabic normalization, emoticons) is stored under
+        /// its own key for the same reason: builds from before them lack the key `tokenizer` and refuse the model
+        /// instead of tokenizing its texts the old way. (A further option would need a key of its own.)
+        case extendedTokenizer
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let plain = try c.decodeIfPresent(TokenizerConfig.self, forKey: .tokenizer)
-        let arabic = try c.decodeIfPresent(TokenizerConfig.self, forKey: .arabicTokenizer)
-        switch (plain, arabic) {
-        case (let t?, nil) where !t.normalizeArabic: tokenizer = t
-        case (nil, let t?) where t.normalizeArabic: tokenizer = t
+        let extended = try c.decodeIfPresent(TokenizerConfig.self, forKey: .extendedTokenizer)
+        switch (plain, extended) {
+        case (let t?, nil) where !t.usesNewerOptions: tokenizer = t
+        case (nil, let t?) where t.usesNewerOptions: tokenizer = t
         case (nil, nil): tokenizer = try c.decode(TokenizerConfig.self, forKey: .tokenizer)  // the missing-key error
         default:
-            throw DecodingError.dataCorruptedError(forKey: .arabicTokenizer, in: c,
-                debugDescription: "one tokenizer, under arabicTokenizer exactly when it normalizes Arabic")
+            throw DecodingError.dataCorruptedError(forKey: .extendedTokenizer, in: c,
+                debugDescription: "one tokenizer, under extendedTokenizer exactly when it uses a newer option")
         }
         wordNgrams = try c.decode(Int.self, forKey: .wordNgrams)
         charNgrams = try c.decodeIfPresent(CharNgramRange.self, forKey: .charNgrams)
@@ -128,7 +129,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(tokenizer, forKey: tokenizer.normalizeArabic ? .arabicTokenizer : .tokenizer)
+        try c.encode(tokenizer, forKey: tokenizer.usesNewerOptions ? .extendedTokenizer : .tokenizer)
         try c.encode(wordNgrams, forKey: .wordNgrams)
         try c.encodeIfPresent(charNgrams, forKey: .charNgrams)
         try c.encode(vocabulary, forKey: .vocabulary)

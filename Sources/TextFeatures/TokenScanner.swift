@@ -331,8 +331,15 @@ struct TokenScanner {
         negating = false
         let n = s.count
         var i = 0
+        let emoticons = config.keepEmoticons
         while i < n {
             let kind = k[i]
+            if emoticons, let end = emoticonEnd(i, n) {
+                emitEmoticon(i, end)
+                negating = false
+                i = end
+                continue
+            }
             switch kind {
             case Kind.letter, Kind.mark:
                 i = scanWord(i, n)
@@ -544,6 +551,86 @@ struct TokenScanner {
             }
         }
         return j
+    }
+
+    // MARK: Emoticons
+
+    /// Whether `v` is an emoticon's mouth after its eyes (`TokenizerConfig`, emoticons), folded or not.
+    @inline(__always)
+    private static func isMouth(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x29, 0x28, 0x5D, 0x5B, 0x64, 0x44, 0x70, 0x50, 0x6F, 0x4F, 0x2F, 0x5C, 0x7C, 0x2A, 0x33: return true  // )(][dDpPoO/\|*3
+        default: return false
+        }
+    }
+
+    /// The end of an emoticon written apart at `i` (after a space or at the start), or nil.
+    private func emoticonEnd(_ i: Int, _ n: Int) -> Int? {
+        let v = s[i]
+        guard v == 0x3A || v == 0x3B || v == 0x3D || v == 0x3C || v == 0x5E || v == 0x2D,   // : ; = < ^ -
+              i == 0 || k[i - 1] == Kind.space, i + 1 < n else { return nil }
+        var j = i + 1
+        switch v {
+        case 0x3C:                                                   // <3 </3
+            if s[j] == 0x2F { j &+= 1 }
+            guard j < n, s[j] == 0x33 else { return nil }
+            while j < n && s[j] == 0x33 { j &+= 1 }
+        case 0x5E:                                                   // ^^ ^_^
+            if s[j] == 0x5F { j &+= 1 }
+            guard j < n, s[j] == 0x5E else { return nil }
+            j &+= 1
+        case 0x2D:                                                   // -_-
+            guard j + 1 < n, s[j] == 0x5F, s[j + 1] == 0x2D else { return nil }
+            j &+= 2
+        default:                                                     // eyes, nose or tear, mouth
+            if s[j] == 0x2D || (s[j] == 0x27 && v != 0x3D) { j &+= 1 }
+            guard j < n, Self.isMouth(s[j]), !(s[j] == 0x33 && v != 0x3A), s[j - 1] != 0x27 || s[j] == 0x28 else {
+                return nil
+            }
+            let mouth = s[j]
+            while j < n && s[j] == mouth { j &+= 1 }
+        }
+        guard j == n || k[j] == Kind.space || s[j] == 0x2E || s[j] == 0x2C || s[j] == 0x21 || s[j] == 0x3F else {
+            return nil
+        }
+        return j
+    }
+
+    /// Emits the emoticon `s[i..<end]` in its canonical form (see `TokenizerConfig`): outside any negation scope.
+    private mutating func emitEmoticon(_ i: Int, _ end: Int) {
+        var face: [UInt32]
+        switch s[i] {
+        case 0x3C: face = s[i + 1] == 0x2F ? [0x3C, 0x2F, 0x33] : [0x3C, 0x33]
+        case 0x5E: face = [0x5E, 0x5F, 0x5E]
+        case 0x2D: face = [0x2D, 0x5F, 0x2D]
+        default:
+            face = [s[i] == 0x3B ? 0x3B : 0x3A]
+            var m = s[end - 1]
+            if s[i + 1] == 0x27 { face.append(0x27) }
+            switch m {
+            case 0x5D: m = 0x29
+            case 0x5B: m = 0x28
+            case 0x5C: m = 0x2F
+            case 0x44, 0x50, 0x4F: m &+= 0x20
+            default: break
+            }
+            face.append(m)
+        }
+        emit(literal: face, flags: 0, negatable: false)
+    }
+
+    /// Whether `text` has an emoticon as this configuration's scan would find it (with emoticons on).
+    mutating func containsEmoticon(_ text: String) -> Bool {
+        var candidate = false
+        for b in text.utf8 where b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3C || b == 0x5E || b == 0x2D || b >= 0x80 {
+            candidate = true
+            break
+        }
+        guard candidate else { return false }
+        load(text)
+        let n = s.count
+        for i in 0..<n where emoticonEnd(i, n) != nil { return true }
+        return false
     }
 
     private mutating func scanEmoji(_ i: Int, _ n: Int) -> Int {

@@ -25,6 +25,11 @@
 ///   and the wasla alef (`أ إ آ ٱ`) read as the bare alef `ا`, and the alef maqsura `ى` as `ي`: writers use these
 ///   forms interchangeably, so `أحسن` and `احسن`, `جميـــل` and `جميل`, `على` and `علي` are one word. The Arabic
 ///   percent, decimal and thousands signs (`٪ ٫ ٬`) read as `% . ,`, so `٣٫٥٪` is a percentage as `3.5%` is.
+/// - Emoticons (`keepEmoticons`): an ASCII emoticon written apart (after a space or at the start, before a space,
+///   `.` `,` `!` `?` or the end) is one token, in a canonical form: eyes `:` `;` `=` (`=` reads `:`), an optional
+///   nose `-`, a mouth `) ( ] [ d p o / \ | *` or `3` (`]` reads `)`, `[` reads `(`, `\` reads `/`; a repeated mouth
+///   counts once), and the tear of `:'(`; also `<3`, `</3`, `^_^`, `^^` and `-_-`. So `:-)`, `=)` and `:)))` are
+///   all `:)`. An emoticon ends a negation scope, as the punctuation it is written with did, and is not marked.
 /// - Negation (`markNegation`): after a cue (`negationCues`, e.g. not, no, never, n't, without) every token gets
 ///   `negationPrefix` (`not_good`) until the next `.` `,` `;` `:` `!` `?` (or `。` `、`). Cues themselves are not marked.
 public struct TokenizerConfig: Codable, Equatable, Sendable {
@@ -52,6 +57,9 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// before it existed) decode as off, and it is left out of the JSON when off, so their bytes do not change.
     /// Training turns it on for a corpus written partly in the Arabic script (`adapted(to:)`).
     public var normalizeArabic: Bool
+    /// Emit ASCII emoticons as tokens (see type documentation). Stored and decoded as `normalizeArabic` is; training
+    /// turns it on for a corpus with an emoticon in it (`adapted(to:)`).
+    public var keepEmoticons: Bool
     /// Mark tokens inside a negation scope.
     public var markNegation: Bool
     /// Words that open a negation scope (compared after normalization and case folding).
@@ -66,7 +74,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     public init(normalizeUnicode: Bool = true, caseFold: Bool = true, splitContractions: Bool = true,
                 numberClasses: Bool = true, urlClass: Bool = true, mentionClass: Bool = true,
                 currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
-                cjkBigrams: Bool = true, normalizeArabic: Bool = false, markNegation: Bool = true,
+                cjkBigrams: Bool = true, normalizeArabic: Bool = false, keepEmoticons: Bool = false,
+                markNegation: Bool = true,
                 negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
         self.normalizeUnicode = normalizeUnicode
         self.caseFold = caseFold
@@ -79,6 +88,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         self.keepEmoji = keepEmoji
         self.cjkBigrams = cjkBigrams
         self.normalizeArabic = normalizeArabic
+        self.keepEmoticons = keepEmoticons
         self.markNegation = markNegation
         self.negationCues = negationCues
         self.negationPrefix = negationPrefix
@@ -89,7 +99,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case normalizeUnicode, caseFold, splitContractions, numberClasses, urlClass, mentionClass, currencyClass,
-             keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, markNegation, negationCues, negationPrefix
+             keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, keepEmoticons, markNegation, negationCues,
+             negationPrefix
     }
 
     public init(from decoder: Decoder) throws {
@@ -105,6 +116,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                   keepEmoji: try c.decode(Bool.self, forKey: .keepEmoji),
                   cjkBigrams: try c.decode(Bool.self, forKey: .cjkBigrams),
                   normalizeArabic: try c.decodeIfPresent(Bool.self, forKey: .normalizeArabic) ?? false,
+                  keepEmoticons: try c.decodeIfPresent(Bool.self, forKey: .keepEmoticons) ?? false,
                   markNegation: try c.decode(Bool.self, forKey: .markNegation),
                   negationCues: try c.decode([String].self, forKey: .negationCues),
                   negationPrefix: try c.decode(String.self, forKey: .negationPrefix))
@@ -123,22 +135,30 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         try c.encode(keepEmoji, forKey: .keepEmoji)
         try c.encode(cjkBigrams, forKey: .cjkBigrams)
         if normalizeArabic { try c.encode(normalizeArabic, forKey: .normalizeArabic) }
+        if keepEmoticons { try c.encode(keepEmoticons, forKey: .keepEmoticons) }
         try c.encode(markNegation, forKey: .markNegation)
         try c.encode(negationCues, forKey: .negationCues)
         try c.encode(negationPrefix, forKey: .negationPrefix)
     }
 
     /// This configuration for training on `texts`: with `normalizeArabic` on when any text is written partly in the
-    /// Arabic script (a scalar in U+0600–U+06FF), so models of every other corpus keep their tokenization and bytes.
+    /// Arabic script (a scalar in U+0600–U+06FF), and `keepEmoticons` on when any text has an emoticon. Models of
+    /// corpora without either keep their tokenization and bytes (and predict as they would with the options on: a
+    /// learned vocabulary without emoticons or Arabic words has nothing for them to match).
     public func adapted<S: Sequence>(to texts: S) -> TokenizerConfig where S.Element == String {
-        guard !normalizeArabic else { return self }
-        for text in texts where Self.hasArabicScript(text) {
-            var config = self
-            config.normalizeArabic = true
-            return config
+        var config = self
+        var emoticons = TokenScanner({ var c = self; c.keepEmoticons = true; return c }())
+        for text in texts {
+            if !config.normalizeArabic && Self.hasArabicScript(text) { config.normalizeArabic = true }
+            if !config.keepEmoticons && emoticons.containsEmoticon(text) { config.keepEmoticons = true }
+            if config.normalizeArabic && config.keepEmoticons { break }
         }
-        return self
+        return config
     }
+
+    /// Whether a feature configuration stores this tokenizer under the key that builds from before these options
+    /// do not know (`FeatureConfig`): it uses one of them.
+    var usesNewerOptions: Bool { normalizeArabic || keepEmoticons }
 
     /// Whether `text` has a scalar in the Arabic block (U+0600–U+06FF: UTF-8 lead bytes D8–DB).
     static func hasArabicScript(_ text: String) -> Bool {

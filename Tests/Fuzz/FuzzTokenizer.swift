@@ -1,5 +1,5 @@
 // libFuzzer target: the tokenizer and the vectorizer on arbitrary (UTF-8-decoded) text. Tokens are never empty,
-// every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic) agree
+// every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic and keeping emoticons) agree
 // with themselves on a rerun.
 // Built by Tests/Fuzz/run.sh.
 let plain = Tokenizer(.default)
@@ -9,6 +9,7 @@ let noNegation: Tokenizer = {
     c.splitContractions = false
     c.numberClasses = false
     c.normalizeArabic = true
+    c.keepEmoticons = true
     return Tokenizer(c)
 }()
 let vectorizer = Vectorizer(config: FeatureConfig(charNgrams: CharNgramRange(min: 2, max: 5),

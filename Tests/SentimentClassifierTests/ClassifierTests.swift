@@ -186,7 +186,7 @@ final class ClassifierTests: XCTestCase {
 
     /// A corpus written in Arabic (`Corpora/social-ar`, half of it) trains a model that normalizes Arabic
     /// orthography, stored with it, so prediction reads variant spellings as the training did; it labels the other
-    /// half well. An English corpus's model does not normalize.
+    /// half well. An English corpus's model does not normalize; one with emoticons keeps them.
     func testAnArabicCorpusTrainsAModelThatNormalizesArabicSpelling() throws {
         let corpus = try CorpusFile.readAll(path: repoPath("Corpora/social-ar/posts.csv"))
         let train = stride(from: 0, to: corpus.count, by: 2), held = stride(from: 1, to: corpus.count, by: 2)
@@ -209,6 +209,14 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(loaded.probabilities(["أحسن خدمة"]).map(\.bitPattern), clf.probabilities(["احسن خدمة"]).map(\.bitPattern))
         let (english, _) = try SentimentClassifier.fit(texts: small.texts, labels: small.labels, options: options)
         XCTAssertFalse(english.vectorizer.config.tokenizer.normalizeArabic)
+        XCTAssertFalse(english.vectorizer.config.tokenizer.keepEmoticons)
+        // Likewise a corpus with emoticons keeps them (one form per face), and only such a corpus.
+        let (faces, _) = try SentimentClassifier.fit(texts: small.texts + ["Great results :)", "Record profit =-)"],
+                                                     labels: small.labels + ["positive", "positive"], options: options)
+        XCTAssertTrue(faces.vectorizer.config.tokenizer.keepEmoticons)
+        XCTAssertFalse(faces.vectorizer.config.tokenizer.normalizeArabic)
+        XCTAssertTrue(faces.vectorizer.featureNames.contains(":)"))
+        XCTAssertFalse(english.vectorizer.featureNames.contains(":)"))
     }
 
     /// A model with a parent block (`train --from` a model without corpora) is stored with the block and loads

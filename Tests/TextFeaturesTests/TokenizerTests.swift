@@ -178,7 +178,7 @@ final class TokenizerTests: XCTestCase {
         features.tokenizer = on
         let stored = try JSONEncoder().encode(features)
         let keys = try XCTUnwrap(JSONSerialization.jsonObject(with: stored) as? [String: Any]).keys
-        XCTAssertTrue(keys.contains("arabicTokenizer"))
+        XCTAssertTrue(keys.contains("extendedTokenizer"))
         XCTAssertFalse(keys.contains("tokenizer"))
         XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: stored), features)
         features.tokenizer = .default
@@ -186,13 +186,47 @@ final class TokenizerTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(JSONSerialization.jsonObject(with: plain) as? [String: Any]).keys.contains("tokenizer"))
         XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: plain), features)
         // Under the wrong key, or under both, it is refused.
-        let wrong = String(decoding: stored, as: UTF8.self).replacingOccurrences(of: "\"arabicTokenizer\"", with: "\"tokenizer\"")
+        let wrong = String(decoding: stored, as: UTF8.self).replacingOccurrences(of: "\"extendedTokenizer\"", with: "\"tokenizer\"")
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(wrong.utf8)))
         XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(wrong.utf8)))
         let both = String(decoding: plain, as: UTF8.self).replacingOccurrences(
-            of: "\"tokenizer\"", with: "\"arabicTokenizer\":\(String(decoding: try JSONEncoder().encode(on), as: UTF8.self)),\"tokenizer\"")
+            of: "\"tokenizer\"", with: "\"extendedTokenizer\":\(String(decoding: try JSONEncoder().encode(on), as: UTF8.self)),\"tokenizer\"")
         XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(both.utf8)) as? [String: Any])?.count, keys.count + 1)
         XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(both.utf8)))
+    }
+
+    func testEmoticonsWrittenApartAreTokensWhenAsked() throws {
+        var config = TokenizerConfig.default
+        config.keepEmoticons = true
+        let faces = Tokenizer(config)
+        XCTAssertEqual(faces.tokens("great day :)"), ["great", "day", ":)"])
+        XCTAssertEqual(faces.tokens(":-) =) :))) :] (:"), [":)", ":)", ":)", ":)"])
+        XCTAssertEqual(faces.tokens(":D :P ;) ;-) :'( :( =( :[ :/ :\\ :| :* :o :3"),
+                       [":d", ":p", ";)", ";)", ":'(", ":(", ":(", ":(", ":/", ":/", ":|", ":*", ":o", ":3"])
+        XCTAssertEqual(faces.tokens("<3 <333 </3 ^_^ ^^ -_-"), ["<3", "<3", "</3", "^_^", "^_^", "-_-"])
+        XCTAssertEqual(faces.tokens("so good :), thanks!"), ["so", "good", ":)", "thanks", "!"])
+        // An emoticon ends a negation scope and is not marked.
+        XCTAssertEqual(faces.tokens("not bad :) really good"), ["not", "not_bad", ":)", "really", "good"])
+        XCTAssertEqual(faces.tokens("not happy :("), ["not", "not_happy", ":("])
+        // Not written apart, or not a face: the text tokenizes as without the option.
+        for text in ["3:30pm kick-off", "re:post", "Note: (see below)", "a =3 b", "x<3y", "i<3 u", "http://x.com/:)",
+                     "ratio 1:3", "EUR 5 mn ( 4 )", "Q3: profit :)x", ":-", "=", "<", "^_", "-_", ":'D", "=-3",
+                     "-5% and -_ -", "a : ) b"] {
+            XCTAssertEqual(faces.tokens(text), tok.tokens(text), text)
+        }
+        // Off (the default, and every model trained before it existed): faces are punctuation.
+        XCTAssertEqual(tok.tokens("great day :) <3"), ["great", "day", "<num>"])
+        var scanner = TokenScanner(config)
+        XCTAssertTrue(scanner.containsEmoticon("love it <3"))
+        XCTAssertFalse(scanner.containsEmoticon("Operating profit : EUR 5 mn , up 3:1"))
+        XCTAssertFalse(TokenizerConfig.default.adapted(to: ["Operating profit : EUR 5 mn", "3:30 ( a )"]).keepEmoticons)
+        XCTAssertTrue(TokenizerConfig.default.adapted(to: ["Operating profit : EUR 5 mn", "nice :-)"]).keepEmoticons)
+        // Stored under the newer options' key, and decoded back.
+        var features = FeatureConfig()
+        features.tokenizer = config
+        let stored = try JSONEncoder().encode(features)
+        XCTAssertTrue(try XCTUnwrap(JSONSerialization.jsonObject(with: stored) as? [String: Any]).keys.contains("extendedTokenizer"))
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: stored), features)
     }
 
     func testConfigIsCodable() throws {
