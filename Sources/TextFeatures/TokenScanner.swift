@@ -621,10 +621,22 @@ struct TokenScanner {
 
     /// Whether `text` has an emoticon as this configuration's scan would find it (with emoticons on).
     mutating func containsEmoticon(_ text: String) -> Bool {
-        var candidate = false
-        for b in text.utf8 where b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3C || b == 0x5E || b == 0x2D || b >= 0x80 {
-            candidate = true
-            break
+        // Training asks this of every text, so most are cleared on their bytes: an ASCII text needs a face's first
+        // character after a space (or at the start) followed by one that can continue a face. Other texts are
+        // normalized first (NFKC makes `：）` a face).
+        var text = text
+        let candidate = text.withUTF8 { buf -> Bool in
+            var previous: UInt8 = 0x20
+            for (i, b) in buf.enumerated() {
+                if b >= 0x80 { return true }
+                if i + 1 < buf.count, previous <= 0x20 || previous == 0x7F,
+                   b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3C || b == 0x5E || b == 0x2D {
+                    let next = buf[i + 1]
+                    if next > 0x20 && next != 0x2C && next != 0x2E { return true }
+                }
+                previous = b
+            }
+            return false
         }
         guard candidate else { return false }
         load(text)

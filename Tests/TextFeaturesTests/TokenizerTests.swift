@@ -219,6 +219,11 @@ final class TokenizerTests: XCTestCase {
         var scanner = TokenScanner(config)
         XCTAssertTrue(scanner.containsEmoticon("love it <3"))
         XCTAssertFalse(scanner.containsEmoticon("Operating profit : EUR 5 mn , up 3:1"))
+        // It finds what the scan finds: after any separator, in full-width forms, at the start and the end.
+        for text in [":)", "ok\u{7F}:)", "ok\t;-)", "nice ：）", "Ａ <3", "x -_-", "^^", "ok\n:D!"] {
+            XCTAssertTrue(scanner.containsEmoticon(text), text)
+            XCTAssertNotEqual(faces.tokens(text), tok.tokens(text), text)
+        }
         XCTAssertFalse(TokenizerConfig.default.adapted(to: ["Operating profit : EUR 5 mn", "3:30 ( a )"]).keepEmoticons)
         XCTAssertTrue(TokenizerConfig.default.adapted(to: ["Operating profit : EUR 5 mn", "nice :-)"]).keepEmoticons)
         // Stored under the newer options' key, and decoded back.
