@@ -12,6 +12,10 @@ let noNegation: Tokenizer = {
     c.keepEmoticons = true
     return Tokenizer(c)
 }()
+// Emoticons: the default with faces kept, and the check training uses to decide whether a corpus has any.
+let withFaces: TokenizerConfig = { var c = TokenizerConfig.default; c.keepEmoticons = true; return c }()
+let faces = Tokenizer(withFaces)
+nonisolated(unsafe) var faceScanner = TokenScanner(withFaces)
 let vectorizer = Vectorizer(config: FeatureConfig(charNgrams: CharNgramRange(min: 2, max: 5),
                                                                      vocabulary: .hashing(buckets: 1 << 12)),
                                                 featureNames: [], idf: [])
@@ -23,6 +27,10 @@ public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let tokens = t.tokens(text)
         if tokens.contains(where: \.isEmpty) { fatalError("empty token in \(tokens)") }
         if t.tokens(text) != tokens { fatalError("tokenizer is not deterministic") }
+    }
+    // A text tokenizes differently with faces kept exactly when the training check finds a face in it.
+    if (faces.tokens(text) != plain.tokens(text)) != faceScanner.containsEmoticon(text) {
+        fatalError("containsEmoticon disagrees with the tokens")
     }
     let row = vectorizer.transform(text)
     var norm: Float = 0
