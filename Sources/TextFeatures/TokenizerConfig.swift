@@ -143,8 +143,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
 
     /// This configuration for training on `texts`: with `normalizeArabic` on when any text is written partly in the
     /// Arabic script (a scalar in U+0600–U+06FF), and `keepEmoticons` on when any text has an emoticon. Models of
-    /// corpora without either keep their tokenization and bytes (and predict as they would with the options on: a
-    /// learned vocabulary without emoticons or Arabic words has nothing for them to match).
+    /// corpora without either keep their tokenization and bytes (a learned vocabulary without Arabic words or
+    /// emoticons would have little for the options to match).
     public func adapted<S: Sequence>(to texts: S) -> TokenizerConfig where S.Element == String {
         var config = self
         var emoticons = TokenScanner({ var c = self; c.keepEmoticons = true; return c }())
