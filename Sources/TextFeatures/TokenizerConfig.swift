@@ -156,6 +156,12 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         return config
     }
 
+    /// The options `adapted(to:)` may turn on that this configuration has, by name (`arabic-normalization`,
+    /// `emoticons`), as `train` and `models show` report them.
+    public var adaptedOptionNames: [String] {
+        (normalizeArabic ? ["arabic-normalization"] : []) + (keepEmoticons ? ["emoticons"] : [])
+    }
+
     /// Whether a feature configuration stores this tokenizer under the key that builds from before these options
     /// do not know (`FeatureConfig`): it uses one of them.
     var usesNewerOptions: Bool { normalizeArabic || keepEmoticons }

@@ -3,6 +3,7 @@ import CorpusIO
 import Foundation
 import SentimentClassifier
 import SentimentKit
+import TextFeatures
 
 extension ModelReference: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
@@ -87,3 +88,10 @@ func parseDate(_ text: String, flag: String) throws -> (date: Date, dateOnly: Bo
 
 /// A date as ISO 8601 in UTC with seconds.
 func isoText(_ date: Date) -> String { isoTimestamp(date) }
+
+/// What a model's tokenizer does beyond the original options (`TokenizerConfig.adapted(to:)`), in words for a table;
+/// nil when nothing.
+func tokenizerText(_ t: TokenizerConfig) -> String? {
+    let parts = (t.normalizeArabic ? ["Arabic spelling variants read as one"] : []) + (t.keepEmoticons ? ["emoticons kept"] : [])
+    return parts.isEmpty ? nil : parts.joined(separator: ", ")
+}

@@ -243,6 +243,7 @@ struct Train: ParsableCommand {
                 var parent_weight_fixed_because: String?
                 var calibrated_across_corpora: Int?, out_of_corpus_ece_before: Double?, out_of_corpus_ece_after: Double?
                 var char_ngrams: String?
+                var tokenizer_options: [String]
             }
             emit(try jsonText(Out(
                 model: info.reference, status: info.status.rawValue, parent: parent?.reference, rows: report.rows,
@@ -259,7 +260,8 @@ struct Train: ParsableCommand {
                 calibrated_across_corpora: report.groupCalibration?.groups,
                 out_of_corpus_ece_before: report.groupCalibration?.eceBefore,
                 out_of_corpus_ece_after: report.groupCalibration?.eceAfter,
-                char_ngrams: charNgramText(classifier))))
+                char_ngrams: charNgramText(classifier),
+                tokenizer_options: classifier.vectorizer.config.tokenizer.adaptedOptionNames)))
         case .table:
             var rows: [[String]] = []
             rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
@@ -268,6 +270,9 @@ struct Train: ParsableCommand {
             rows.append(["rows", "\(report.rows)"])
             rows.append(["labels", labels.map { "\($0) \(report.labelCounts[$0] ?? 0)" }.joined(separator: ", ")])
             rows.append(["features", "\(report.featureCount)"])
+            if let text = tokenizerText(classifier.vectorizer.config.tokenizer) {
+                rows.append(["tokenizer", text + " (the corpus has them)"])
+            }
             if let t = report.tuning, let score = report.crossValidatedMacroF1 {
                 rows.append(["tuning", "\(t.folds)-fold CV over \(t.grid.count) λ values: λ = \(String(format: "%.3g", t.chosenL2)), CV macro-F1 \(fixed(score))"])
             } else {

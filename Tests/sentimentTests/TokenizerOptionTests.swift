@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+
+/// The tokenizer options training turns on for the corpus at hand (Arabic spelling, emoticons), end to end: `train`
+/// and `models show` say so, prediction reads variant spellings as one, and other corpora are left as they were.
+final class TokenizerOptionTests: XCTestCase {
+    func testTrainReportsTheOptionsItsCorpusNeeds() throws {
+        let box = try Sandbox()
+        let arabicRows = try String(contentsOfFile: repoPath("Corpora/social-ar/posts.csv"), encoding: .utf8)
+            .split(separator: "\n").prefix(401).joined(separator: "\n") + "\n"
+        let arabic = try box.write("ar.csv", arabicRows)
+        let table = try box.ok(["train", "--corpus", arabic, "--name", "ar", "--no-tune", "--no-default-parent"])
+        let line = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("tokenizer") }, table)
+        XCTAssertTrue(line.contains("Arabic spelling variants read as one") && !line.contains("emoticons"), String(line))
+        let shown = try jsonObject(box.ok(["models", "show", "ar", "--format", "json"]))
+        XCTAssertEqual(shown["tokenizer_options"] as? [String], ["arabic-normalization"])
+        XCTAssertTrue(try box.ok(["models", "show", "ar"]).contains("Arabic spelling variants read as one"))
+        let variants = try jsonArray(box.ok(["predict", "--model", "ar", "--format", "json", "--no-store",
+                                             "أحسن خدمة والتوصيل سريع جداً", "احسن خدمة والتوصيل سريع جدا"]))
+        XCTAssertEqual(variants.count, 2)
+        XCTAssertEqual(variants[0]["probabilities"] as? [String: Double], variants[1]["probabilities"] as? [String: Double])
+
+        let english = try box.write("en.csv", smallCorpus(step: 5))
+        let plain = try jsonObject(box.ok(["train", "--corpus", english, "--name", "en", "--no-tune", "--no-default-parent",
+                                           "--format", "json"]))
+        XCTAssertEqual(plain["tokenizer_options"] as? [String], [])
+        XCTAssertFalse(try box.ok(["models", "show", "en"]).contains("tokenizer"))
+
+        let faces = try box.write("faces.csv", smallCorpus(step: 5) + "Record quarter :-),positive\nGreat results :),positive\n")
+        let withFaces = try jsonObject(box.ok(["train", "--corpus", faces, "--name", "faces", "--no-tune",
+                                               "--no-default-parent", "--format", "json"]))
+        XCTAssertEqual(withFaces["tokenizer_options"] as? [String], ["emoticons"])
+        // The face is a feature of that model, and punctuation to the one trained without faces.
+        for (model, differs) in [("faces", true), ("en", false)] {
+            let p = try jsonArray(box.ok(["predict", "--model", model, "--format", "json", "--no-store",
+                                          "Quarter ahead =)", "Quarter ahead"])).map { $0["probabilities"] as? [String: Double] }
+            XCTAssertEqual(p[0] != p[1], differs, "\(model): \(p)")
+        }
+    }
+}
