@@ -61,7 +61,8 @@ public struct SentimentClassifier: Equatable, Sendable {
     /// Fits a classifier on `texts` with their `labels` (parallel arrays; at least two distinct labels).
     ///
     /// Features: TF-IDF n-grams, by default times a supervised factor (`options.supervisedWeighting`) learned from
-    /// the labels (in cross-validation from each fold's training rows only).
+    /// the labels (in cross-validation from each fold's training rows only). The tokenizer turns on what the texts
+    /// need (`TokenizerConfig.adapted(to:)`: Arabic spelling, emoticons), and the stored options record it.
     /// Tuning (per `options.tuning`): λ is chosen by stratified k-fold CV on macro-F1 and the temperature is fitted
     /// on the out-of-fold logits. Without tuning the model is trained once at `options.training.l2`, warm-started
     /// from `warmStart` when its labels match (its features are carried over by name; new ones start at zero), and
