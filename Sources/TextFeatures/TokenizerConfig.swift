@@ -10,7 +10,7 @@
 /// - Contractions (`splitContractions`): `don't` → `do` `n't`; `can't` → `can` `n't`, `won't` → `will` `n't`,
 ///   `shan't` → `shall` `n't`; clitics `'s 're 've 'll 'd 'm` are split off (`company's` → `company` `'s`),
 ///   also when already detached (`Citycon 's`).
-/// - `!` and `?` are tokens (`keepExclamationQuestion`); other punctuation separates tokens.
+/// - `!` and `?` are tokens (`keepExclamationQuestion`); other punctuation separates tokens (but see emoticons).
 /// - Classes: numbers → `<num>`, percentages (`5%`, `5 %`, `5 percent`, `5 pct`, `5 per cent`) → `<pct>`; an
 ///   explicit sign right before the digits keeps it: `<+num>` `<-num>` `<+pct>` `<-pct>`. Digit groups and
 ///   decimals (`23,383,927.80`) are one number; letters glued to a number are a separate word (`5bn` →
@@ -29,7 +29,7 @@
 ///   `.` `,` `!` `?` or the end) is one token, in a canonical form: eyes `:` `;` `=` (`=` reads `:`), an optional
 ///   nose `-`, a mouth `) ( ] [ d p o / \ | *` or `3` (`]` reads `)`, `[` reads `(`, `\` reads `/`; a repeated mouth
 ///   counts once), and the tear of `:'(`; also `<3`, `</3`, `^_^`, `^^` and `-_-`. So `:-)`, `=)` and `:)))` are
-///   all `:)`. An emoticon ends a negation scope, as the punctuation it is written with did, and is not marked.
+///   all `:)`. An emoticon ends a negation scope (as the `:` or `;` of most faces did) and is not marked.
 /// - Negation (`markNegation`): after a cue (`negationCues`, e.g. not, no, never, n't, without) every token gets
 ///   `negationPrefix` (`not_good`) until the next `.` `,` `;` `:` `!` `?` (or `。` `、`). Cues themselves are not marked.
 public struct TokenizerConfig: Codable, Equatable, Sendable {
