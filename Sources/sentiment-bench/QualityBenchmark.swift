@@ -136,9 +136,11 @@ struct QualityBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        var options = try classifierOptions()
+        let options = try classifierOptions()
         let train = try CorpusFile.readAll(path: train)
         let test = try CorpusFile.readAll(path: test)
+        // The candidate weights `sentiment train` would try on a corpus of this size (in memory).
+        let sized = StaticEmbeddings.sized(options, rows: train.count, asked: false)
         var best = Double.infinity
         var fitted: (SentimentClassifier, FitReport)? = nil
         for _ in 0..<repeats {
@@ -155,11 +157,10 @@ struct QualityBenchmark: ParsableCommand {
                 fitted = try fit.finish()
                 print(String(format: "streaming: pass 1 %.3f s, epochs %.3f s (cpu %.3f s)", t1 - t0, now() - t1, cpuTime() - c1))
             } else {
-                options = StaticEmbeddings.sized(options, rows: train.count, asked: false)
-                let table = noEmbeddings ? nil : try StaticEmbeddings.forTraining(options, rows: train.count, required: false)
+                let table = noEmbeddings ? nil : try StaticEmbeddings.forTraining(sized, rows: train.count, required: false)
                 let parent = noDefaultParent || train.count > SentimentClassifier.defaultParentRowLimit
-                    || !options.tunes(rows: train.count) ? nil : try ShippedModel.classifier()
-                fitted = try SentimentClassifier.fit(texts: train.texts, labels: train.labels, options: options,
+                    || !sized.tunes(rows: train.count) ? nil : try ShippedModel.classifier()
+                fitted = try SentimentClassifier.fit(texts: train.texts, labels: train.labels, options: sized,
                                                      embeddings: table, parent: parent)
             }
             best = min(best, now() - t0)
