@@ -90,21 +90,26 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         case pooledEmbeddings
         /// A tokenizer with an option newer than the original set (Arabic normalization, emoticons) is stored under
         /// its own key for the same reason: builds from before them lack the key `tokenizer` and refuse the model
-        /// instead of tokenizing its texts the old way. (A further option would need a key of its own.)
+        /// instead of tokenizing its texts the old way.
         case extendedTokenizer
+        /// The same for elongation, the next generation of options (`TokenizerConfig.generation`); a tokenizer under
+        /// this key is refused when it has a key this build does not know, so options after it need no new key.
+        case strictTokenizer
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let plain = try c.decodeIfPresent(TokenizerConfig.self, forKey: .tokenizer)
         let extended = try c.decodeIfPresent(TokenizerConfig.self, forKey: .extendedTokenizer)
-        switch (plain, extended) {
-        case (let t?, nil) where !t.usesNewerOptions: tokenizer = t
-        case (nil, let t?) where t.usesNewerOptions: tokenizer = t
-        case (nil, nil): tokenizer = try c.decode(TokenizerConfig.self, forKey: .tokenizer)  // the missing-key error
+        let strict = try c.decodeIfPresent(StrictTokenizer.self, forKey: .strictTokenizer)?.config
+        switch (plain, extended, strict) {
+        case (let t?, nil, nil) where t.generation == 0: tokenizer = t
+        case (nil, let t?, nil) where t.generation == 1: tokenizer = t
+        case (nil, nil, let t?) where t.generation == 2: tokenizer = t
+        case (nil, nil, nil): tokenizer = try c.decode(TokenizerConfig.self, forKey: .tokenizer)  // the missing-key error
         default:
-            throw DecodingError.dataCorruptedError(forKey: .extendedTokenizer, in: c,
-                debugDescription: "one tokenizer, under extendedTokenizer exactly when it uses a newer option")
+            throw DecodingError.dataCorruptedError(forKey: .strictTokenizer, in: c,
+                debugDescription: "one tokenizer, under the key of the newest option it uses")
         }
         wordNgrams = try c.decode(Int.self, forKey: .wordNgrams)
         charNgrams = try c.decodeIfPresent(CharNgramRange.self, forKey: .charNgrams)
@@ -129,7 +134,11 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(tokenizer, forKey: tokenizer.usesNewerOptions ? .extendedTokenizer : .tokenizer)
+        switch tokenizer.generation {
+        case 0: try c.encode(tokenizer, forKey: .tokenizer)
+        case 1: try c.encode(tokenizer, forKey: .extendedTokenizer)
+        default: try c.encode(tokenizer, forKey: .strictTokenizer)
+        }
         try c.encode(wordNgrams, forKey: .wordNgrams)
         try c.encodeIfPresent(charNgrams, forKey: .charNgrams)
         try c.encode(vocabulary, forKey: .vocabulary)
@@ -187,5 +196,27 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         }
         c.tokenizer.negationPrefix = c.tokenizer.negationPrefix.filter { $0 != " " && $0 != ":" }
         return c
+    }
+}
+
+/// A tokenizer stored under `strictTokenizer`: decoded only when this build knows every key it has, since an option
+/// added later would otherwise be dropped without a word and the model's texts tokenized the old way.
+private struct StrictTokenizer: Decodable {
+    var config: TokenizerConfig
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: Decoder) throws {
+        let keys = try decoder.container(keyedBy: AnyKey.self).allKeys
+        if let unknown = keys.first(where: { !TokenizerConfig.knownKeys.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [unknown],
+                debugDescription: "tokenizer option \"\(unknown.stringValue)\" is newer than this build"))
+        }
+        config = try TokenizerConfig(from: decoder)
     }
 }

@@ -178,7 +178,10 @@ struct TokenScanner {
             k.count = n
             return true
         }
-        if ascii { return }
+        if ascii {
+            if config.reduceElongation { reduceElongations() }
+            return
+        }
         // Without normalization or folding there is nothing to do; with both (the default), most texts can skip
         // Foundation; the two mixed configurations always take it.
         let skip = config.normalizeUnicode == config.caseFold && (!config.caseFold || Self.isNormalizationStable(text))
@@ -206,6 +209,96 @@ struct TokenScanner {
                 s.append(m); k.append(kind)
             }
         }
+        if config.reduceElongation { reduceElongations() }
+    }
+
+    /// How many times a letter written `run` times in a row counts (`TokenizerConfig`, elongation).
+    @inline(__always)
+    private static func elongationKept(_ v: UInt32, run: Int) -> Int {
+        if run >= 3 && v >= 0x0620 && v <= 0x06FF { return 1 }
+        return run >= 4 ? 3 : run
+    }
+
+    /// Shortens the elongated letters of the loaded text in place.
+    private mutating func reduceElongations() {
+        let n = s.count
+        var i = 0, w = 0
+        while i < n {
+            let v = s[i], kind = k[i]
+            var j = i &+ 1
+            if kind == Kind.letter { while j < n && s[j] == v { j &+= 1 } }
+            let keep = kind == Kind.letter ? Self.elongationKept(v, run: j - i) : j - i
+            for _ in 0..<keep { s[w] = v; k[w] = kind; w &+= 1 }
+            i = j
+        }
+        s.count = w
+        k.count = w
+    }
+
+    /// Whether `text` has an elongated letter as the elongation option reads it (four of a letter in a row, or
+    /// three of an Arabic one, after normalization and case folding). Asked of a scanner without the option, whose
+    /// load leaves the runs as written.
+    mutating func containsElongation(_ text: String) -> Bool {
+        guard Self.mayHaveElongation(text) else { return false }
+        load(text)
+        return loadedHasElongation()
+    }
+
+    /// False when `text` cannot have an elongation: an ASCII text without a letter written four times in a row
+    /// (regardless of case). Other texts need normalizing first, which can make a run (`ｓｏｏｏｏ`, `ﬀﬀ`).
+    static func mayHaveElongation(_ text: String) -> Bool { candidates(text, emoticons: false, elongation: true).elongation }
+
+    /// `mayHaveEmoticon` and `mayHaveElongation` as asked, in one pass over the bytes (training asks both of every
+    /// text, and most are ASCII texts with neither).
+    static func candidates(_ text: String, emoticons: Bool, elongation: Bool) -> (emoticon: Bool, elongation: Bool) {
+        var text = text
+        return text.withUTF8 { buf in
+            var face = false, stretched = false
+            var previous: UInt8 = 0x20
+            var run = 0
+            let n = buf.count
+            for i in 0..<n {
+                let b = buf[i]
+                if b >= 0x80 { return (emoticons, elongation) }
+                // A face's first character after a space (or at the start), followed by one that can continue it.
+                if emoticons && !face && i + 1 < n && (previous <= 0x20 || previous == 0x7F)
+                    && (b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3C || b == 0x5E || b == 0x2D) {
+                    let next = buf[i + 1]
+                    face = next > 0x20 && next != 0x2C && next != 0x2E
+                }
+                let folded = b | 0x20
+                if folded >= 0x61 && folded <= 0x7A && folded == previous | 0x20 { run &+= 1 } else { run = 1 }
+                if elongation && run >= 4 { stretched = true }
+                previous = b
+                if face == emoticons && stretched == elongation { break }
+            }
+            return (face, stretched)
+        }
+    }
+
+    /// Whether the loaded text has an elongated letter (see `containsElongation`).
+    private func loadedHasElongation() -> Bool {
+        assert(!config.reduceElongation, "the elongation check needs a scanner that keeps runs")
+        let n = s.count
+        var i = 0
+        while i < n {
+            var j = i &+ 1
+            if k[i] == Kind.letter {
+                while j < n && s[j] == s[i] { j &+= 1 }
+                if Self.elongationKept(s[i], run: j - i) < j - i { return true }
+            }
+            i = j
+        }
+        return false
+    }
+
+    /// What `TokenizerConfig.adapted(to:)` asks of each text, with one load for both questions: whether it has an
+    /// emoticon (when `emoticons`) and an elongated letter (when `elongation`).
+    mutating func adaptationFindings(_ text: String, emoticons: Bool, elongation: Bool) -> (emoticon: Bool, elongation: Bool) {
+        let (face, run) = Self.candidates(text, emoticons: emoticons, elongation: elongation)
+        guard face || run else { return (false, false) }
+        load(text)
+        return (face && loadedHasEmoticon(), run && loadedHasElongation())
     }
 
     /// NFKC, case folding and NFKC again, as the configuration asks (Foundation; slow, so only for the texts that
@@ -621,25 +714,18 @@ struct TokenScanner {
 
     /// Whether `text` has an emoticon as this configuration's scan would find it (with emoticons on).
     mutating func containsEmoticon(_ text: String) -> Bool {
-        // Training asks this of every text, so most are cleared on their bytes: an ASCII text needs a face's first
-        // character after a space (or at the start) followed by one that can continue a face. Other texts are
-        // normalized first (NFKC makes `：）` a face).
-        var text = text
-        let candidate = text.withUTF8 { buf -> Bool in
-            var previous: UInt8 = 0x20
-            for (i, b) in buf.enumerated() {
-                if b >= 0x80 { return true }
-                if i + 1 < buf.count, previous <= 0x20 || previous == 0x7F,
-                   b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3C || b == 0x5E || b == 0x2D {
-                    let next = buf[i + 1]
-                    if next > 0x20 && next != 0x2C && next != 0x2E { return true }
-                }
-                previous = b
-            }
-            return false
-        }
-        guard candidate else { return false }
+        guard Self.mayHaveEmoticon(text) else { return false }
         load(text)
+        return loadedHasEmoticon()
+    }
+
+    /// False when `text` cannot have an emoticon: an ASCII text needs a face's first character after a space (or at
+    /// the start) followed by one that can continue a face. Other texts need normalizing first (NFKC makes `：）` a
+    /// face).
+    static func mayHaveEmoticon(_ text: String) -> Bool { candidates(text, emoticons: true, elongation: false).emoticon }
+
+    /// Whether the loaded text has an emoticon where the scan would find one.
+    private func loadedHasEmoticon() -> Bool {
         let n = s.count
         for i in 0..<n where emoticonEnd(i, n) != nil { return true }
         return false

@@ -30,6 +30,11 @@
 ///   nose `-`, a mouth `) ( ] [ d p o / \ | *` or `3` (`]` reads `)`, `[` reads `(`, `\` reads `/`; a repeated mouth
 ///   counts once), and the tear of `:'(`; also `<3`, `</3`, `^_^`, `^^` and `-_-`. So `:-)`, `=)` and `:)))` are
 ///   all `:)`. An emoticon ends a negation scope (as the `:` or `;` of most faces did) and is not marked.
+/// - Elongation (`reduceElongation`): a letter written four or more times in a row counts three times (`soooo` and
+///   `sooooooo` are both `sooo`), as NLTK's `reduce_len` does; three in a row are left alone, since tickers,
+///   ratings and numerals write them (`QQQ`, `AAA`, `III`). A letter of the Arabic block written three or more
+///   times counts once (`جداااا` is `جدا`): no Arabic word repeats a letter three times (a doubled consonant is
+///   written once, with a shadda), so the run is always a stretched word and its one letter the word's spelling.
 /// - Negation (`markNegation`): after a cue (`negationCues`, e.g. not, no, never, n't, without) every token gets
 ///   `negationPrefix` (`not_good`) until the next `.` `,` `;` `:` `!` `?` (or `。` `、`). Cues themselves are not marked.
 public struct TokenizerConfig: Codable, Equatable, Sendable {
@@ -60,6 +65,9 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// Emit ASCII emoticons as tokens (see type documentation). Stored and decoded as `normalizeArabic` is; training
     /// turns it on for a corpus with an emoticon in it (`adapted(to:)`).
     public var keepEmoticons: Bool
+    /// Reduce elongated words (see type documentation). Stored and decoded as `normalizeArabic` is; training turns
+    /// it on for a corpus with an elongated word in it (`adapted(to:)`).
+    public var reduceElongation: Bool
     /// Mark tokens inside a negation scope.
     public var markNegation: Bool
     /// Words that open a negation scope (compared after normalization and case folding).
@@ -75,7 +83,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                 numberClasses: Bool = true, urlClass: Bool = true, mentionClass: Bool = true,
                 currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
                 cjkBigrams: Bool = true, normalizeArabic: Bool = false, keepEmoticons: Bool = false,
-                markNegation: Bool = true,
+                reduceElongation: Bool = false, markNegation: Bool = true,
                 negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
         self.normalizeUnicode = normalizeUnicode
         self.caseFold = caseFold
@@ -89,6 +97,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         self.cjkBigrams = cjkBigrams
         self.normalizeArabic = normalizeArabic
         self.keepEmoticons = keepEmoticons
+        self.reduceElongation = reduceElongation
         self.markNegation = markNegation
         self.negationCues = negationCues
         self.negationPrefix = negationPrefix
@@ -97,11 +106,14 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// The default configuration (negation marking on; change `markNegation` here to flip the project default).
     public static let `default` = TokenizerConfig()
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case normalizeUnicode, caseFold, splitContractions, numberClasses, urlClass, mentionClass, currencyClass,
-             keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, keepEmoticons, markNegation, negationCues,
-             negationPrefix
+             keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, keepEmoticons, reduceElongation, markNegation,
+             negationCues, negationPrefix
     }
+
+    /// Every key this build reads (`FeatureConfig` refuses a `strictTokenizer` with another).
+    static let knownKeys = Set(CodingKeys.allCases.map(\.rawValue))
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -117,6 +129,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                   cjkBigrams: try c.decode(Bool.self, forKey: .cjkBigrams),
                   normalizeArabic: try c.decodeIfPresent(Bool.self, forKey: .normalizeArabic) ?? false,
                   keepEmoticons: try c.decodeIfPresent(Bool.self, forKey: .keepEmoticons) ?? false,
+                  reduceElongation: try c.decodeIfPresent(Bool.self, forKey: .reduceElongation) ?? false,
                   markNegation: try c.decode(Bool.self, forKey: .markNegation),
                   negationCues: try c.decode([String].self, forKey: .negationCues),
                   negationPrefix: try c.decode(String.self, forKey: .negationPrefix))
@@ -136,35 +149,50 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         try c.encode(cjkBigrams, forKey: .cjkBigrams)
         if normalizeArabic { try c.encode(normalizeArabic, forKey: .normalizeArabic) }
         if keepEmoticons { try c.encode(keepEmoticons, forKey: .keepEmoticons) }
+        if reduceElongation { try c.encode(reduceElongation, forKey: .reduceElongation) }
         try c.encode(markNegation, forKey: .markNegation)
         try c.encode(negationCues, forKey: .negationCues)
         try c.encode(negationPrefix, forKey: .negationPrefix)
     }
 
     /// This configuration for training on `texts`: with `normalizeArabic` on when any text is written partly in the
-    /// Arabic script (a scalar in U+0600–U+06FF), and `keepEmoticons` on when any text has an emoticon. Models of
-    /// corpora without either keep their tokenization and bytes (a learned vocabulary without Arabic words or
-    /// emoticons would have little for the options to match).
+    /// Arabic script (a scalar in U+0600–U+06FF), `keepEmoticons` on when any text has an emoticon, and
+    /// `reduceElongation` on when any text has an elongated word. Models of corpora without any keep their
+    /// tokenization and bytes (a learned vocabulary without Arabic words, emoticons or elongations would have little
+    /// for the options to match).
     public func adapted<S: Sequence>(to texts: S) -> TokenizerConfig where S.Element == String {
         var config = self
-        var emoticons = TokenScanner({ var c = self; c.keepEmoticons = true; return c }())
+        // One scanner asks both questions; it reads Arabic as a model of such a text will (the option goes on).
+        var probe = TokenScanner({
+            var c = self
+            c.keepEmoticons = true
+            c.reduceElongation = false
+            c.normalizeArabic = true
+            return c
+        }())
         for text in texts {
             if !config.normalizeArabic && Self.hasArabicScript(text) { config.normalizeArabic = true }
-            if !config.keepEmoticons && emoticons.containsEmoticon(text) { config.keepEmoticons = true }
-            if config.normalizeArabic && config.keepEmoticons { break }
+            let found = probe.adaptationFindings(text, emoticons: !config.keepEmoticons, elongation: !config.reduceElongation)
+            if found.emoticon { config.keepEmoticons = true }
+            if found.elongation { config.reduceElongation = true }
+            if config.normalizeArabic && config.keepEmoticons && config.reduceElongation { break }
         }
         return config
     }
 
     /// The options `adapted(to:)` may turn on that this configuration has, by name (`arabic-normalization`,
-    /// `emoticons`), as `train` and `models show` report them.
+    /// `emoticons`, `elongation`), as `train` and `models show` report them.
     public var adaptedOptionNames: [String] {
         (normalizeArabic ? ["arabic-normalization"] : []) + (keepEmoticons ? ["emoticons"] : [])
+            + (reduceElongation ? ["elongation"] : [])
     }
 
-    /// Whether a feature configuration stores this tokenizer under the key that builds from before these options
-    /// do not know (`FeatureConfig`): it uses one of them.
-    var usesNewerOptions: Bool { normalizeArabic || keepEmoticons }
+    /// Under which key a feature configuration stores this tokenizer (`FeatureConfig`): each generation of options
+    /// has its own, which the builds from before it lack, so they refuse the model instead of tokenizing its texts
+    /// the old way. 0: the original options only (`tokenizer`); 1: Arabic normalization or emoticons
+    /// (`extendedTokenizer`); 2: elongation (`strictTokenizer`, whose decoding also refuses keys it does not know,
+    /// so a later option needs no further key).
+    var generation: Int { reduceElongation ? 2 : normalizeArabic || keepEmoticons ? 1 : 0 }
 
     /// Whether `text` has a scalar in the Arabic block (U+0600–U+06FF: UTF-8 lead bytes D8–DB).
     static func hasArabicScript(_ text: String) -> Bool {

@@ -93,5 +93,6 @@ func isoText(_ date: Date) -> String { isoTimestamp(date) }
 /// nil when nothing.
 func tokenizerText(_ t: TokenizerConfig) -> String? {
     let parts = (t.normalizeArabic ? ["Arabic spelling variants read as one"] : []) + (t.keepEmoticons ? ["emoticons kept"] : [])
+        + (t.reduceElongation ? ["elongated words shortened"] : [])
     return parts.isEmpty ? nil : parts.joined(separator: ", ")
 }

@@ -1,6 +1,6 @@
 // libFuzzer target: the tokenizer and the vectorizer on arbitrary (UTF-8-decoded) text. Tokens are never empty,
-// every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic and keeping emoticons) agree
-// with themselves on a rerun.
+// every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic, keeping
+// emoticons and shortening elongations) agree with themselves on a rerun.
 // Built by Tests/Fuzz/run.sh.
 let plain = Tokenizer(.default)
 let noNegation: Tokenizer = {
@@ -10,12 +10,18 @@ let noNegation: Tokenizer = {
     c.numberClasses = false
     c.normalizeArabic = true
     c.keepEmoticons = true
+    c.reduceElongation = true
     return Tokenizer(c)
 }()
 // Emoticons: the default with faces kept, and the check training uses to decide whether a corpus has any.
 let withFaces: TokenizerConfig = { var c = TokenizerConfig.default; c.keepEmoticons = true; return c }()
 let faces = Tokenizer(withFaces)
 nonisolated(unsafe) var faceScanner = TokenScanner(withFaces)
+// Elongation: the Arabic-normalizing default with and without it, and the check training uses (`adapted(to:)`).
+let arabic: TokenizerConfig = { var c = TokenizerConfig.default; c.normalizeArabic = true; return c }()
+let unshortened = Tokenizer(arabic)
+let shortened = Tokenizer({ var c = arabic; c.reduceElongation = true; return c }())
+nonisolated(unsafe) var elongationScanner = TokenScanner(arabic)
 let vectorizer = Vectorizer(config: FeatureConfig(charNgrams: CharNgramRange(min: 2, max: 5),
                                                                      vocabulary: .hashing(buckets: 1 << 12)),
                                                 featureNames: [], idf: [])
@@ -31,6 +37,11 @@ public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // A text tokenizes differently with faces kept exactly when the training check finds a face in it.
     if (faces.tokens(text) != plain.tokens(text)) != faceScanner.containsEmoticon(text) {
         fatalError("containsEmoticon disagrees with the tokens")
+    }
+    // A text whose tokens the option changes is one the training check finds. (Not the converse: a run inside a
+    // URL or a mention changes no token.)
+    if shortened.tokens(text) != unshortened.tokens(text) && !elongationScanner.containsElongation(text) {
+        fatalError("containsElongation misses a run the tokens shorten")
     }
     let row = vectorizer.transform(text)
     var norm: Float = 0

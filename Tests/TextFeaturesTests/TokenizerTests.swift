@@ -234,6 +234,77 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: stored), features)
     }
 
+    func testElongatedWordsAreShortenedWhenAsked() throws {
+        var config = TokenizerConfig.default
+        config.reduceElongation = true
+        let short = Tokenizer(config)
+        // Four or more of a letter count three times, whatever the case; three are left alone.
+        XCTAssertEqual(short.tokens("Soooo gooooood!!"), ["sooo", "goood", "!", "!"])
+        XCTAssertEqual(short.tokens("sooooooooo"), short.tokens("sOOOo"))
+        XCTAssertEqual(short.tokens("sooo good"), ["sooo", "good"])
+        for text in ["QQQ and TQQQ", "AAA rating", "Fund III", "www.x.com", "10000 shares", "zzz", "ok!!!!"] {
+            XCTAssertEqual(short.tokens(text), tok.tokens(text), text)
+        }
+        // In the Arabic block three or more count once (after the Arabic normalization, when it is on too).
+        XCTAssertEqual(short.tokens("جداااا"), ["جدا"])
+        XCTAssertEqual(short.tokens("ممتاز ممتااااز"), ["ممتاز", "ممتاز"])  // a doubled letter is a spelling
+        XCTAssertEqual(short.tokens("هههههه"), ["ه"])
+        config.normalizeArabic = true
+        XCTAssertEqual(Tokenizer(config).tokens("جدااأا شكرـــااا"), ["جدا", "شكرا"])
+        // The character n-grams of a word are taken from its shortened form.
+        let features = FeatureConfig(tokenizer: config, wordNgrams: 1, charNgrams: CharNgramRange(min: 4, max: 4),
+                                     vocabulary: .vocabulary(minDocumentFrequency: 1, maxFeatures: nil))
+        let v = Vectorizer.fit(["goooooood day", "bad day"], config: features)
+        let rows = v.transform(["gooood", "goooooooooood", "goood"])
+        XCTAssertEqual(Array(rows.row(0).indices), Array(rows.row(1).indices))
+        XCTAssertEqual(Array(rows.row(0).indices), Array(rows.row(2).indices))
+        XCTAssertEqual(rows.row(0).indices.count, 5)  // the word and the four 4-grams of <goood>
+
+        // Training turns it on for a corpus with an elongated word, and only then.
+        var probe = TokenScanner({ var c = TokenizerConfig.default; c.normalizeArabic = true; return c }())
+        for text in ["soooo", "Noooo way", "ＳＯＯＯＯ", "جداااا", "جدااأ", "جـداـاـا"] {
+            XCTAssertTrue(probe.containsElongation(text), text)
+        }
+        for text in ["sooo", "QQQ", "www.example.com", "1000000", "!!!!", "株価が急落。。。。", "جدا", "ممتاز", "ＳＯＯ"] {
+            XCTAssertFalse(probe.containsElongation(text), text)
+        }
+        for text in ["soooo", "Noooo way", "ＳＯＯＯＯ", "جداااا", "sooo", "QQQ", "株価が急落。。。。", "ممتاز", "Ｓｏｏｏｏ"] {
+            XCTAssertEqual(probe.containsElongation(text), short.tokens(text) != tok.tokens(text), text)
+        }
+        XCTAssertFalse(TokenizerConfig.default.adapted(to: ["QQQ up", "AAA rating kept", "www.x.com"]).reduceElongation)
+        XCTAssertTrue(TokenizerConfig.default.adapted(to: ["QQQ up", "yessss"]).reduceElongation)
+        XCTAssertEqual(TokenizerConfig.default.adapted(to: ["yessss"]).adaptedOptionNames, ["elongation"])
+
+        // Stored under the key of its generation, which builds before it lack, and refused with an option this
+        // build does not know, so a later option needs no further key.
+        var stored = FeatureConfig()
+        stored.tokenizer = config
+        let data = try JSONEncoder().encode(stored)
+        let keys = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any]).keys
+        XCTAssertTrue(keys.contains("strictTokenizer"))
+        XCTAssertFalse(keys.contains("tokenizer") || keys.contains("extendedTokenizer"))
+        XCTAssertEqual(try JSONDecoder().decode(FeatureConfig.self, from: data), stored)
+        let json = String(decoding: data, as: UTF8.self)
+        let later = json.replacingOccurrences(of: "\"reduceElongation\":true", with: "\"reduceElongation\":true,\"stemArabic\":true")
+        XCTAssertNotEqual(later, json)
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(later.utf8)))
+        XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(later.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("stemArabic"), "\(error)")
+        }
+        for key in ["tokenizer", "extendedTokenizer"] {
+            let wrong = json.replacingOccurrences(of: "\"strictTokenizer\"", with: "\"\(key)\"")
+            XCTAssertNotEqual(wrong, json)
+            XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(wrong.utf8)), key)
+        }
+        // A tokenizer of an older generation under the new key is refused too (one key per generation).
+        var older = FeatureConfig()
+        older.tokenizer.keepEmoticons = true
+        let olderJSON = String(decoding: try JSONEncoder().encode(older), as: UTF8.self)
+            .replacingOccurrences(of: "\"extendedTokenizer\"", with: "\"strictTokenizer\"")
+        XCTAssertTrue(olderJSON.contains("strictTokenizer"))
+        XCTAssertThrowsError(try JSONDecoder().decode(FeatureConfig.self, from: Data(olderJSON.utf8)))
+    }
+
     func testConfigIsCodable() throws {
         var config = TokenizerConfig.default
         config.negationCues = ["not"]

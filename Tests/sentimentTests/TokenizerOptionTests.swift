@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The tokenizer options training turns on for the corpus at hand (Arabic spelling, emoticons), end to end: `train`
+/// The tokenizer options training turns on for the corpus at hand (Arabic spelling, emoticons, elongation), end to end: `train`
 /// and `models show` say so, prediction reads variant spellings as one, and other corpora are left as they were.
 final class TokenizerOptionTests: XCTestCase {
     func testTrainReportsTheOptionsItsCorpusNeeds() throws {
@@ -11,9 +11,10 @@ final class TokenizerOptionTests: XCTestCase {
         let arabic = try box.write("ar.csv", arabicRows)
         let table = try box.ok(["train", "--corpus", arabic, "--name", "ar", "--no-tune", "--no-default-parent"])
         let line = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("tokenizer") }, table)
-        XCTAssertTrue(line.contains("Arabic spelling variants read as one") && !line.contains("emoticons"), String(line))
+        XCTAssertTrue(line.contains("Arabic spelling variants read as one") && line.contains("elongated words shortened")
+                      && !line.contains("emoticons"), String(line))
         let shown = try jsonObject(box.ok(["models", "show", "ar", "--format", "json"]))
-        XCTAssertEqual(shown["tokenizer_options"] as? [String], ["arabic-normalization"])
+        XCTAssertEqual(shown["tokenizer_options"] as? [String], ["arabic-normalization", "elongation"])
         XCTAssertTrue(try box.ok(["models", "show", "ar"]).contains("Arabic spelling variants read as one"))
         let variants = try jsonArray(box.ok(["predict", "--model", "ar", "--format", "json", "--no-store",
                                              "أحسن خدمة والتوصيل سريع جداً", "احسن خدمة والتوصيل سريع جدا"]))
@@ -34,6 +35,17 @@ final class TokenizerOptionTests: XCTestCase {
         for (model, differs) in [("faces", true), ("en", false)] {
             let p = try jsonArray(box.ok(["predict", "--model", model, "--format", "json", "--no-store",
                                           "Quarter ahead =)", "Quarter ahead"])).map { $0["probabilities"] as? [String: Double] }
+            XCTAssertEqual(p[0] != p[1], differs, "\(model): \(p)")
+        }
+
+        let stretched = try box.write("stretched.csv", smallCorpus(step: 5) + "Results sooooo good,positive\nsooo bad quarter,negative\n")
+        let withStretch = try jsonObject(box.ok(["train", "--corpus", stretched, "--name", "stretched", "--no-tune",
+                                                 "--no-default-parent", "--format", "json"]))
+        XCTAssertEqual(withStretch["tokenizer_options"] as? [String], ["elongation"])
+        // Any length of the stretched word is the word that model learned; to the other model it is unknown.
+        for (model, differs) in [("stretched", true), ("en", false)] {
+            let p = try jsonArray(box.ok(["predict", "--model", model, "--format", "json", "--no-store",
+                                          "Quarter ahead Sooooooooooo", "Quarter ahead"])).map { $0["probabilities"] as? [String: Double] }
             XCTAssertEqual(p[0] != p[1], differs, "\(model): \(p)")
         }
     }
