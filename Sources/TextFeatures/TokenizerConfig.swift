@@ -65,8 +65,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// Emit ASCII emoticons as tokens (see type documentation). Stored and decoded as `normalizeArabic` is; training
     /// turns it on for a corpus with an emoticon in it (`adapted(to:)`).
     public var keepEmoticons: Bool
-    /// Reduce elongated words (see type documentation). Stored and decoded as `normalizeArabic` is; training turns
-    /// it on for a corpus with an elongated word in it (`adapted(to:)`).
+    /// Reduce elongated words (see type documentation). Left out of the JSON when off and decoded as off when absent,
+    /// as `normalizeArabic` is; training turns it on for a corpus with an elongated word in it (`adapted(to:)`).
     public var reduceElongation: Bool
     /// Mark tokens inside a negation scope.
     public var markNegation: Bool
