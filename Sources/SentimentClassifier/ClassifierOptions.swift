@@ -76,10 +76,11 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
     }
 
     /// Word 1–2-grams over a learned vocabulary (features seen in at least 2 texts), sublinear TF-IDF,
-    /// L2-normalized, negation marking on (and, by the `supervisedWeighting` default, TF-IDF × naive Bayes ratios). A vocabulary (rather than hashing) keeps models small and
+    /// L2-normalized, negation marking on (and, by the `supervisedWeighting` default, TF-IDF × naive Bayes ratios),
+    /// with the English polarity lexicon's class tokens. A vocabulary (rather than hashing) keeps models small and
     /// explanations readable; see the README for the measurements behind it.
     public static let defaultFeatures = FeatureConfig(
-        wordNgrams: 2, vocabulary: .vocabulary(minDocumentFrequency: 2, maxFeatures: nil),
+        tokenizer: TokenizerConfig(polarityLexicon: PolarityLexicon.english.identity), wordNgrams: 2, vocabulary: .vocabulary(minDocumentFrequency: 2, maxFeatures: nil),
         weighting: .tfidf, sublinearTF: true, l2Normalize: true)
 
     /// Embedding group weights tried by default: off, and the group scaled by half and by 1 beside the

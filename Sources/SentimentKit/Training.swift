@@ -31,6 +31,8 @@ public struct TrainingSettings: Sendable, Equatable {
     /// by cross-validation (0 = the corpus alone), when no other parent brings weights: true = at any size; false =
     /// never; nil = on data of up to `SentimentClassifier.defaultParentRowLimit` rows. Not passed on to retraining.
     public var defaultParent: Bool?
+    /// The English polarity lexicon's class tokens (`TokenizerConfig.polarityLexicon`); nil: the parent's, else on.
+    public var lexicon: Bool?
 
     public init() {}
 
@@ -51,6 +53,7 @@ public struct TrainingSettings: Sendable, Equatable {
         }
         if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
         if let seed { options.training.seed = seed }
+        if let lexicon { options.features.tokenizer.polarityLexicon = lexicon ? PolarityLexicon.english.identity : nil }
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
         charNgrams?.apply(to: &options)
         // Without a word from the request the candidates are the defaults' (or the parent's); whether the group is

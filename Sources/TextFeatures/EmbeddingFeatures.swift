@@ -105,7 +105,7 @@ extension EmbeddingTable {
     /// `tokens`.
     @inline(__always)
     func forEachKnownRow(_ scanner: TokenScanner, tokens: inout Int, _ body: (Int) -> Void) {
-        let t = scanner.tokenCount
+        let t = scanner.sequenceCount  // the text's own tokens, not the lexicon's class tokens
         tokens &+= t
         let th = scanner.tokHash.base, fl = scanner.tokFlags.base
         for i in 0..<t {

@@ -32,11 +32,13 @@ struct FeatureExtractor {
         let n = wordNgrams
         wordKeys.reserve(more: t * n)
         let th = scanner.tokHash.base
+        let seq = scanner.sequenceCount
         for i in 0..<t {
             var h = th[i]
             wordKeys.appendUnchecked(h)
             var m = 1
-            while m < n && i + m < t {
+            let end = i < seq ? seq : i + 1  // the lexicon's class tokens are unigrams
+            while m < n && i + m < end {
                 h = StableHash.combine(h, th[i + m])
                 wordKeys.appendUnchecked(h)
                 m &+= 1
@@ -95,9 +97,10 @@ struct FeatureExtractor {
     mutating func namedFeatures(_ text: String) -> [(key: UInt64, name: String, group: Int)] {
         scanner.scan(text)
         let toks = scanner.tokenStrings()
+        let seq = scanner.sequenceCount
         var out: [(UInt64, String, Int)] = []
         for i in toks.indices {
-            for n in 1...wordNgrams where i + n <= toks.count {
+            for n in 1...wordNgrams where i + n <= (i < seq ? seq : i + 1) {
                 let gram = toks[i..<(i + n)].map { $0.token }
                 out.append((StableHash.ngramKey(gram), gram.joined(separator: " "), 0))
             }
@@ -128,9 +131,11 @@ struct FeatureExtractor {
         tokenNames.removeAll(keepingCapacity: true)
         tokenNames.append(contentsOf: repeatElement(nil, count: t))
         var idx = 0
+        let seq = scanner.sequenceCount
         for i in 0..<t {
             var m = 0
-            while m < wordNgrams && i + m < t {
+            let end = i < seq ? seq : i + 1
+            while m < wordNgrams && i + m < end {
                 let key = wordKeys[idx]
                 idx += 1
                 if wanted(key, 0) {

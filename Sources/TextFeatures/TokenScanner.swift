@@ -38,6 +38,7 @@ enum Literal {
     static let url = scalars("<url>"), user = scalars("<user>"), cur = scalars("<cur>")
     static let bang = scalars("!"), question = scalars("?"), percentSign = scalars("%")
     static let nt = scalars("n't"), can = scalars("can"), will = scalars("will"), shall = scalars("shall")
+    static let lexiconPositive = scalars("<lex+>"), lexiconNegative = scalars("<lex->")
     static let currencyCodes = ["eur", "usd", "gbp", "jpy", "chf", "sek", "nok", "dkk", "cny", "rmb", "inr", "cad",
                                 "aud", "rub", "hkd", "sgd", "krw", "brl", "pln", "zar", "nzd"].map(scalars)
 }
@@ -108,9 +109,17 @@ struct TokenScanner {
     private var unitStart = Buffer<Int>(capacity: 64)
     private let cueFirstASCII: (UInt64, UInt64)
     private var negating = false
+    /// The polarity lexicon (`TokenizerConfig.polarityLexicon`) and the words of the current scan it holds, in
+    /// order: bit 0 set for a negative word, bit 1 for one in a negation scope.
+    private let lexicon: PolarityLexicon?
+    private var lexiconHits = Buffer<UInt8>(capacity: 16)
+    /// Tokens of the last scan in text order; the lexicon's class tokens follow them (`tokenCount` counts both).
+    /// Word n-grams are taken within the first `sequenceCount` only.
+    private(set) var sequenceCount = 0
 
     init(_ config: TokenizerConfig) {
         self.config = config
+        self.lexicon = config.polarityLexicon.flatMap(PolarityLexicon.named)
         var lower = [UInt8](repeating: 0, count: 128)
         var kind = [UInt8](repeating: Kind.other, count: 128)
         for b in 0..<128 {
@@ -399,7 +408,36 @@ struct TokenScanner {
     private mutating func emitWord(_ lo: Int, _ hi: Int) {
         let cue = isCue(lo, hi)
         emit(lo, hi, flags: TokenFlag.word, negatable: !cue)
-        if cue { negating = true }
+        if cue { negating = true } else if let lexicon { noteLexiconWord(lexicon) }
+    }
+
+    /// Notes the word just emitted when the lexicon holds it (looked up without its negation marker).
+    @inline(__always)
+    private mutating func noteLexiconWord(_ lexicon: PolarityLexicon) {
+        let t = tokenCount - 1
+        let negated = tokFlags[t] & TokenFlag.negated != 0
+        var key = tokHash[t]
+        if negated {
+            key = StableHash.fnvOffset
+            for j in tokenStart(t)..<Int(tokEnd[t]) { key = StableHash.step(key, scalar: tokText[j]) }
+        }
+        let polarity = lexicon.polarity(key)
+        if polarity != 0 { lexiconHits.append((polarity < 0 ? 1 : 0) | (negated ? 2 : 0)) }
+    }
+
+    /// Appends a class token per lexicon word of the scan (`<lex+>`, `<lex->`, negation-marked as the word was).
+    private mutating func emitLexiconTokens() {
+        sequenceCount = tokenCount
+        guard lexiconHits.count > 0 else { return }
+        tokEnd.reserve(more: lexiconHits.count)
+        tokHash.reserve(more: lexiconHits.count)
+        tokFlags.reserve(more: lexiconHits.count)
+        for hit in lexiconHits.buffer {
+            negating = hit & 2 != 0
+            emit(literal: hit & 1 != 0 ? Literal.lexiconNegative : Literal.lexiconPositive, flags: 0, negatable: true)
+        }
+        negating = false
+        lexiconHits.removeAll()
     }
 
     private mutating func emitWord(literal: [UInt32]) {
@@ -412,6 +450,13 @@ struct TokenScanner {
 
     /// Tokenizes `text` into the token buffers.
     mutating func scan(_ text: String) {
+        scanSequence(text)
+        emitLexiconTokens()
+    }
+
+    /// The tokens of `text` in text order (`scan` without the lexicon's class tokens).
+    private mutating func scanSequence(_ text: String) {
+        lexiconHits.removeAll()
         load(text)
         tokText.removeAll()
         tokEnd.removeAll()

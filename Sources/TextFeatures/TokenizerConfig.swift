@@ -68,6 +68,9 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// Reduce elongated words (see type documentation). Left out of the JSON when off and decoded as off when absent,
     /// as `normalizeArabic` is; training turns it on for a corpus with an elongated word in it (`adapted(to:)`).
     public var reduceElongation: Bool
+    /// The polarity lexicon whose words add class tokens (`PolarityLexicon`, by identity; nil = none). Left out of
+    /// the JSON when nil; a stored identity this build does not have is refused.
+    public var polarityLexicon: String?
     /// Mark tokens inside a negation scope.
     public var markNegation: Bool
     /// Words that open a negation scope (compared after normalization and case folding).
@@ -83,7 +86,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                 numberClasses: Bool = true, urlClass: Bool = true, mentionClass: Bool = true,
                 currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
                 cjkBigrams: Bool = true, normalizeArabic: Bool = false, keepEmoticons: Bool = false,
-                reduceElongation: Bool = false, markNegation: Bool = true,
+                reduceElongation: Bool = false, polarityLexicon: String? = nil, markNegation: Bool = true,
                 negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
         self.normalizeUnicode = normalizeUnicode
         self.caseFold = caseFold
@@ -98,6 +101,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         self.normalizeArabic = normalizeArabic
         self.keepEmoticons = keepEmoticons
         self.reduceElongation = reduceElongation
+        self.polarityLexicon = polarityLexicon
         self.markNegation = markNegation
         self.negationCues = negationCues
         self.negationPrefix = negationPrefix
@@ -108,7 +112,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case normalizeUnicode, caseFold, splitContractions, numberClasses, urlClass, mentionClass, currencyClass,
-             keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, keepEmoticons, reduceElongation, markNegation,
+             keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, keepEmoticons, reduceElongation, polarityLexicon,
+             markNegation,
              negationCues, negationPrefix
     }
 
@@ -130,9 +135,14 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                   normalizeArabic: try c.decodeIfPresent(Bool.self, forKey: .normalizeArabic) ?? false,
                   keepEmoticons: try c.decodeIfPresent(Bool.self, forKey: .keepEmoticons) ?? false,
                   reduceElongation: try c.decodeIfPresent(Bool.self, forKey: .reduceElongation) ?? false,
+                  polarityLexicon: try c.decodeIfPresent(String.self, forKey: .polarityLexicon),
                   markNegation: try c.decode(Bool.self, forKey: .markNegation),
                   negationCues: try c.decode([String].self, forKey: .negationCues),
                   negationPrefix: try c.decode(String.self, forKey: .negationPrefix))
+        if let name = polarityLexicon, PolarityLexicon.named(name) == nil {
+            throw DecodingError.dataCorruptedError(forKey: .polarityLexicon, in: c,
+                debugDescription: "polarity lexicon \"\(name)\" is not in this build")
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -150,6 +160,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         if normalizeArabic { try c.encode(normalizeArabic, forKey: .normalizeArabic) }
         if keepEmoticons { try c.encode(keepEmoticons, forKey: .keepEmoticons) }
         if reduceElongation { try c.encode(reduceElongation, forKey: .reduceElongation) }
+        try c.encodeIfPresent(polarityLexicon, forKey: .polarityLexicon)
         try c.encode(markNegation, forKey: .markNegation)
         try c.encode(negationCues, forKey: .negationCues)
         try c.encode(negationPrefix, forKey: .negationPrefix)
@@ -192,7 +203,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// the old way. 0: the original options only (`tokenizer`); 1: Arabic normalization or emoticons
     /// (`extendedTokenizer`); 2: elongation (`strictTokenizer`, whose decoding also refuses keys it does not know,
     /// so a later option needs no further key).
-    var generation: Int { reduceElongation ? 2 : normalizeArabic || keepEmoticons ? 1 : 0 }
+    var generation: Int { reduceElongation || polarityLexicon != nil ? 2 : normalizeArabic || keepEmoticons ? 1 : 0 }
 
     /// Whether `text` has a scalar in the Arabic block (U+0600–U+06FF: UTF-8 lead bytes D8–DB).
     static func hasArabicScript(_ text: String) -> Bool {

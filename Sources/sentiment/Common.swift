@@ -96,3 +96,10 @@ func tokenizerText(_ t: TokenizerConfig) -> String? {
         + (t.reduceElongation ? ["elongated words shortened"] : [])
     return parts.isEmpty ? nil : parts.joined(separator: ", ")
 }
+
+/// The polarity lexicon a model's tokenizer counts, in words for a table; nil when none.
+func lexiconText(_ t: TokenizerConfig) -> String? {
+    guard let name = t.polarityLexicon else { return nil }
+    guard let l = PolarityLexicon.named(name) else { return name }
+    return "\(name): \(l.positiveCount) positive and \(l.negativeCount) negative words (Lexicons/en), as <lex+> and <lex->"
+}
