@@ -1,6 +1,6 @@
 // libFuzzer target: the tokenizer and the vectorizer on arbitrary (UTF-8-decoded) text. Tokens are never empty,
 // every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic, keeping
-// emoticons and shortening elongations) agree with themselves on a rerun.
+// emoticons, shortening elongations and adding the polarity lexicon's class tokens) agree with themselves on a rerun.
 // Built by Tests/Fuzz/run.sh.
 let plain = Tokenizer(.default)
 let noNegation: Tokenizer = {
@@ -11,6 +11,7 @@ let noNegation: Tokenizer = {
     c.normalizeArabic = true
     c.keepEmoticons = true
     c.reduceElongation = true
+    c.polarityLexicon = PolarityLexicon.english.identity
     return Tokenizer(c)
 }()
 // Emoticons: the default with faces kept, and the check training uses to decide whether a corpus has any.

@@ -161,7 +161,8 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(e.toward.allSatisfy { $0.contribution > 0 })
         XCTAssertTrue(e.against.allSatisfy { $0.contribution < 0 })
         XCTAssertEqual(e.toward.map(\.contribution), e.toward.map(\.contribution).sorted(by: >))
-        let words = Set(Tokenizer().tokens("Operating profit rose sharply and the company raised its outlook"))
+        // The model's tokens: the words and the polarity lexicon's class token (`<lex+>`, for "profit").
+        let words = Set(Tokenizer(clf.vectorizer.config.tokenizer).tokens("Operating profit rose sharply and the company raised its outlook"))
         for c in e.toward + e.against {
             XCTAssertTrue(c.feature.split(separator: " ").allSatisfy { words.contains(String($0)) }, c.feature)
         }

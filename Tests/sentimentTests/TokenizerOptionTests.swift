@@ -27,6 +27,21 @@ final class TokenizerOptionTests: XCTestCase {
         XCTAssertEqual(plain["tokenizer_options"] as? [String], [])
         XCTAssertFalse(try box.ok(["models", "show", "en"]).contains("tokenizer"))
 
+        // The polarity lexicon: on by default, off with --no-lexicon, named by train and models show.
+        XCTAssertEqual(plain["polarity_lexicon"] as? String, "en-1")
+        XCTAssertTrue(try box.ok(["models", "show", "en"]).contains("en-1: "))
+        XCTAssertEqual(try jsonObject(box.ok(["models", "show", "en", "--format", "json"]))["polarity_lexicon"] as? String, "en-1")
+        let bare = try jsonObject(box.ok(["train", "--corpus", english, "--name", "bare", "--no-tune", "--no-default-parent",
+                                          "--no-lexicon", "--format", "json"]))
+        XCTAssertNil(bare["polarity_lexicon"] as? String)
+        XCTAssertFalse(try box.ok(["models", "show", "bare"]).contains("lexicon"))
+        // A listed word the corpus never has still counts with the list, and is unknown without it.
+        for (model, differs) in [("en", true), ("bare", false)] {
+            let p = try jsonArray(box.ok(["predict", "--model", model, "--format", "json", "--no-store",
+                                          "Quarter ahead splendid", "Quarter ahead"])).map { $0["probabilities"] as? [String: Double] }
+            XCTAssertEqual(p[0] != p[1], differs, "\(model): \(p)")
+        }
+
         let faces = try box.write("faces.csv", smallCorpus(step: 5) + "Record quarter :-),positive\nGreat results :),positive\n")
         let withFaces = try jsonObject(box.ok(["train", "--corpus", faces, "--name", "faces", "--no-tune",
                                                "--no-default-parent", "--format", "json"]))
