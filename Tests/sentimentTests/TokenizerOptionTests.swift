@@ -36,32 +36,31 @@ final class TokenizerOptionTests: XCTestCase {
         XCTAssertNil(bare["polarity_lexicon"] as? String)
         XCTAssertFalse(try box.ok(["models", "show", "bare"]).contains("lexicon"))
         // A listed word the corpus never has still counts with the list, and is unknown without it.
-        for (model, differs) in [("en", true), ("bare", false)] {
-            let p = try jsonArray(box.ok(["predict", "--model", model, "--format", "json", "--no-store",
-                                          "Quarter ahead splendid", "Quarter ahead"])).map { $0["probabilities"] as? [String: Double] }
-            XCTAssertEqual(p[0] != p[1], differs, "\(model): \(p)")
-        }
+        try assertDiffers("Quarter ahead splendid", from: "Quarter ahead", with: "en", not: "bare", in: box)
 
         let faces = try box.write("faces.csv", smallCorpus(step: 5) + "Record quarter :-),positive\nGreat results :),positive\n")
         let withFaces = try jsonObject(box.ok(["train", "--corpus", faces, "--name", "faces", "--no-tune",
                                                "--no-default-parent", "--format", "json"]))
         XCTAssertEqual(withFaces["tokenizer_options"] as? [String], ["emoticons"])
         // The face is a feature of that model, and punctuation to the one trained without faces.
-        for (model, differs) in [("faces", true), ("en", false)] {
-            let p = try jsonArray(box.ok(["predict", "--model", model, "--format", "json", "--no-store",
-                                          "Quarter ahead =)", "Quarter ahead"])).map { $0["probabilities"] as? [String: Double] }
-            XCTAssertEqual(p[0] != p[1], differs, "\(model): \(p)")
-        }
+        try assertDiffers("Quarter ahead =)", from: "Quarter ahead", with: "faces", not: "en", in: box)
 
         let stretched = try box.write("stretched.csv", smallCorpus(step: 5) + "Results sooooo good,positive\nsooo bad quarter,negative\n")
         let withStretch = try jsonObject(box.ok(["train", "--corpus", stretched, "--name", "stretched", "--no-tune",
                                                  "--no-default-parent", "--format", "json"]))
         XCTAssertEqual(withStretch["tokenizer_options"] as? [String], ["elongation"])
         // Any length of the stretched word is the word that model learned; to the other model it is unknown.
-        for (model, differs) in [("stretched", true), ("en", false)] {
-            let p = try jsonArray(box.ok(["predict", "--model", model, "--format", "json", "--no-store",
-                                          "Quarter ahead Sooooooooooo", "Quarter ahead"])).map { $0["probabilities"] as? [String: Double] }
-            XCTAssertEqual(p[0] != p[1], differs, "\(model): \(p)")
+        try assertDiffers("Quarter ahead Sooooooooooo", from: "Quarter ahead", with: "stretched", not: "en", in: box)
+    }
+
+    /// `text` predicts otherwise than `plain` with `model` and the same with `other` (to which the difference is
+    /// unknown).
+    private func assertDiffers(_ text: String, from plain: String, with model: String, not other: String, in box: Sandbox,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        for (name, differs) in [(model, true), (other, false)] {
+            let p = try jsonArray(box.ok(["predict", "--model", name, "--format", "json", "--no-store", text, plain]))
+                .map { $0["probabilities"] as? [String: Double] }
+            XCTAssertEqual(p[0] != p[1], differs, "\(name): \(p)", file: file, line: line)
         }
     }
 }
