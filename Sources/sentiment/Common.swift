@@ -101,5 +101,5 @@ func tokenizerText(_ t: TokenizerConfig) -> String? {
 func lexiconText(_ t: TokenizerConfig) -> String? {
     guard let name = t.polarityLexicon else { return nil }
     guard let l = PolarityLexicon.named(name) else { return name }
-    return "\(name): \(l.positiveCount) positive and \(l.negativeCount) negative words (Lexicons/en), as <lex+> and <lex->"
+    return "\(name): \(grouped(l.positiveCount)) positive and \(grouped(l.negativeCount)) negative words (Lexicons/en), as <lex+> and <lex->"
 }
