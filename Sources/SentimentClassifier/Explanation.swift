@@ -24,6 +24,8 @@ extension SentimentClassifier {
         let c = prediction.labelIndex, k = labels.count
         var items: [Explanation.Contribution] = []
         var embedding: Float = 0  // the embedding group's columns mean nothing alone: one contribution for all
+        // A lexicon class token names the words of the text behind it: `<lex+> (soar, profit)`.
+        let listed = Tokenizer(vectorizer.config.tokenizer).lexiconWords(text)
         for f in vectorizer.features(of: text) where Int(f.index) < model.featureCount {
             let j = Int(f.index)
             var others: Float = 0
@@ -31,7 +33,10 @@ extension SentimentClassifier {
             let margin = model.weight(feature: j, class: c) - (k > 1 ? others / Float(k - 1) : 0)
             let v = f.value * margin
             if j >= vectorizer.featureCount && j < vectorizer.parentBlockStart { embedding += v; continue }
-            if v != 0 { items.append(.init(feature: f.name, contribution: v)) }
+            if v != 0 {
+                let words = listed[f.name].map { " (" + $0.joined(separator: ", ") + ")" } ?? ""
+                items.append(.init(feature: f.name + words, contribution: v))
+            }
         }
         if embedding != 0 { items.append(.init(feature: Self.embeddingContributionName, contribution: embedding)) }
         let toward = items.filter { $0.contribution > 0 }

@@ -40,6 +40,13 @@ public struct PolarityLexicon: Sendable {
         }
     }
 
+    /// `polarity(_:)` of a word as the tokenizer writes it.
+    func polarity(ofWord word: String) -> Int {
+        var key = StableHash.fnvOffset
+        for u in word.unicodeScalars { key = StableHash.step(key, scalar: u.value) }
+        return polarity(key)
+    }
+
     /// The English list (`Lexicons/en/polarity.tsv`).
     public static let english = PolarityLexicon(identity: "en-1", tsv: englishWords)
 

@@ -164,8 +164,14 @@ final class ClassifierTests: XCTestCase {
         // The model's tokens: the words and the polarity lexicon's class token (`<lex+>`, for "profit").
         let words = Set(Tokenizer(clf.vectorizer.config.tokenizer).tokens("Operating profit rose sharply and the company raised its outlook"))
         for c in e.toward + e.against {
-            XCTAssertTrue(c.feature.split(separator: " ").allSatisfy { words.contains(String($0)) }, c.feature)
+            // A class token names its words after it: `<lex+> (profit)`.
+            let gram = c.feature.hasPrefix("<lex+>") ? "<lex+>" : c.feature
+            XCTAssertTrue(gram.split(separator: " ").allSatisfy { words.contains(String($0)) }, c.feature)
+            if gram == "<lex+>" { XCTAssertEqual(c.feature, "<lex+> (profit)") }
         }
+        let listed = clf.explain("Profit soared, a superb quarter", top: 50)
+        XCTAssertEqual((listed.toward + listed.against).filter { $0.feature.hasPrefix("<lex+>") }.map(\.feature),
+                       ["<lex+> (profit, soared, superb)"])
         let top = clf.topFeatures(perLabel: 4)
         XCTAssertEqual(Set(top.keys), Set(clf.labels))
         XCTAssertTrue(top.values.allSatisfy { $0.count == 4 })

@@ -18,6 +18,10 @@ final class PolarityLexiconTests: XCTestCase {
         }
         // The text `<lex+>` is the word `lex`, never a class token (angle brackets are punctuation).
         XCTAssertEqual(lexical.tokens("<lex+> <lex->"), ["lex", "lex"])
+        // The words behind each class token, for explanations.
+        XCTAssertEqual(lexical.lexiconWords("Not good. Great, awful and great"),
+                       ["not_<lex+>": ["good"], "<lex+>": ["great", "great"], "<lex->": ["awful"]])
+        XCTAssertEqual(Tokenizer(.default).lexiconWords("great"), [:])
         // Off (the struct's default, and every model trained before the list existed): no class tokens.
         XCTAssertEqual(Tokenizer(.default).tokens("great"), ["great"])
     }
