@@ -107,15 +107,9 @@ extension EmbeddingTable {
     func forEachKnownRow(_ scanner: TokenScanner, tokens: inout Int, _ body: (Int) -> Void) {
         let t = scanner.sequenceCount  // the text's own tokens, not the lexicon's class tokens
         tokens &+= t
-        let th = scanner.tokHash.base, fl = scanner.tokFlags.base
         for i in 0..<t {
-            var key = th[i]
-            if fl[i] & TokenFlag.negated != 0 {
-                // The table holds words, not their negation-marked forms: look the word itself up.
-                key = StableHash.fnvOffset
-                for j in scanner.tokenStart(i)..<Int(scanner.tokEnd[i]) { key = StableHash.step(key, scalar: scanner.tokText[j]) }
-            }
-            let r = rows.find(key)
+            // The table holds words, not their negation-marked forms: look the word itself up.
+            let r = rows.find(scanner.wordKey(ofToken: i))
             if r >= 0 { body(Int(r)) }
         }
     }

@@ -32,12 +32,11 @@ struct FeatureExtractor {
         let n = wordNgrams
         wordKeys.reserve(more: t * n)
         let th = scanner.tokHash.base
-        let seq = scanner.sequenceCount
         for i in 0..<t {
             var h = th[i]
             wordKeys.appendUnchecked(h)
             var m = 1
-            let end = i < seq ? seq : i + 1  // the lexicon's class tokens are unigrams
+            let end = scanner.ngramEnd(from: i)
             while m < n && i + m < end {
                 h = StableHash.combine(h, th[i + m])
                 wordKeys.appendUnchecked(h)
@@ -97,10 +96,9 @@ struct FeatureExtractor {
     mutating func namedFeatures(_ text: String) -> [(key: UInt64, name: String, group: Int)] {
         scanner.scan(text)
         let toks = scanner.tokenStrings()
-        let seq = scanner.sequenceCount
         var out: [(UInt64, String, Int)] = []
         for i in toks.indices {
-            for n in 1...wordNgrams where i + n <= (i < seq ? seq : i + 1) {
+            for n in 1...wordNgrams where i + n <= scanner.ngramEnd(from: i) {
                 let gram = toks[i..<(i + n)].map { $0.token }
                 out.append((StableHash.ngramKey(gram), gram.joined(separator: " "), 0))
             }
@@ -131,10 +129,9 @@ struct FeatureExtractor {
         tokenNames.removeAll(keepingCapacity: true)
         tokenNames.append(contentsOf: repeatElement(nil, count: t))
         var idx = 0
-        let seq = scanner.sequenceCount
         for i in 0..<t {
             var m = 0
-            let end = i < seq ? seq : i + 1
+            let end = scanner.ngramEnd(from: i)
             while m < wordNgrams && i + m < end {
                 let key = wordKeys[idx]
                 idx += 1

@@ -8,7 +8,7 @@ public struct PolarityLexicon: Sendable {
     public let identity: String
     /// Positive and negative words.
     public let positiveCount: Int, negativeCount: Int
-    /// Word key (the token's FNV-1a, as `TokenScanner` computes it) → 1 positive, 2 negative.
+    /// Word key (`StableHash.fnv1a` of the word, as `TokenScanner.wordKey` computes it) → 1 positive, 2 negative.
     private let table: KeyTable
 
     /// A list from `word<TAB>+` / `word<TAB>-` lines (lower-case words as the tokenizer writes them).
@@ -18,8 +18,7 @@ public struct PolarityLexicon: Sendable {
         for line in tsv.split(separator: "\n") {
             guard let tab = line.firstIndex(of: "\t") else { continue }
             let sign = line[line.index(after: tab)...]
-            var key = StableHash.fnvOffset
-            for u in line[..<tab].unicodeScalars { key = StableHash.step(key, scalar: u.value) }
+            let key = StableHash.fnv1a(String(line[..<tab]))
             if table.insert(key, sign == "-" ? 2 : 1) == (sign == "-" ? 2 : 1) {
                 if sign == "-" { negative += 1 } else { positive += 1 }
             }
@@ -38,13 +37,6 @@ public struct PolarityLexicon: Sendable {
         case 2: return -1
         default: return 0
         }
-    }
-
-    /// `polarity(_:)` of a word as the tokenizer writes it.
-    func polarity(ofWord word: String) -> Int {
-        var key = StableHash.fnvOffset
-        for u in word.unicodeScalars { key = StableHash.step(key, scalar: u.value) }
-        return polarity(key)
     }
 
     /// The English list (`Lexicons/en/polarity.tsv`).

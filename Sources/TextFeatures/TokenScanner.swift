@@ -110,9 +110,10 @@ struct TokenScanner {
     private let cueFirstASCII: (UInt64, UInt64)
     private var negating = false
     /// The polarity lexicon (`TokenizerConfig.polarityLexicon`) and the words of the current scan it holds, in
-    /// order: bit 0 set for a negative word, bit 1 for one in a negation scope.
+    /// order: each one's token, and whether it is a negative word.
     private let lexicon: PolarityLexicon?
-    private var lexiconHits = Buffer<UInt8>(capacity: 16)
+    private var lexiconWordTokens = Buffer<Int32>(capacity: 16)
+    private var lexiconNegative = Buffer<Bool>(capacity: 16)
     /// Tokens of the last scan in text order; the lexicon's class tokens follow them (`tokenCount` counts both).
     /// Word n-grams are taken within the first `sequenceCount` only.
     private(set) var sequenceCount = 0
@@ -156,6 +157,22 @@ struct TokenScanner {
     var tokenCount: Int { tokEnd.count }
 
     @inline(__always) func tokenStart(_ t: Int) -> Int { t == 0 ? 0 : Int(tokEnd[t - 1]) }
+
+    /// The key of token `t`'s word without its negation marker: `StableHash.fnv1a` of its text, as word lists
+    /// (the embedding table, the polarity lexicon) hold words.
+    @inline(__always) func wordKey(ofToken t: Int) -> UInt64 {
+        guard tokFlags[t] & TokenFlag.negated != 0 else { return tokHash[t] }
+        var key = StableHash.fnvOffset
+        for j in tokenStart(t)..<Int(tokEnd[t]) { key = StableHash.step(key, scalar: tokText[j]) }
+        return key
+    }
+
+    /// The end (exclusive) of the word n-grams starting at token `i`: the text's own tokens, while each of the
+    /// lexicon's class tokens is a unigram.
+    @inline(__always) func ngramEnd(from i: Int) -> Int { i < sequenceCount ? sequenceCount : i + 1 }
+
+    /// The token of the text's word behind class token `t` (`sequenceCount ≤ t < tokenCount`).
+    func lexiconWordToken(of t: Int) -> Int { Int(lexiconWordTokens[t - sequenceCount]) }
 
     // MARK: Loading
 
@@ -415,29 +432,26 @@ struct TokenScanner {
     @inline(__always)
     private mutating func noteLexiconWord(_ lexicon: PolarityLexicon) {
         let t = tokenCount - 1
-        let negated = tokFlags[t] & TokenFlag.negated != 0
-        var key = tokHash[t]
-        if negated {
-            key = StableHash.fnvOffset
-            for j in tokenStart(t)..<Int(tokEnd[t]) { key = StableHash.step(key, scalar: tokText[j]) }
+        let polarity = lexicon.polarity(wordKey(ofToken: t))
+        if polarity != 0 {
+            lexiconWordTokens.append(Int32(truncatingIfNeeded: t))
+            lexiconNegative.append(polarity < 0)
         }
-        let polarity = lexicon.polarity(key)
-        if polarity != 0 { lexiconHits.append((polarity < 0 ? 1 : 0) | (negated ? 2 : 0)) }
     }
 
     /// Appends a class token per lexicon word of the scan (`<lex+>`, `<lex->`, negation-marked as the word was).
     private mutating func emitLexiconTokens() {
         sequenceCount = tokenCount
-        guard lexiconHits.count > 0 else { return }
-        tokEnd.reserve(more: lexiconHits.count)
-        tokHash.reserve(more: lexiconHits.count)
-        tokFlags.reserve(more: lexiconHits.count)
-        for hit in lexiconHits.buffer {
-            negating = hit & 2 != 0
-            emit(literal: hit & 1 != 0 ? Literal.lexiconNegative : Literal.lexiconPositive, flags: 0, negatable: true)
+        let hits = lexiconWordTokens.count
+        guard hits > 0 else { return }
+        tokEnd.reserve(more: hits)
+        tokHash.reserve(more: hits)
+        tokFlags.reserve(more: hits)
+        for h in 0..<hits {
+            negating = tokFlags[Int(lexiconWordTokens[h])] & TokenFlag.negated != 0
+            emit(literal: lexiconNegative[h] ? Literal.lexiconNegative : Literal.lexiconPositive, flags: 0, negatable: true)
         }
         negating = false
-        lexiconHits.removeAll()
     }
 
     private mutating func emitWord(literal: [UInt32]) {
@@ -456,7 +470,8 @@ struct TokenScanner {
 
     /// The tokens of `text` in text order (`scan` without the lexicon's class tokens).
     private mutating func scanSequence(_ text: String) {
-        lexiconHits.removeAll()
+        lexiconWordTokens.removeAll()
+        lexiconNegative.removeAll()
         load(text)
         tokText.removeAll()
         tokEnd.removeAll()
@@ -792,25 +807,24 @@ struct TokenScanner {
 
     // MARK: Readable output
 
-    /// Token `t` of the last scan as a string (with the negation prefix).
-    func tokenString(_ t: Int) -> String {
+    /// The text of token `t` of the last scan, without the negation prefix.
+    func wordText(ofToken t: Int) -> String {
         var view = String.UnicodeScalarView()
         for j in tokenStart(t)..<Int(tokEnd[t]) { view.append(Unicode.Scalar(tokText[j]) ?? "\u{FFFD}") }
-        let b = String(view)
+        return String(view)
+    }
+
+    /// Token `t` of the last scan as a string (with the negation prefix).
+    func tokenString(_ t: Int) -> String {
+        let b = wordText(ofToken: t)
         return tokFlags[t] & TokenFlag.negated != 0 ? config.negationPrefix + b : b
     }
 
     /// The tokens of the last scan as strings (with the negation prefix) and their unprefixed text.
     func tokenStrings() -> [(token: String, base: String, flags: UInt8)] {
-        var out: [(String, String, UInt8)] = []
-        out.reserveCapacity(tokenCount)
-        for t in 0..<tokenCount {
-            var base = String.UnicodeScalarView()
-            for j in tokenStart(t)..<Int(tokEnd[t]) { base.append(Unicode.Scalar(tokText[j]) ?? "\u{FFFD}") }
-            let b = String(base)
-            let f = tokFlags[t]
-            out.append((f & TokenFlag.negated != 0 ? config.negationPrefix + b : b, b, f))
+        (0..<tokenCount).map { t in
+            let b = wordText(ofToken: t), f = tokFlags[t]
+            return (f & TokenFlag.negated != 0 ? config.negationPrefix + b : b, b, f)
         }
-        return out
     }
 }

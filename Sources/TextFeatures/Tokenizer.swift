@@ -19,16 +19,11 @@ public struct Tokenizer: Sendable {
     /// The words of `text` behind each polarity-lexicon class token it gets (`<lex+>`, `not_<lex->` …), in text
     /// order; empty without a lexicon.
     public func lexiconWords(_ text: String) -> [String: [String]] {
-        guard let lexicon = config.polarityLexicon.flatMap(PolarityLexicon.named) else { return [:] }
         var scanner = TokenScanner(config)
         scanner.scan(text)
         var out: [String: [String]] = [:]
-        // The scan notes a word of the text as a class token unless it opened a negation scope.
-        for token in scanner.tokenStrings().prefix(scanner.sequenceCount) where token.flags & TokenFlag.word != 0 {
-            let polarity = lexicon.polarity(ofWord: token.base)
-            guard polarity != 0, !(config.markNegation && config.negationCues.contains(token.base)) else { continue }
-            let name = (token.flags & TokenFlag.negated != 0 ? config.negationPrefix : "") + (polarity > 0 ? "<lex+>" : "<lex->")
-            out[name, default: []].append(token.base)
+        for t in scanner.sequenceCount..<scanner.tokenCount {
+            out[scanner.tokenString(t), default: []].append(scanner.wordText(ofToken: scanner.lexiconWordToken(of: t)))
         }
         return out
     }
