@@ -13,7 +13,7 @@ public enum DefaultModel {
     public static let modelName = "default"
 
     /// SHA-256 of the shipped file (lowercase hex).
-    public static let sha256 = "4677e87635b52748adc4dd5a827b71384cf6bea71872f7bef86a5a46d7479710"
+    public static let sha256 = "7128dc61e682b7298a0916f0e1cb9caba8595b9be480c71179d14cf1512ac031"
 
     /// Where the file is looked for (`shippedFileCandidates`), `$SENTIMENT_DEFAULT_MODEL` first.
     public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {

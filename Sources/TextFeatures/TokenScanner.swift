@@ -17,6 +17,8 @@ enum Kind {
     static let hyphen: UInt8 = 12
     static let plus: UInt8 = 13
     static let at: UInt8 = 14
+    static let open: UInt8 = 15      // ( : opens an aside when matched
+    static let close: UInt8 = 16     // )
 }
 
 @inline(__always) func isWordKind(_ k: UInt8) -> Bool { k &- 1 < 3 }  // letter, digit, mark
@@ -27,6 +29,8 @@ enum TokenFlag {
     static let negated: UInt8 = 1
     /// A plain word: character n-grams are taken from it.
     static let word: UInt8 = 2
+    /// A character bigram inside matched round brackets (`TokenizerConfig.markParentheses`): `(x)`.
+    static let aside: UInt8 = 4
 }
 
 private func scalars(_ s: String) -> [UInt32] { s.unicodeScalars.map { $0.value } }
@@ -39,6 +43,10 @@ enum Literal {
     static let bang = scalars("!"), question = scalars("?"), percentSign = scalars("%")
     static let nt = scalars("n't"), can = scalars("can"), will = scalars("will"), shall = scalars("shall")
     static let lexiconPositive = scalars("<lex+>"), lexiconNegative = scalars("<lex->")
+    /// Japanese topic markers (the particles は and が) and the change words paired with a topic
+    /// (`TokenizerConfig.japaneseTopicChanges`).
+    static let topicParticles: [UInt32] = [0x306F, 0x304C]
+    static let changeWords = ["増", "減", "改善", "悪化", "上昇", "低下", "拡大", "縮小"].map(scalars)
     static let currencyCodes = ["eur", "usd", "gbp", "jpy", "chf", "sek", "nok", "dkk", "cny", "rmb", "inr", "cad",
                                 "aud", "rub", "hkd", "sgd", "krw", "brl", "pln", "zar", "nzd"].map(scalars)
 }
@@ -64,6 +72,8 @@ func classify(_ u: Unicode.Scalar) -> (UInt32, UInt8) {
     case 0x2019, 0x02BC: return (0x27, Kind.apostrophe)
     case 0x2010, 0x2011, 0x2212: return (0x2D, Kind.hyphen)
     case 0x3001, 0x3002, 0xFF61, 0xFF64, 0x0964, 0x0965, 0x060C, 0x061B, 0x06D4: return (v, Kind.clause)
+    case 0xFF08: return (v, Kind.open)       // full-width brackets, where NFKC is off
+    case 0xFF09: return (v, Kind.close)
     case 0x061F: return (0x3F, Kind.bang)
     case 0x200D, 0xFE0E, 0xFE0F, 0x20E3, 0x1F3FB...0x1F3FF, 0xE0020...0xE007F: return (v, Kind.emojiPart)
     default: break
@@ -109,14 +119,24 @@ struct TokenScanner {
     private var unitStart = Buffer<Int>(capacity: 64)
     private let cueFirstASCII: (UInt64, UInt64)
     private var negating = false
+    /// How many matched brackets are open at the scan's position (`TokenizerConfig.markParentheses`), and whether
+    /// this scan's brackets have been matched yet (on meeting the first one).
+    private var asideDepth = 0
+    private var bracketsMatched = false
+    private var openBrackets = Buffer<Int32>(capacity: 16)
+    /// Whether the scan met a character of a script written without spaces (`scanRun`).
+    private var sawNoSpaceScript = false
+    private var topicParticles = Buffer<Int32>(capacity: 8)
     /// The polarity lexicon (`TokenizerConfig.polarityLexicon`) and the words of the current scan it holds, in
     /// order: each one's token, and whether it is a negative word.
     private let lexicon: PolarityLexicon?
     private var lexiconWordTokens = Buffer<Int32>(capacity: 16)
     private var lexiconNegative = Buffer<Bool>(capacity: 16)
-    /// Tokens of the last scan in text order; the lexicon's class tokens follow them (`tokenCount` counts both).
-    /// Word n-grams are taken within the first `sequenceCount` only.
+    /// Tokens of the last scan in text order; the class tokens follow them (`tokenCount` counts all): the
+    /// lexicon's up to `lexiconEnd`, then the Japanese topic-and-change tokens. Word n-grams are taken within the
+    /// first `sequenceCount` only.
     private(set) var sequenceCount = 0
+    private(set) var lexiconEnd = 0
 
     init(_ config: TokenizerConfig) {
         self.config = config
@@ -136,6 +156,8 @@ struct TokenScanner {
             case 43: kind[b] = Kind.plus
             case 64: kind[b] = Kind.at
             case 36: kind[b] = Kind.currency                    // $
+            case 40: kind[b] = Kind.open
+            case 41: kind[b] = Kind.close
             default: kind[b] = Kind.other
             }
         }
@@ -158,10 +180,10 @@ struct TokenScanner {
 
     @inline(__always) func tokenStart(_ t: Int) -> Int { t == 0 ? 0 : Int(tokEnd[t - 1]) }
 
-    /// The key of token `t`'s word without its negation marker: `StableHash.fnv1a` of its text, as word lists
-    /// (the embedding table, the polarity lexicon) hold words.
+    /// The key of token `t`'s word without its negation or bracket marker: `StableHash.fnv1a` of its text, as word
+    /// lists (the embedding table, the polarity lexicon) hold words.
     @inline(__always) func wordKey(ofToken t: Int) -> UInt64 {
-        guard tokFlags[t] & TokenFlag.negated != 0 else { return tokHash[t] }
+        guard tokFlags[t] & (TokenFlag.negated | TokenFlag.aside) != 0 else { return tokHash[t] }
         var key = StableHash.fnvOffset
         for j in tokenStart(t)..<Int(tokEnd[t]) { key = StableHash.step(key, scalar: tokText[j]) }
         return key
@@ -171,7 +193,7 @@ struct TokenScanner {
     /// lexicon's class tokens is a unigram.
     @inline(__always) func ngramEnd(from i: Int) -> Int { i < sequenceCount ? sequenceCount : i + 1 }
 
-    /// The token of the text's word behind class token `t` (`sequenceCount ≤ t < tokenCount`).
+    /// The token of the text's word behind the lexicon's class token `t` (`sequenceCount ≤ t < lexiconEnd`).
     func lexiconWordToken(of t: Int) -> Int { Int(lexiconWordTokens[t - sequenceCount]) }
 
     // MARK: Loading
@@ -367,10 +389,12 @@ struct TokenScanner {
 
     // MARK: Emission
 
+    // A token's key is FNV-1a over its readable form: negation prefix, `(` when an aside, text, `)`.
     @inline(__always)
-    private mutating func emit(_ lo: Int, _ hi: Int, flags: UInt8, negatable: Bool) {
+    private mutating func emit(_ lo: Int, _ hi: Int, flags: UInt8, negatable: Bool, aside: Bool = false) {
         let neg = negatable && negating
         var h = neg ? prefixHash : StableHash.fnvOffset
+        if aside { h = StableHash.step(h, 0x28) }
         var i = lo
         while i < hi {
             let v = s[i]
@@ -378,9 +402,10 @@ struct TokenScanner {
             h = StableHash.step(h, scalar: v)
             i &+= 1
         }
+        if aside { h = StableHash.step(h, 0x29) }
         tokEnd.appendUnchecked(Int32(truncatingIfNeeded: tokText.count))
         tokHash.appendUnchecked(h)
-        tokFlags.appendUnchecked(neg ? flags | TokenFlag.negated : flags)
+        tokFlags.appendUnchecked(flags | (neg ? TokenFlag.negated : 0) | (aside ? TokenFlag.aside : 0))
     }
 
     private mutating func emit(literal: [UInt32], flags: UInt8, negatable: Bool) {
@@ -441,7 +466,6 @@ struct TokenScanner {
 
     /// Appends a class token per lexicon word of the scan (`<lex+>`, `<lex->`, negation-marked as the word was).
     private mutating func emitLexiconTokens() {
-        sequenceCount = tokenCount
         let hits = lexiconWordTokens.count
         guard hits > 0 else { return }
         tokEnd.reserve(more: hits)
@@ -452,6 +476,43 @@ struct TokenScanner {
             emit(literal: lexiconNegative[h] ? Literal.lexiconNegative : Literal.lexiconPositive, flags: 0, negatable: true)
         }
         negating = false
+    }
+
+    /// Appends the Japanese topic-and-change tokens of the scan (`TokenizerConfig.japaneseTopicChanges`): for each
+    /// topic particle after two characters of a script without spaces (matched left to right, without overlap, as
+    /// a search for the three would), one token per change word between it and the next topic: `<費用→増>`.
+    private mutating func emitTopicChanges() {
+        let n = s.count
+        topicParticles.removeAll()
+        var p = 2
+        while p < n {
+            if (s[p] == Literal.topicParticles[0] || s[p] == Literal.topicParticles[1])
+                && k[p] == Kind.cjk && k[p - 1] == Kind.cjk && k[p - 2] == Kind.cjk {
+                topicParticles.append(Int32(truncatingIfNeeded: p))
+                p &+= 3
+            } else {
+                p &+= 1
+            }
+        }
+        let topics = topicParticles.count
+        for t in 0..<topics {
+            let p = Int(topicParticles[t])
+            let end = t + 1 < topics ? Int(topicParticles[t + 1]) - 2 : n
+            for word in Literal.changeWords where occurs(word, in: p + 1, end) {
+                emit(literal: [0x3C, s[p - 2], s[p - 1], 0x2192] + word + [0x3E], flags: 0, negatable: false)
+            }
+        }
+    }
+
+    /// Whether `word` occurs in `s[lo..<hi]`.
+    private func occurs(_ word: [UInt32], in lo: Int, _ hi: Int) -> Bool {
+        let m = word.count
+        var i = lo
+        while i + m <= hi {
+            if s[i] == word[0] && matches(i, i + m, word) { return true }
+            i &+= 1
+        }
+        return false
     }
 
     private mutating func emitWord(literal: [UInt32]) {
@@ -465,7 +526,10 @@ struct TokenScanner {
     /// Tokenizes `text` into the token buffers.
     mutating func scan(_ text: String) {
         scanSequence(text)
+        sequenceCount = tokenCount
         emitLexiconTokens()
+        lexiconEnd = tokenCount
+        if config.japaneseTopicChanges && sawNoSpaceScript { emitTopicChanges() }
     }
 
     /// The tokens of `text` in text order (`scan` without the lexicon's class tokens).
@@ -482,6 +546,9 @@ struct TokenScanner {
         tokHash.reserve(more: s.count + 8)
         tokFlags.reserve(more: s.count + 8)
         negating = false
+        asideDepth = 0
+        bracketsMatched = false
+        sawNoSpaceScript = false
         let n = s.count
         var i = 0
         let emoticons = config.keepEmoticons
@@ -533,10 +600,35 @@ struct TokenScanner {
                 }
             case Kind.apostrophe:
                 i = scanApostrophe(i, n)
+            case Kind.open:
+                if config.markParentheses { openBracket(i, n) }
+                i &+= 1
+            case Kind.close:
+                // After the matching, every closing bracket still of this kind closes a matched pair.
+                if asideDepth > 0 { asideDepth &-= 1 }
+                i &+= 1
             default:
                 i &+= 1
             }
         }
+    }
+
+    /// Enters an aside at the opening bracket `i` when it is matched. The first bracket of a scan matches all from
+    /// there in one pass (a stack of open ones), and leaves the unmatched ones as other punctuation.
+    private mutating func openBracket(_ i: Int, _ n: Int) {
+        if !bracketsMatched {
+            bracketsMatched = true
+            openBrackets.removeAll()
+            for j in i..<n {
+                if k[j] == Kind.open {
+                    openBrackets.append(Int32(truncatingIfNeeded: j))
+                } else if k[j] == Kind.close {
+                    if openBrackets.count > 0 { openBrackets.count -= 1 } else { k[j] = Kind.other }
+                }
+            }
+            for o in 0..<openBrackets.count { k[Int(openBrackets[o])] = Kind.other }
+        }
+        if k[i] == Kind.open { asideDepth &+= 1 }
     }
 
     @inline(__always)
@@ -686,6 +778,7 @@ struct TokenScanner {
     }
 
     private mutating func scanRun(_ i: Int, _ n: Int) -> Int {
+        sawNoSpaceScript = true
         unitStart.removeAll()
         var j = i
         while j < n && k[j] == Kind.cjk {
@@ -694,13 +787,14 @@ struct TokenScanner {
             while j < n && (k[j] == Kind.mark || s[j] == 0xFE0E || s[j] == 0xFE0F) { j &+= 1 }
         }
         let units = unitStart.count
+        let aside = asideDepth > 0
         if units == 1 || !config.cjkBigrams {
             for m in 0..<units {
-                emit(unitStart[m], m + 1 < units ? unitStart[m + 1] : j, flags: 0, negatable: true)
+                emit(unitStart[m], m + 1 < units ? unitStart[m + 1] : j, flags: 0, negatable: true, aside: aside)
             }
         } else {
             for m in 0..<(units - 1) {
-                emit(unitStart[m], m + 2 < units ? unitStart[m + 2] : j, flags: 0, negatable: true)
+                emit(unitStart[m], m + 2 < units ? unitStart[m + 2] : j, flags: 0, negatable: true, aside: aside)
             }
         }
         return j
@@ -814,17 +908,19 @@ struct TokenScanner {
         return String(view)
     }
 
-    /// Token `t` of the last scan as a string (with the negation prefix).
-    func tokenString(_ t: Int) -> String {
-        let b = wordText(ofToken: t)
-        return tokFlags[t] & TokenFlag.negated != 0 ? config.negationPrefix + b : b
-    }
+    /// Token `t` of the last scan as a string (with the negation prefix and the brackets of an aside).
+    func tokenString(_ t: Int) -> String { marked(wordText(ofToken: t), flags: tokFlags[t]) }
 
-    /// The tokens of the last scan as strings (with the negation prefix) and their unprefixed text.
+    /// The tokens of the last scan as strings (marked as `tokenString`) and their unmarked text.
     func tokenStrings() -> [(token: String, base: String, flags: UInt8)] {
         (0..<tokenCount).map { t in
             let b = wordText(ofToken: t), f = tokFlags[t]
-            return (f & TokenFlag.negated != 0 ? config.negationPrefix + b : b, b, f)
+            return (marked(b, flags: f), b, f)
         }
+    }
+
+    private func marked(_ text: String, flags: UInt8) -> String {
+        let inner = flags & TokenFlag.aside != 0 ? "(" + text + ")" : text
+        return flags & TokenFlag.negated != 0 ? config.negationPrefix + inner : inner
     }
 }

@@ -22,7 +22,7 @@ public struct Tokenizer: Sendable {
         var scanner = TokenScanner(config)
         scanner.scan(text)
         var out: [String: [String]] = [:]
-        for t in scanner.sequenceCount..<scanner.tokenCount {
+        for t in scanner.sequenceCount..<scanner.lexiconEnd {
             out[scanner.tokenString(t), default: []].append(scanner.wordText(ofToken: scanner.lexiconWordToken(of: t)))
         }
         return out

@@ -35,6 +35,16 @@
 ///   ratings and numerals write them (`QQQ`, `AAA`, `III`). A letter of the Arabic block written three or more
 ///   times counts once (`جداااا` is `جدا`): no Arabic word repeats a letter three times (a doubled consonant is
 ///   written once, with a shadda), so the run is always a stretched word and its one letter the word's spelling.
+/// - Brackets (`markParentheses`): the characters of a script written without spaces between a matched pair of round
+///   brackets are marked as an aside, their bigrams reading `(損失)`: a Japanese report puts the prior period's
+///   figures there (`営業利益は2億円（前期は営業損失4億円）`), which say little about the sentence's own news. Brackets
+///   are matched as nested pairs; an unmatched one (`1)`, `:(`) marks nothing. (Measured on English corpora, marking
+///   their words in brackets helped nothing; see the README.)
+/// - Japanese topic and change (`japaneseTopicChanges`): a rise is good news for sales and bad news for costs, and
+///   the words between them are too many for an n-gram. For each topic, the two characters before the particle `は`
+///   or `が` (`営業費用は` gives `費用`), one token per change word that follows it before the next topic: `増`, `減`,
+///   `改善`, `悪化`, `上昇`, `低下`, `拡大` or `縮小` (`営業費用は前期比3.3％増` gives `<費用→増>`). Like the lexicon's
+///   class tokens they come after the text's tokens and are unigrams only.
 /// - Negation (`markNegation`): after a cue (`negationCues`, e.g. not, no, never, n't, without) every token gets
 ///   `negationPrefix` (`not_good`) until the next `.` `,` `;` `:` `!` `?` (or `。` `、`). Cues themselves are not marked.
 public struct TokenizerConfig: Codable, Equatable, Sendable {
@@ -68,6 +78,10 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// Reduce elongated words (see type documentation). Left out of the JSON when off and decoded as off when absent,
     /// as `normalizeArabic` is; training turns it on for a corpus with an elongated word in it (`adapted(to:)`).
     public var reduceElongation: Bool
+    /// Mark the tokens inside matched round brackets (see above).
+    public var markParentheses: Bool
+    /// Add the Japanese topic-and-change tokens (see above).
+    public var japaneseTopicChanges: Bool
     /// The polarity lexicon whose words add class tokens (`PolarityLexicon`, by identity; nil = none). Left out of
     /// the JSON when nil; a stored identity this build does not have is refused.
     public var polarityLexicon: String?
@@ -86,7 +100,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                 numberClasses: Bool = true, urlClass: Bool = true, mentionClass: Bool = true,
                 currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
                 cjkBigrams: Bool = true, normalizeArabic: Bool = false, keepEmoticons: Bool = false,
-                reduceElongation: Bool = false, polarityLexicon: String? = nil, markNegation: Bool = true,
+                reduceElongation: Bool = false, polarityLexicon: String? = nil, markParentheses: Bool = false,
+                japaneseTopicChanges: Bool = false, markNegation: Bool = true,
                 negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
         self.normalizeUnicode = normalizeUnicode
         self.caseFold = caseFold
@@ -102,6 +117,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         self.keepEmoticons = keepEmoticons
         self.reduceElongation = reduceElongation
         self.polarityLexicon = polarityLexicon
+        self.markParentheses = markParentheses
+        self.japaneseTopicChanges = japaneseTopicChanges
         self.markNegation = markNegation
         self.negationCues = negationCues
         self.negationPrefix = negationPrefix
@@ -113,7 +130,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case normalizeUnicode, caseFold, splitContractions, numberClasses, urlClass, mentionClass, currencyClass,
              keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, keepEmoticons, reduceElongation, polarityLexicon,
-             markNegation,
+             markParentheses, japaneseTopicChanges, markNegation,
              negationCues, negationPrefix
     }
 
@@ -136,6 +153,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                   keepEmoticons: try c.decodeIfPresent(Bool.self, forKey: .keepEmoticons) ?? false,
                   reduceElongation: try c.decodeIfPresent(Bool.self, forKey: .reduceElongation) ?? false,
                   polarityLexicon: try c.decodeIfPresent(String.self, forKey: .polarityLexicon),
+                  markParentheses: try c.decodeIfPresent(Bool.self, forKey: .markParentheses) ?? false,
+                  japaneseTopicChanges: try c.decodeIfPresent(Bool.self, forKey: .japaneseTopicChanges) ?? false,
                   markNegation: try c.decode(Bool.self, forKey: .markNegation),
                   negationCues: try c.decode([String].self, forKey: .negationCues),
                   negationPrefix: try c.decode(String.self, forKey: .negationPrefix))
@@ -161,16 +180,18 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         if keepEmoticons { try c.encode(keepEmoticons, forKey: .keepEmoticons) }
         if reduceElongation { try c.encode(reduceElongation, forKey: .reduceElongation) }
         try c.encodeIfPresent(polarityLexicon, forKey: .polarityLexicon)
+        if markParentheses { try c.encode(markParentheses, forKey: .markParentheses) }
+        if japaneseTopicChanges { try c.encode(japaneseTopicChanges, forKey: .japaneseTopicChanges) }
         try c.encode(markNegation, forKey: .markNegation)
         try c.encode(negationCues, forKey: .negationCues)
         try c.encode(negationPrefix, forKey: .negationPrefix)
     }
 
     /// This configuration for training on `texts`: with `normalizeArabic` on when any text is written partly in the
-    /// Arabic script (a scalar in U+0600–U+06FF), `keepEmoticons` on when any text has an emoticon, and
-    /// `reduceElongation` on when any text has an elongated word. Models of corpora without any keep their
-    /// tokenization and bytes (a learned vocabulary without Arabic words, emoticons or elongations would have little
-    /// for the options to match).
+    /// Arabic script (a scalar in U+0600–U+06FF), `keepEmoticons` on when any text has an emoticon,
+    /// `reduceElongation` on when any text has an elongated word, and `markParentheses` and `japaneseTopicChanges`
+    /// on when any text has kana (U+3040–U+30FF). Models of corpora without any keep their tokenization and bytes (a learned vocabulary
+    /// without Arabic words, emoticons, elongations or Japanese would have little for the options to match).
     public func adapted<S: Sequence>(to texts: S) -> TokenizerConfig where S.Element == String {
         var config = self
         // One scanner asks both questions; it reads Arabic as a model of such a text will (the option goes on).
@@ -183,27 +204,49 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         }())
         for text in texts {
             if !config.normalizeArabic && Self.hasArabicScript(text) { config.normalizeArabic = true }
+            if !config.japaneseTopicChanges && Self.hasKana(text) {
+                config.markParentheses = true
+                config.japaneseTopicChanges = true
+            }
             let found = probe.adaptationFindings(text, emoticons: !config.keepEmoticons, elongation: !config.reduceElongation)
             if found.emoticon { config.keepEmoticons = true }
             if found.elongation { config.reduceElongation = true }
-            if config.normalizeArabic && config.keepEmoticons && config.reduceElongation { break }
+            if config.normalizeArabic && config.keepEmoticons && config.reduceElongation && config.japaneseTopicChanges { break }
         }
         return config
     }
 
     /// The options `adapted(to:)` may turn on that this configuration has, by name (`arabic-normalization`,
-    /// `emoticons`, `elongation`), as `train` and `models show` report them.
+    /// `emoticons`, `elongation`, `brackets`, `japanese-topic-changes`), as `train` and `models show` report them.
     public var adaptedOptionNames: [String] {
         (normalizeArabic ? ["arabic-normalization"] : []) + (keepEmoticons ? ["emoticons"] : [])
-            + (reduceElongation ? ["elongation"] : [])
+            + (reduceElongation ? ["elongation"] : []) + (markParentheses ? ["brackets"] : [])
+            + (japaneseTopicChanges ? ["japanese-topic-changes"] : [])
     }
 
     /// Under which key a feature configuration stores this tokenizer (`FeatureConfig`): each generation of options
     /// has its own, which the builds from before it lack, so they refuse the model instead of tokenizing its texts
     /// the old way. 0: the original options only (`tokenizer`); 1: Arabic normalization or emoticons
-    /// (`extendedTokenizer`); 2: elongation (`strictTokenizer`, whose decoding also refuses keys it does not know,
-    /// so a later option needs no further key).
-    var generation: Int { reduceElongation || polarityLexicon != nil ? 2 : normalizeArabic || keepEmoticons ? 1 : 0 }
+    /// (`extendedTokenizer`); 2: elongation and every later option (`strictTokenizer`, whose decoding also refuses
+    /// keys it does not know, so a later option needs no further key).
+    var generation: Int {
+        reduceElongation || polarityLexicon != nil || markParentheses || japaneseTopicChanges ? 2
+            : normalizeArabic || keepEmoticons ? 1 : 0
+    }
+
+    /// Whether `text` has hiragana or katakana (U+3040–U+30FF: UTF-8 E3 81 80 to E3 83 BF).
+    static func hasKana(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { buf in
+            let n = buf.count
+            var i = 0
+            while i + 1 < n {
+                if buf[i] == 0xE3 && buf[i + 1] >= 0x81 && buf[i + 1] <= 0x83 { return true }
+                i &+= 1
+            }
+            return false
+        }
+    }
 
     /// Whether `text` has a scalar in the Arabic block (U+0600–U+06FF: UTF-8 lead bytes D8–DB).
     static func hasArabicScript(_ text: String) -> Bool {

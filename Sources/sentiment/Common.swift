@@ -94,6 +94,8 @@ func isoText(_ date: Date) -> String { isoTimestamp(date) }
 func tokenizerText(_ t: TokenizerConfig) -> String? {
     let parts = (t.normalizeArabic ? ["Arabic spelling variants read as one"] : []) + (t.keepEmoticons ? ["emoticons kept"] : [])
         + (t.reduceElongation ? ["elongated words shortened"] : [])
+        + (t.markParentheses ? ["bracketed Japanese marked"] : [])
+        + (t.japaneseTopicChanges ? ["Japanese topic-and-change tokens"] : [])
     return parts.isEmpty ? nil : parts.joined(separator: ", ")
 }
 

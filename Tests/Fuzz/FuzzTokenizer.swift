@@ -1,6 +1,7 @@
 // libFuzzer target: the tokenizer and the vectorizer on arbitrary (UTF-8-decoded) text. Tokens are never empty,
 // every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic, keeping
-// emoticons, shortening elongations and adding the polarity lexicon's class tokens) agree with themselves on a rerun.
+// emoticons, shortening elongations, adding the polarity lexicon's class tokens, marking bracketed Japanese and adding
+// the Japanese topic-and-change tokens) agree with themselves on a rerun.
 // Built by Tests/Fuzz/run.sh.
 let plain = Tokenizer(.default)
 let noNegation: Tokenizer = {
@@ -12,8 +13,17 @@ let noNegation: Tokenizer = {
     c.keepEmoticons = true
     c.reduceElongation = true
     c.polarityLexicon = PolarityLexicon.english.identity
+    c.markParentheses = true
+    c.japaneseTopicChanges = true
     return Tokenizer(c)
 }()
+// The Japanese options only mark and add: without the brackets and the pairs, the default's tokens.
+let japanese = Tokenizer(TokenizerConfig(markParentheses: true, japaneseTopicChanges: true))
+func unmarked(_ token: String) -> String {
+    let (prefix, rest) = token.hasPrefix("not_(") ? ("not_", token.dropFirst(4)) : ("", Substring(token))
+    guard rest.hasPrefix("("), rest.hasSuffix(")"), rest.count >= 3 else { return token }
+    return prefix + rest.dropFirst().dropLast()
+}
 // Emoticons: the default with faces kept, and the check training uses to decide whether a corpus has any.
 let withFaces: TokenizerConfig = { var c = TokenizerConfig.default; c.keepEmoticons = true; return c }()
 let faces = Tokenizer(withFaces)
@@ -23,9 +33,10 @@ let arabic: TokenizerConfig = { var c = TokenizerConfig.default; c.normalizeArab
 let unshortened = Tokenizer(arabic)
 let shortened = Tokenizer({ var c = arabic; c.reduceElongation = true; return c }())
 nonisolated(unsafe) var elongationScanner = TokenScanner(arabic)
-let vectorizer = Vectorizer(config: FeatureConfig(charNgrams: CharNgramRange(min: 2, max: 5),
-                                                                     vocabulary: .hashing(buckets: 1 << 12)),
-                                                featureNames: [], idf: [])
+let vectorizer = Vectorizer(config: FeatureConfig(tokenizer: TokenizerConfig(markParentheses: true, japaneseTopicChanges: true),
+                                                  charNgrams: CharNgramRange(min: 2, max: 5),
+                                                  vocabulary: .hashing(buckets: 1 << 12)),
+                            featureNames: [], idf: [])
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -43,6 +54,12 @@ public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // URL or a mention changes no token.)
     if shortened.tokens(text) != unshortened.tokens(text) && !elongationScanner.containsElongation(text) {
         fatalError("containsElongation misses a run the tokens shorten")
+    }
+    let plainTokens = plain.tokens(text)
+    let japaneseTokens = japanese.tokens(text)
+    let pairs = japaneseTokens.filter { $0.hasPrefix("<") && $0.contains("→") }
+    if japaneseTokens.count - pairs.count != plainTokens.count || japaneseTokens.prefix(plainTokens.count).map(unmarked) != plainTokens {
+        fatalError("the Japanese options changed more than marks: \(japaneseTokens) against \(plainTokens)")
     }
     let row = vectorizer.transform(text)
     var norm: Float = 0

@@ -159,9 +159,11 @@ final class TokenizerTests: XCTestCase {
     }
 
     func testTrainingTurnsArabicNormalizationOnForArabicTexts() throws {
-        let english = TokenizerConfig.default.adapted(to: ["Profits rose", "株価が急落", "Ελλάδα"])
+        let english = TokenizerConfig.default.adapted(to: ["Profits rose", "股价暴跌", "Ελλάδα"])
         XCTAssertFalse(english.normalizeArabic)
         XCTAssertEqual(english, .default)
+        // Japanese turns on its own options only (JapaneseTokenTests).
+        XCTAssertFalse(TokenizerConfig.default.adapted(to: ["株価が急落"]).normalizeArabic)
         XCTAssertTrue(TokenizerConfig.default.adapted(to: ["Profits rose", "الأرباح ارتفعت"]).normalizeArabic)
         XCTAssertFalse(TokenizerConfig.default.adapted(to: [String]()).normalizeArabic)
         // Off is left out of the JSON, so stored configurations keep their bytes and decode as before.

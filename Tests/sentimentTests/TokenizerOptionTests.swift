@@ -53,6 +53,33 @@ final class TokenizerOptionTests: XCTestCase {
         try assertDiffers("Quarter ahead Sooooooooooo", from: "Quarter ahead", with: "stretched", not: "en", in: box)
     }
 
+    func testAJapaneseCorpusGetsBracketsAndTopicChanges() throws {
+        let box = try Sandbox()
+        // Costs and sales each rise and fall; the two words around the change say which is news.
+        var rows = "text,label\n"
+        for (subject, rise) in [("営業費用", "negative"), ("販売費用", "negative"), ("売上高", "positive"), ("受注高", "positive")] {
+            let fall = rise == "negative" ? "positive" : "negative"
+            for (i, amount) in ["3.1", "5.2", "8.4"].enumerated() {
+                rows += "\(subject)は前期比\(amount)％増となりました,\(rise)\n"
+                rows += "\(subject)は前期比\(amount)％減となりました,\(fall)\n"
+                rows += "当期の\(subject)は\(i + 2)億円（前期は\(i + 1)億円）と増加しました,\(rise)\n"
+            }
+        }
+        for i in 0..<6 { rows += "本社を\(i + 1)月に移転しました,neutral\n" }
+        let ja = try box.write("ja.csv", rows)
+        let table = try box.ok(["train", "--corpus", ja, "--name", "ja", "--no-tune", "--no-default-parent"])
+        let line = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("tokenizer") }, table)
+        XCTAssertTrue(line.contains("bracketed Japanese marked") && line.contains("Japanese topic-and-change tokens"), String(line))
+        let shown = try jsonObject(box.ok(["models", "show", "ja", "--format", "json"]))
+        XCTAssertEqual(shown["tokenizer_options"] as? [String], ["brackets", "japanese-topic-changes"])
+        // The explanation names the pair; a rise of costs is bad news, of sales good.
+        let explained = try box.ok(["predict", "--model", "ja", "--explain", "--no-store", "人件費用は前期比9.9％増（前期は減少）"])
+        XCTAssertTrue(explained.contains("<費用→増>"), explained)
+        let labels = try jsonArray(box.ok(["predict", "--model", "ja", "--format", "json", "--no-store",
+                                           "人件費用は大幅に増加", "純売上高は大幅に増加"])).map { $0["label"] as? String }
+        XCTAssertEqual(labels, ["negative", "positive"])
+    }
+
     /// `text` predicts otherwise than `plain` with `model` and the same with `other` (to which the difference is
     /// unknown).
     private func assertDiffers(_ text: String, from plain: String, with model: String, not other: String, in box: Sandbox,
