@@ -13,7 +13,7 @@ public enum DefaultModel {
     public static let modelName = "default"
 
     /// SHA-256 of the shipped file (lowercase hex).
-    public static let sha256 = "7128dc61e682b7298a0916f0e1cb9caba8595b9be480c71179d14cf1512ac031"
+    public static let sha256 = "987495d30d02411dd3e49d59bb7c593aa0f8b339dd7c825606281e5ccd74293f"
 
     /// Where the file is looked for (`shippedFileCandidates`), `$SENTIMENT_DEFAULT_MODEL` first.
     public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {

@@ -80,7 +80,8 @@ public struct ClassifierOptions: Codable, Equatable, Sendable {
     /// with the English polarity lexicon's class tokens. A vocabulary (rather than hashing) keeps models small and
     /// explanations readable; see the README for the measurements behind it.
     public static let defaultFeatures = FeatureConfig(
-        tokenizer: TokenizerConfig(polarityLexicon: PolarityLexicon.english.identity),
+        tokenizer: TokenizerConfig(polarityLexicon: PolarityLexicon.english.identity,
+                                   changeLexicon: ChangeLexicon.english.identity),
         wordNgrams: 2, vocabulary: .vocabulary(minDocumentFrequency: 2, maxFeatures: nil),
         weighting: .tfidf, sublinearTF: true, l2Normalize: true)
 

@@ -31,7 +31,8 @@ public struct TrainingSettings: Sendable, Equatable {
     /// by cross-validation (0 = the corpus alone), when no other parent brings weights: true = at any size; false =
     /// never; nil = on data of up to `SentimentClassifier.defaultParentRowLimit` rows. Not passed on to retraining.
     public var defaultParent: Bool?
-    /// The English polarity lexicon's class tokens (`TokenizerConfig.polarityLexicon`); nil: the parent's, else on.
+    /// The project's English word lists: the polarity lexicon's class tokens and the change list's subject-and-change
+    /// pairs (`TokenizerConfig.polarityLexicon`, `changeLexicon`); nil: the parent's, else on.
     public var lexicon: Bool?
 
     public init() {}
@@ -53,7 +54,10 @@ public struct TrainingSettings: Sendable, Equatable {
         }
         if let buckets { options.features.vocabulary = .hashing(buckets: buckets) }
         if let seed { options.training.seed = seed }
-        if let lexicon { options.features.tokenizer.polarityLexicon = lexicon ? PolarityLexicon.english.identity : nil }
+        if let lexicon {
+            options.features.tokenizer.polarityLexicon = lexicon ? PolarityLexicon.english.identity : nil
+            options.features.tokenizer.changeLexicon = lexicon ? ChangeLexicon.english.identity : nil
+        }
         if let supervisedWeighting { options.supervisedWeighting = supervisedWeighting }
         charNgrams?.apply(to: &options)
         // Without a word from the request the candidates are the defaults' (or the parent's); whether the group is
@@ -237,6 +241,11 @@ extension SentimentService {
         // it chose (the block makes the parent's own rows, character n-grams or not).
         if let parent, parent.stored.corpusIds.isEmpty, request.settings.charNgrams == nil {
             CharNgramSetting.auto.apply(to: &options)
+        }
+        // Nor in the tokenizer options the corpus's texts turn on (Arabic spelling, emoticons, Japanese …): the corpus
+        // gets those it needs, as alone (the parent's block reads texts with the parent's own tokenizer).
+        if let parent, parent.stored.corpusIds.isEmpty {
+            options.features.tokenizer = options.features.tokenizer.withoutAdaptedOptions
         }
         // Nor in the embedding group, which the parent's weights do not cover: the corpus's own trial, as alone.
         if let parent, parent.stored.corpusIds.isEmpty, request.settings.embeddings == nil,

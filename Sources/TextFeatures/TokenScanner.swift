@@ -31,6 +31,8 @@ enum TokenFlag {
     static let word: UInt8 = 2
     /// A character bigram inside matched round brackets (`TokenizerConfig.markParentheses`): `(x)`.
     static let aside: UInt8 = 4
+    /// A word the change list neither skips nor counts as a change: a subject a later change word pairs with.
+    static let subject: UInt8 = 8
 }
 
 private func scalars(_ s: String) -> [UInt32] { s.unicodeScalars.map { $0.value } }
@@ -47,6 +49,8 @@ enum Literal {
     /// (`TokenizerConfig.japaneseTopicChanges`).
     static let topicParticles: [UInt32] = [0x306F, 0x304C]
     static let changeWords = ["増", "減", "改善", "悪化", "上昇", "低下", "拡大", "縮小"].map(scalars)
+    static let upPair = scalars("→up>"), downPair = scalars("→down>")
+    static let up = scalars("<up>"), down = scalars("<down>")
     static let currencyCodes = ["eur", "usd", "gbp", "jpy", "chf", "sek", "nok", "dkk", "cny", "rmb", "inr", "cad",
                                 "aud", "rub", "hkd", "sgd", "krw", "brl", "pln", "zar", "nzd"].map(scalars)
 }
@@ -127,13 +131,20 @@ struct TokenScanner {
     /// Whether the scan met a character of a script written without spaces (`scanRun`).
     private var sawNoSpaceScript = false
     private var topicParticles = Buffer<Int32>(capacity: 8)
+    /// The change list (`TokenizerConfig.changeLexicon`), the first token of the current clause, and the pairs of
+    /// the scan: each one's subject token and kind (`ChangeLexicon.Kind.up` or `.down`, plus 4 when negated).
+    private let changes: ChangeLexicon?
+    private var clauseStartToken = 0
+    private var changeSubjects = Buffer<Int32>(capacity: 16)
+    private var changeKinds = Buffer<UInt8>(capacity: 16)
+    private var changeWordKinds = Buffer<UInt8>(capacity: 16)
     /// The polarity lexicon (`TokenizerConfig.polarityLexicon`) and the words of the current scan it holds, in
     /// order: each one's token, and whether it is a negative word.
     private let lexicon: PolarityLexicon?
     private var lexiconWordTokens = Buffer<Int32>(capacity: 16)
     private var lexiconNegative = Buffer<Bool>(capacity: 16)
     /// Tokens of the last scan in text order; the class tokens follow them (`tokenCount` counts all): the
-    /// lexicon's up to `lexiconEnd`, then the Japanese topic-and-change tokens. Word n-grams are taken within the
+    /// lexicon's up to `lexiconEnd`, then the subject-and-change pairs and the Japanese topic-and-change tokens. Word n-grams are taken within the
     /// first `sequenceCount` only.
     private(set) var sequenceCount = 0
     private(set) var lexiconEnd = 0
@@ -141,6 +152,7 @@ struct TokenScanner {
     init(_ config: TokenizerConfig) {
         self.config = config
         self.lexicon = config.polarityLexicon.flatMap(PolarityLexicon.named)
+        self.changes = config.changeLexicon.flatMap(ChangeLexicon.named)
         var lower = [UInt8](repeating: 0, count: 128)
         var kind = [UInt8](repeating: Kind.other, count: 128)
         for b in 0..<128 {
@@ -451,6 +463,78 @@ struct TokenScanner {
         let cue = isCue(lo, hi)
         emit(lo, hi, flags: TokenFlag.word, negatable: !cue)
         if cue { negating = true } else if let lexicon { noteLexiconWord(lexicon) }
+        if let changes { noteChange(changes) }
+    }
+
+    /// How many tokens before a change word its subjects are looked for (bounds the work per word).
+    static let changeReach = 12
+
+    /// Marks the word just emitted as a possible subject, or pairs it, when it is a change word, with the last two
+    /// subjects of its clause within `changeReach` tokens.
+    @inline(__always)
+    private mutating func noteChange(_ changes: ChangeLexicon) {
+        let t = tokenCount - 1
+        let kind = changes.kind(wordKey(ofToken: t))
+        if kind == 0 {
+            tokFlags[t] |= TokenFlag.subject
+            return
+        }
+        guard kind != ChangeLexicon.Kind.skip else { return }
+        let negated: UInt8 = tokFlags[t] & TokenFlag.negated != 0 ? 4 : 0
+        changeWordKinds.append(UInt8(kind) | negated)
+        var found = 0
+        var j = t - 1
+        let stop = max(clauseStartToken, t - Self.changeReach)
+        while j >= stop && found < 2 {
+            if tokFlags[j] & TokenFlag.subject != 0 {
+                changeSubjects.append(Int32(truncatingIfNeeded: j))
+                changeKinds.append(UInt8(kind) | negated)
+                found &+= 1
+            }
+            j &-= 1
+        }
+    }
+
+    /// Appends the scan's subject-and-change tokens (`<costs→up>`, negation-marked as the change word was).
+    private mutating func emitChangePairs() {
+        let words = changeWordKinds.count
+        guard words > 0 else { return }
+        reserveTokens(words)
+        for w in 0..<words {
+            let kind = changeWordKinds[w]
+            negating = kind & 4 != 0
+            emit(literal: kind & 3 == UInt8(ChangeLexicon.Kind.up) ? Literal.up : Literal.down, flags: 0, negatable: true)
+        }
+        negating = false
+        let pairs = changeSubjects.count
+        guard pairs > 0 else { return }
+        reserveTokens(pairs)
+        for p in 0..<pairs {
+            let subject = Int(changeSubjects[p]), kind = changeKinds[p]
+            let neg = kind & 4 != 0
+            var h = neg ? prefixHash : StableHash.fnvOffset
+            tokText.append(0x3C)
+            h = StableHash.step(h, 0x3C)
+            for j in tokenStart(subject)..<Int(tokEnd[subject]) {
+                let v = tokText[j]
+                tokText.append(v)
+                h = StableHash.step(h, scalar: v)
+            }
+            for v in kind & 3 == UInt8(ChangeLexicon.Kind.up) ? Literal.upPair : Literal.downPair {
+                tokText.append(v)
+                h = StableHash.step(h, scalar: v)
+            }
+            tokEnd.appendUnchecked(Int32(truncatingIfNeeded: tokText.count))
+            tokHash.appendUnchecked(h)
+            tokFlags.appendUnchecked(neg ? TokenFlag.negated : 0)
+        }
+    }
+
+    /// Room for `n` more tokens (the class tokens after a text's own, which the scan's reservation does not cover).
+    private mutating func reserveTokens(_ n: Int) {
+        tokEnd.reserve(more: n)
+        tokHash.reserve(more: n)
+        tokFlags.reserve(more: n)
     }
 
     /// Notes the word just emitted when the lexicon holds it (looked up without its negation marker).
@@ -468,9 +552,7 @@ struct TokenScanner {
     private mutating func emitLexiconTokens() {
         let hits = lexiconWordTokens.count
         guard hits > 0 else { return }
-        tokEnd.reserve(more: hits)
-        tokHash.reserve(more: hits)
-        tokFlags.reserve(more: hits)
+        reserveTokens(hits)
         for h in 0..<hits {
             negating = tokFlags[Int(lexiconWordTokens[h])] & TokenFlag.negated != 0
             emit(literal: lexiconNegative[h] ? Literal.lexiconNegative : Literal.lexiconPositive, flags: 0, negatable: true)
@@ -499,6 +581,7 @@ struct TokenScanner {
             let p = Int(topicParticles[t])
             let end = t + 1 < topics ? Int(topicParticles[t + 1]) - 2 : n
             for word in Literal.changeWords where occurs(word, in: p + 1, end) {
+                reserveTokens(1)
                 emit(literal: [0x3C, s[p - 2], s[p - 1], 0x2192] + word + [0x3E], flags: 0, negatable: false)
             }
         }
@@ -529,6 +612,7 @@ struct TokenScanner {
         sequenceCount = tokenCount
         emitLexiconTokens()
         lexiconEnd = tokenCount
+        emitChangePairs()
         if config.japaneseTopicChanges && sawNoSpaceScript { emitTopicChanges() }
     }
 
@@ -536,6 +620,10 @@ struct TokenScanner {
     private mutating func scanSequence(_ text: String) {
         lexiconWordTokens.removeAll()
         lexiconNegative.removeAll()
+        changeSubjects.removeAll()
+        changeKinds.removeAll()
+        changeWordKinds.removeAll()
+        clauseStartToken = 0
         load(text)
         tokText.removeAll()
         tokEnd.removeAll()
@@ -557,6 +645,7 @@ struct TokenScanner {
             if emoticons, let end = emoticonEnd(i, n) {
                 emitEmoticon(i, end)
                 negating = false
+                clauseStartToken = tokenCount
                 i = end
                 continue
             }
@@ -569,6 +658,7 @@ struct TokenScanner {
                 i &+= 1
             case Kind.clause:
                 negating = false
+                clauseStartToken = tokenCount
                 i &+= 1
             case Kind.cjk:
                 i = scanRun(i, n)
@@ -577,6 +667,7 @@ struct TokenScanner {
                     emit(literal: s[i] == 0x21 ? Literal.bang : Literal.question, flags: 0, negatable: false)
                 }
                 negating = false
+                clauseStartToken = tokenCount
                 i &+= 1
             case Kind.emoji:
                 i = scanEmoji(i, n)

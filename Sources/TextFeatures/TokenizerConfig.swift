@@ -35,6 +35,12 @@
 ///   ratings and numerals write them (`QQQ`, `AAA`, `III`). A letter of the Arabic block written three or more
 ///   times counts once (`جداااا` is `جدا`): no Arabic word repeats a letter three times (a doubled consonant is
 ///   written once, with a shadda), so the run is always a stretched word and its one letter the word's spelling.
+/// - Subject and change (`changeLexicon`, English): a word of the list that says a quantity went up or down (`rose`,
+///   `narrowed`) adds a token for each of the last two words before it in its clause (within twelve tokens) that
+///   the list does not skip (function words, units, periods): `Operating costs for the quarter rose` gives
+///   `<operating→up>` `<costs→up>`, negation-marked as the change word is. A rise is good news for sales and bad news
+///   for costs, and the words between them are often too many for a word n-gram. Like the lexicon's class tokens
+///   they come after the text's tokens and are unigrams only.
 /// - Brackets (`markParentheses`): the characters of a script written without spaces between a matched pair of round
 ///   brackets are marked as an aside, their bigrams reading `(損失)`: a Japanese report puts the prior period's
 ///   figures there (`営業利益は2億円（前期は営業損失4億円）`), which say little about the sentence's own news. Brackets
@@ -78,6 +84,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// Reduce elongated words (see type documentation). Left out of the JSON when off and decoded as off when absent,
     /// as `normalizeArabic` is; training turns it on for a corpus with an elongated word in it (`adapted(to:)`).
     public var reduceElongation: Bool
+    /// The change list's identity (see above; `ChangeLexicon.named`), nil for none.
+    public var changeLexicon: String?
     /// Mark the tokens inside matched round brackets (see above).
     public var markParentheses: Bool
     /// Add the Japanese topic-and-change tokens (see above).
@@ -100,7 +108,8 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                 numberClasses: Bool = true, urlClass: Bool = true, mentionClass: Bool = true,
                 currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
                 cjkBigrams: Bool = true, normalizeArabic: Bool = false, keepEmoticons: Bool = false,
-                reduceElongation: Bool = false, polarityLexicon: String? = nil, markParentheses: Bool = false,
+                reduceElongation: Bool = false, polarityLexicon: String? = nil, changeLexicon: String? = nil,
+                markParentheses: Bool = false,
                 japaneseTopicChanges: Bool = false, markNegation: Bool = true,
                 negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
         self.normalizeUnicode = normalizeUnicode
@@ -117,6 +126,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         self.keepEmoticons = keepEmoticons
         self.reduceElongation = reduceElongation
         self.polarityLexicon = polarityLexicon
+        self.changeLexicon = changeLexicon
         self.markParentheses = markParentheses
         self.japaneseTopicChanges = japaneseTopicChanges
         self.markNegation = markNegation
@@ -130,7 +140,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case normalizeUnicode, caseFold, splitContractions, numberClasses, urlClass, mentionClass, currencyClass,
              keepExclamationQuestion, keepEmoji, cjkBigrams, normalizeArabic, keepEmoticons, reduceElongation, polarityLexicon,
-             markParentheses, japaneseTopicChanges, markNegation,
+             changeLexicon, markParentheses, japaneseTopicChanges, markNegation,
              negationCues, negationPrefix
     }
 
@@ -153,6 +163,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                   keepEmoticons: try c.decodeIfPresent(Bool.self, forKey: .keepEmoticons) ?? false,
                   reduceElongation: try c.decodeIfPresent(Bool.self, forKey: .reduceElongation) ?? false,
                   polarityLexicon: try c.decodeIfPresent(String.self, forKey: .polarityLexicon),
+                  changeLexicon: try c.decodeIfPresent(String.self, forKey: .changeLexicon),
                   markParentheses: try c.decodeIfPresent(Bool.self, forKey: .markParentheses) ?? false,
                   japaneseTopicChanges: try c.decodeIfPresent(Bool.self, forKey: .japaneseTopicChanges) ?? false,
                   markNegation: try c.decode(Bool.self, forKey: .markNegation),
@@ -161,6 +172,10 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         if let name = polarityLexicon, PolarityLexicon.named(name) == nil {
             throw DecodingError.dataCorruptedError(forKey: .polarityLexicon, in: c,
                 debugDescription: "polarity lexicon \"\(name)\" is not in this build")
+        }
+        if let name = changeLexicon, ChangeLexicon.named(name) == nil {
+            throw DecodingError.dataCorruptedError(forKey: .changeLexicon, in: c,
+                debugDescription: "change lexicon \"\(name)\" is not in this build")
         }
     }
 
@@ -180,6 +195,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         if keepEmoticons { try c.encode(keepEmoticons, forKey: .keepEmoticons) }
         if reduceElongation { try c.encode(reduceElongation, forKey: .reduceElongation) }
         try c.encodeIfPresent(polarityLexicon, forKey: .polarityLexicon)
+        try c.encodeIfPresent(changeLexicon, forKey: .changeLexicon)
         if markParentheses { try c.encode(markParentheses, forKey: .markParentheses) }
         if japaneseTopicChanges { try c.encode(japaneseTopicChanges, forKey: .japaneseTopicChanges) }
         try c.encode(markNegation, forKey: .markNegation)
@@ -216,6 +232,17 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
         return config
     }
 
+    /// This configuration with every option `adapted(to:)` may turn on off again: what a corpus's own texts start from.
+    public var withoutAdaptedOptions: TokenizerConfig {
+        var config = self
+        config.normalizeArabic = false
+        config.keepEmoticons = false
+        config.reduceElongation = false
+        config.markParentheses = false
+        config.japaneseTopicChanges = false
+        return config
+    }
+
     /// The options `adapted(to:)` may turn on that this configuration has, by name (`arabic-normalization`,
     /// `emoticons`, `elongation`, `brackets`, `japanese-topic-changes`), as `train` and `models show` report them.
     public var adaptedOptionNames: [String] {
@@ -230,7 +257,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// (`extendedTokenizer`); 2: elongation and every later option (`strictTokenizer`, whose decoding also refuses
     /// keys it does not know, so a later option needs no further key).
     var generation: Int {
-        reduceElongation || polarityLexicon != nil || markParentheses || japaneseTopicChanges ? 2
+        reduceElongation || polarityLexicon != nil || changeLexicon != nil || markParentheses || japaneseTopicChanges ? 2
             : normalizeArabic || keepEmoticons ? 1 : 0
     }
 

@@ -105,3 +105,10 @@ func lexiconText(_ t: TokenizerConfig) -> String? {
     guard let l = PolarityLexicon.named(name) else { return name }
     return "\(name): \(grouped(l.positiveCount)) positive and \(grouped(l.negativeCount)) negative words (Lexicons/en), as <lex+> and <lex->"
 }
+
+/// The change list a model's tokenizer pairs with subjects, in words for a table; nil when none.
+func changesText(_ t: TokenizerConfig) -> String? {
+    guard let name = t.changeLexicon else { return nil }
+    guard let l = ChangeLexicon.named(name) else { return name }
+    return "\(name): \(l.upCount) up and \(l.downCount) down words (Lexicons/en), paired with the words before them as <costs→up>"
+}

@@ -81,6 +81,7 @@ struct Models: ParsableCommand {
                         "char_ngrams": classifier.vectorizer.config.charNgrams.map { "\($0.min)-\($0.max)" } ?? NSNull(),
                         "tokenizer_options": classifier.vectorizer.config.tokenizer.adaptedOptionNames,
                         "polarity_lexicon": classifier.vectorizer.config.tokenizer.polarityLexicon ?? NSNull(),
+                        "change_lexicon": classifier.vectorizer.config.tokenizer.changeLexicon ?? NSNull(),
                         "embeddings": classifier.vectorizer.config.embeddings.map { ["dimensions": $0.dimensions, "weight": $0.weight, "table": $0.table, "pooling": $0.pooling.rawValue] as [String: Any] } ?? NSNull(),
                         "corpora": corpora.map(\.sourcePath),
                         "hyperparameters": (try? JSONSerialization.jsonObject(with: Data(stored.hyperparameters.utf8))) ?? NSNull(),
@@ -115,6 +116,7 @@ struct Models: ParsableCommand {
                 ]
                 if let text = tokenizerText(f.tokenizer) { rows.append(["tokenizer", text]) }
                 if let text = lexiconText(f.tokenizer) { rows.append(["lexicon", text]) }
+                if let text = changesText(f.tokenizer) { rows.append(["changes", text]) }
                 if let e = classifier.vectorizer.config.embeddings {
                     rows.append(["embeddings", "\(e.dimensions) columns, weight \(e.weight), \(e.pooling.rawValue) pooling (table \(e.table.prefix(12)))"])
                 }

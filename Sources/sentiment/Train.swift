@@ -71,7 +71,7 @@ struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Let cross-validation try the static word-embedding feature group (weights 0, 0.5, 1) when tuning, at any corpus size (default: tried whenever the shipped table is found, also when adapting from a parent without corpora such as --from default, with weights 0 and 0.5 only above 2,000 rows; --embeddings fails without the table).")
     var embeddings: Bool?
 
-    @Flag(inversion: .prefixedNo, help: "Count the words of the project's English polarity word list (Lexicons/en): each adds a class token, <lex+> or <lex->, whose weight the corpus decides (default: on, or the parent's choice with --from).")
+    @Flag(inversion: .prefixedNo, help: "Use the project's English word lists (Lexicons/en): each polarity word adds a class token, <lex+> or <lex->, and each change word (rose, fell, narrowed …) a token pairing it with the words before it, <costs→up>; the corpus decides their weights (default: on, or the parent's choice with --from).")
     var lexicon: Bool?
 
     @Flag(inversion: .prefixedNo, help: "Let cross-validation try the shipped model (the store's default) as a parent when no --from model brings weights, at any size (default: tried on training data of up to 2,000 rows; not with --calibrate-across-corpora).")
@@ -249,6 +249,7 @@ struct Train: ParsableCommand {
                 var char_ngrams: String?
                 var tokenizer_options: [String]
                 var polarity_lexicon: String?
+                var change_lexicon: String?
             }
             emit(try jsonText(Out(
                 model: info.reference, status: info.status.rawValue, parent: parent?.reference, rows: report.rows,
@@ -267,7 +268,8 @@ struct Train: ParsableCommand {
                 out_of_corpus_ece_after: report.groupCalibration?.eceAfter,
                 char_ngrams: charNgramText(classifier),
                 tokenizer_options: classifier.vectorizer.config.tokenizer.adaptedOptionNames,
-                polarity_lexicon: classifier.vectorizer.config.tokenizer.polarityLexicon)))
+                polarity_lexicon: classifier.vectorizer.config.tokenizer.polarityLexicon,
+                change_lexicon: classifier.vectorizer.config.tokenizer.changeLexicon)))
         case .table:
             var rows: [[String]] = []
             rows.append(["model", "\(info.reference) (\(info.status.rawValue))" + (parent.map { ", from \($0.reference)" } ?? "")])
@@ -280,8 +282,9 @@ struct Train: ParsableCommand {
                 rows.append(["tokenizer", text + " (the corpus has them)"])
             }
             if let text = lexiconText(classifier.vectorizer.config.tokenizer) { rows.append(["lexicon", text]) }
+            if let text = changesText(classifier.vectorizer.config.tokenizer) { rows.append(["changes", text]) }
             if let t = report.tuning, let score = report.crossValidatedMacroF1 {
-                rows.append(["tuning", "\(t.folds)-fold CV over \(t.grid.count) λ values: λ = \(String(format: "%.3g", t.chosenL2)), CV macro-F1 \(fixed(score))"])
+                rows.append(["tuning", "\(t.folds)-fold CV over \(t.grid.count) λ value\(t.grid.count == 1 ? "" : "s"): λ = \(String(format: "%.3g", t.chosenL2)), CV macro-F1 \(fixed(score))"])
             } else {
                 rows.append(["tuning", "off: λ = \(String(format: "%.3g", classifier.options.training.l2))" + (report.warmStarted ? ", warm start" : "")])
             }

@@ -1,7 +1,7 @@
 // libFuzzer target: the tokenizer and the vectorizer on arbitrary (UTF-8-decoded) text. Tokens are never empty,
 // every row is finite with unit L2 norm or empty, and both configurations (the second also normalizing Arabic, keeping
-// emoticons, shortening elongations, adding the polarity lexicon's class tokens, marking bracketed Japanese and adding
-// the Japanese topic-and-change tokens) agree with themselves on a rerun.
+// emoticons, shortening elongations, adding the polarity lexicon's and the change list's class tokens, marking
+// bracketed Japanese and adding the Japanese topic-and-change tokens) agree with themselves on a rerun.
 // Built by Tests/Fuzz/run.sh.
 let plain = Tokenizer(.default)
 let noNegation: Tokenizer = {
@@ -13,12 +13,15 @@ let noNegation: Tokenizer = {
     c.keepEmoticons = true
     c.reduceElongation = true
     c.polarityLexicon = PolarityLexicon.english.identity
+    c.changeLexicon = ChangeLexicon.english.identity
     c.markParentheses = true
     c.japaneseTopicChanges = true
     return Tokenizer(c)
 }()
-// The Japanese options only mark and add: without the brackets and the pairs, the default's tokens.
-let japanese = Tokenizer(TokenizerConfig(markParentheses: true, japaneseTopicChanges: true))
+// The Japanese options and the change list only mark and add: without the brackets and the class tokens, the
+// default's tokens.
+let japanese = Tokenizer(TokenizerConfig(changeLexicon: ChangeLexicon.english.identity, markParentheses: true,
+                                         japaneseTopicChanges: true))
 func unmarked(_ token: String) -> String {
     let (prefix, rest) = token.hasPrefix("not_(") ? ("not_", token.dropFirst(4)) : ("", Substring(token))
     guard rest.hasPrefix("("), rest.hasSuffix(")"), rest.count >= 3 else { return token }
@@ -33,7 +36,7 @@ let arabic: TokenizerConfig = { var c = TokenizerConfig.default; c.normalizeArab
 let unshortened = Tokenizer(arabic)
 let shortened = Tokenizer({ var c = arabic; c.reduceElongation = true; return c }())
 nonisolated(unsafe) var elongationScanner = TokenScanner(arabic)
-let vectorizer = Vectorizer(config: FeatureConfig(tokenizer: TokenizerConfig(markParentheses: true, japaneseTopicChanges: true),
+let vectorizer = Vectorizer(config: FeatureConfig(tokenizer: japanese.config,
                                                   charNgrams: CharNgramRange(min: 2, max: 5),
                                                   vocabulary: .hashing(buckets: 1 << 12)),
                             featureNames: [], idf: [])
@@ -57,9 +60,13 @@ public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let plainTokens = plain.tokens(text)
     let japaneseTokens = japanese.tokens(text)
-    let pairs = japaneseTokens.filter { $0.hasPrefix("<") && $0.contains("→") }
+    let pairs = japaneseTokens.filter {
+        let token = $0.hasPrefix("not_") ? String($0.dropFirst(4)) : $0
+        // (Scalars, not characters: a subject may start with a combining mark, which joins the `<`.)
+        return (token.unicodeScalars.first == "<" && token.unicodeScalars.contains("→")) || token == "<up>" || token == "<down>"
+    }
     if japaneseTokens.count - pairs.count != plainTokens.count || japaneseTokens.prefix(plainTokens.count).map(unmarked) != plainTokens {
-        fatalError("the Japanese options changed more than marks: \(japaneseTokens) against \(plainTokens)")
+        fatalError("the Japanese options or the change list changed more than marks: \(japaneseTokens) against \(plainTokens)")
     }
     let row = vectorizer.transform(text)
     var norm: Float = 0

@@ -89,6 +89,12 @@ final class JapaneseTokenTests: XCTestCase {
         let ja = TokenizerConfig.default.adapted(to: ["Costs rose", "費用は増加"])
         XCTAssertTrue(ja.markParentheses && ja.japaneseTopicChanges)
         XCTAssertEqual(ja.adaptedOptionNames, ["brackets", "japanese-topic-changes"])
+        // What a corpus adapted from a weights-only parent starts from (the parent has no say in them).
+        XCTAssertEqual(ja.withoutAdaptedOptions, .default)
+        var everything = TokenizerConfig.default.adapted(to: ["費用は増加", "جميـــل :) soooo good"])
+        XCTAssertEqual(everything.adaptedOptionNames.count, 5)
+        everything.polarityLexicon = PolarityLexicon.english.identity
+        XCTAssertEqual(everything.withoutAdaptedOptions, TokenizerConfig(polarityLexicon: PolarityLexicon.english.identity))
         // Katakana alone is Japanese; Han alone (Chinese) and other scripts are not.
         XCTAssertTrue(TokenizerConfig.default.adapted(to: ["ソニー"]).japaneseTopicChanges)
         for texts in [["成本增加"], ["Costs (rose)"], ["한국어"], []] {

@@ -27,16 +27,24 @@ final class TokenizerOptionTests: XCTestCase {
         XCTAssertEqual(plain["tokenizer_options"] as? [String], [])
         XCTAssertFalse(try box.ok(["models", "show", "en"]).contains("tokenizer"))
 
-        // The polarity lexicon: on by default, off with --no-lexicon, named by train and models show.
+        // The word lists (polarity and change): on by default, off with --no-lexicon, named by train and models show.
         XCTAssertEqual(plain["polarity_lexicon"] as? String, "en-1")
-        XCTAssertTrue(try box.ok(["models", "show", "en"]).contains("en-1: "))
-        XCTAssertEqual(try jsonObject(box.ok(["models", "show", "en", "--format", "json"]))["polarity_lexicon"] as? String, "en-1")
+        XCTAssertEqual(plain["change_lexicon"] as? String, "en-1")
+        let shownEnglish = try box.ok(["models", "show", "en"])
+        XCTAssertTrue(shownEnglish.contains("lexicon ") && shownEnglish.contains("changes ") && shownEnglish.contains("en-1: "), shownEnglish)
+        let shownJSON = try jsonObject(box.ok(["models", "show", "en", "--format", "json"]))
+        XCTAssertEqual(shownJSON["polarity_lexicon"] as? String, "en-1")
+        XCTAssertEqual(shownJSON["change_lexicon"] as? String, "en-1")
         let bare = try jsonObject(box.ok(["train", "--corpus", english, "--name", "bare", "--no-tune", "--no-default-parent",
                                           "--no-lexicon", "--format", "json"]))
         XCTAssertNil(bare["polarity_lexicon"] as? String)
-        XCTAssertFalse(try box.ok(["models", "show", "bare"]).contains("lexicon"))
-        // A listed word the corpus never has still counts with the list, and is unknown without it.
+        XCTAssertNil(bare["change_lexicon"] as? String)
+        let shownBare = try box.ok(["models", "show", "bare"])
+        XCTAssertFalse(shownBare.contains("lexicon") || shownBare.contains("changes"), shownBare)
+        // A listed word the corpus never has still counts with the list, and is unknown without it; so does a change
+        // word (its <down>).
         try assertDiffers("Quarter ahead splendid", from: "Quarter ahead", with: "en", not: "bare", in: box)
+        try assertDiffers("Quarter ahead dipped", from: "Quarter ahead", with: "en", not: "bare", in: box)
 
         let faces = try box.write("faces.csv", smallCorpus(step: 5) + "Record quarter :-),positive\nGreat results :),positive\n")
         let withFaces = try jsonObject(box.ok(["train", "--corpus", faces, "--name", "faces", "--no-tune",
