@@ -10,7 +10,7 @@ public struct ChangeLexicon: Sendable {
     /// Words of each kind.
     public let upCount: Int, downCount: Int, skippedCount: Int
     /// Word key (`StableHash.fnv1a` of the word, as `TokenScanner.wordKey` computes it) → a `Kind`.
-    private let table: KeyTable
+    let table: KeyTable
 
     enum Kind {
         static let up: Int32 = 1, down: Int32 = 2, skip: Int32 = 3

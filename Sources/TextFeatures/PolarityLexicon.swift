@@ -9,7 +9,7 @@ public struct PolarityLexicon: Sendable {
     /// Positive and negative words.
     public let positiveCount: Int, negativeCount: Int
     /// Word key (`StableHash.fnv1a` of the word, as `TokenScanner.wordKey` computes it) → 1 positive, 2 negative.
-    private let table: KeyTable
+    let table: KeyTable
 
     /// A list from `word<TAB>+` / `word<TAB>-` lines (lower-case words as the tokenizer writes them).
     init(identity: String, tsv: String) {

@@ -133,14 +133,17 @@ struct TokenScanner {
     private var topicParticles = Buffer<Int32>(capacity: 8)
     /// The change list (`TokenizerConfig.changeLexicon`), the first token of the current clause, and the pairs of
     /// the scan: each one's subject token and kind (`ChangeLexicon.Kind.up` or `.down`, plus 4 when negated).
-    private let changes: ChangeLexicon?
+    private let hasChanges: Bool
     private var clauseStartToken = 0
     private var changeSubjects = Buffer<Int32>(capacity: 16)
     private var changeKinds = Buffer<UInt8>(capacity: 16)
     private var changeWordKinds = Buffer<UInt8>(capacity: 16)
     /// The polarity lexicon (`TokenizerConfig.polarityLexicon`) and the words of the current scan it holds, in
     /// order: each one's token, and whether it is a negative word.
-    private let lexicon: PolarityLexicon?
+    private let hasLexicon: Bool
+    /// The word lists' entries in one table, so a word costs one lookup: word key → polarity (1 positive, 2
+    /// negative) + 4 × change kind (`ChangeLexicon.Kind`). Empty without lists.
+    private let wordLists: KeyTable
     private var lexiconWordTokens = Buffer<Int32>(capacity: 16)
     private var lexiconNegative = Buffer<Bool>(capacity: 16)
     /// Tokens of the last scan in text order; the class tokens follow them (`tokenCount` counts all): the
@@ -151,8 +154,11 @@ struct TokenScanner {
 
     init(_ config: TokenizerConfig) {
         self.config = config
-        self.lexicon = config.polarityLexicon.flatMap(PolarityLexicon.named)
-        self.changes = config.changeLexicon.flatMap(ChangeLexicon.named)
+        let lexicon = config.polarityLexicon.flatMap(PolarityLexicon.named)
+        let changes = config.changeLexicon.flatMap(ChangeLexicon.named)
+        self.hasLexicon = lexicon != nil
+        self.hasChanges = changes != nil
+        self.wordLists = Self.wordListTable(lexicon, changes)
         var lower = [UInt8](repeating: 0, count: 128)
         var kind = [UInt8](repeating: Kind.other, count: 128)
         for b in 0..<128 {
@@ -462,19 +468,34 @@ struct TokenScanner {
     private mutating func emitWord(_ lo: Int, _ hi: Int) {
         let cue = isCue(lo, hi)
         emit(lo, hi, flags: TokenFlag.word, negatable: !cue)
-        if cue { negating = true } else if let lexicon { noteLexiconWord(lexicon) }
-        if let changes { noteChange(changes) }
+        if cue { negating = true }
+        if hasLexicon || hasChanges {
+            let t = tokenCount - 1
+            let entry = max(wordLists.find(wordKey(ofToken: t)), 0)
+            if hasLexicon && !cue && entry & 3 != 0 { noteLexiconWord(t, negative: entry & 3 == 2) }
+            if hasChanges { noteChange(t, kind: entry >> 2) }
+        }
+    }
+
+    /// The entries of both lists keyed once (`wordLists`).
+    private static func wordListTable(_ lexicon: PolarityLexicon?, _ changes: ChangeLexicon?) -> KeyTable {
+        var merged: [UInt64: Int32] = [:]
+        for (table, shift) in [(lexicon?.table, Int32(0)), (changes?.table, Int32(2))] {
+            guard let table else { continue }
+            for (key, value) in zip(table.keys, table.values) where value > 0 { merged[key, default: 0] |= value << shift }
+        }
+        var out = KeyTable(minimumCapacity: merged.count)
+        for key in merged.keys.sorted() { out.insert(key, merged[key]!) }
+        return out
     }
 
     /// How many tokens before a change word its subjects are looked for (bounds the work per word).
     static let changeReach = 12
 
-    /// Marks the word just emitted as a possible subject, or pairs it, when it is a change word, with the last two
-    /// subjects of its clause within `changeReach` tokens.
+    /// Marks word token `t` (of change-list kind `kind`, 0 for none) as a possible subject, or pairs it, when it is a
+    /// change word, with the last two subjects of its clause within `changeReach` tokens.
     @inline(__always)
-    private mutating func noteChange(_ changes: ChangeLexicon) {
-        let t = tokenCount - 1
-        let kind = changes.kind(wordKey(ofToken: t))
+    private mutating func noteChange(_ t: Int, kind: Int32) {
         if kind == 0 {
             tokFlags[t] |= TokenFlag.subject
             return
@@ -537,15 +558,11 @@ struct TokenScanner {
         tokFlags.reserve(more: n)
     }
 
-    /// Notes the word just emitted when the lexicon holds it (looked up without its negation marker).
+    /// Notes word token `t`, which the lexicon holds (looked up without its negation marker).
     @inline(__always)
-    private mutating func noteLexiconWord(_ lexicon: PolarityLexicon) {
-        let t = tokenCount - 1
-        let polarity = lexicon.polarity(wordKey(ofToken: t))
-        if polarity != 0 {
-            lexiconWordTokens.append(Int32(truncatingIfNeeded: t))
-            lexiconNegative.append(polarity < 0)
-        }
+    private mutating func noteLexiconWord(_ t: Int, negative: Bool) {
+        lexiconWordTokens.append(Int32(truncatingIfNeeded: t))
+        lexiconNegative.append(negative)
     }
 
     /// Appends a class token per lexicon word of the scan (`<lex+>`, `<lex->`, negation-marked as the word was).
