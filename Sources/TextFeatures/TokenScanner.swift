@@ -147,8 +147,8 @@ struct TokenScanner {
     private var lexiconWordTokens = Buffer<Int32>(capacity: 16)
     private var lexiconNegative = Buffer<Bool>(capacity: 16)
     /// Tokens of the last scan in text order; the class tokens follow them (`tokenCount` counts all): the
-    /// lexicon's up to `lexiconEnd`, then the subject-and-change pairs and the Japanese topic-and-change tokens. Word n-grams are taken within the
-    /// first `sequenceCount` only.
+    /// lexicon's up to `lexiconEnd`, then the change list's and the Japanese topic-and-change tokens. Word n-grams
+    /// are taken within the first `sequenceCount` only.
     private(set) var sequenceCount = 0
     private(set) var lexiconEnd = 0
 
