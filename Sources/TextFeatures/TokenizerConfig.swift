@@ -36,9 +36,9 @@
 ///   times counts once (`جداااا` is `جدا`): no Arabic word repeats a letter three times (a doubled consonant is
 ///   written once, with a shadda), so the run is always a stretched word and its one letter the word's spelling.
 /// - Subject and change (`changeLexicon`, English): a word of the list that says a quantity went up or down (`rose`,
-///   `narrowed`) adds a token for each of the last two words before it in its clause (within twelve tokens) that
-///   the list does not skip (function words, units, periods): `Operating costs for the quarter rose` gives
-///   `<operating→up>` `<costs→up>`, negation-marked as the change word is. A rise is good news for sales and bad news
+///   `narrowed`) adds `<up>` or `<down>`, and a token for each of the last two words before it in its clause (within
+///   twelve tokens) that the list does not skip (function words, units, periods): `Operating costs for the quarter
+///   rose` gives `<up>` `<costs→up>` `<operating→up>`, all negation-marked as the change word is. A rise is good news for sales and bad news
 ///   for costs, and the words between them are often too many for a word n-gram. Like the lexicon's class tokens
 ///   they come after the text's tokens and are unigrams only.
 /// - Brackets (`markParentheses`): the characters of a script written without spaces between a matched pair of round
@@ -86,7 +86,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     public var reduceElongation: Bool
     /// The change list's identity (see above; `ChangeLexicon.named`), nil for none.
     public var changeLexicon: String?
-    /// Mark the tokens inside matched round brackets (see above).
+    /// Mark the CJK bigrams inside matched round brackets (see above).
     public var markParentheses: Bool
     /// Add the Japanese topic-and-change tokens (see above).
     public var japaneseTopicChanges: Bool
@@ -109,8 +109,7 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
                 currencyClass: Bool = true, keepExclamationQuestion: Bool = true, keepEmoji: Bool = true,
                 cjkBigrams: Bool = true, normalizeArabic: Bool = false, keepEmoticons: Bool = false,
                 reduceElongation: Bool = false, polarityLexicon: String? = nil, changeLexicon: String? = nil,
-                markParentheses: Bool = false,
-                japaneseTopicChanges: Bool = false, markNegation: Bool = true,
+                markParentheses: Bool = false, japaneseTopicChanges: Bool = false, markNegation: Bool = true,
                 negationCues: [String] = TokenizerConfig.defaultNegationCues, negationPrefix: String = "not_") {
         self.normalizeUnicode = normalizeUnicode
         self.caseFold = caseFold
@@ -206,8 +205,9 @@ public struct TokenizerConfig: Codable, Equatable, Sendable {
     /// This configuration for training on `texts`: with `normalizeArabic` on when any text is written partly in the
     /// Arabic script (a scalar in U+0600–U+06FF), `keepEmoticons` on when any text has an emoticon,
     /// `reduceElongation` on when any text has an elongated word, and `markParentheses` and `japaneseTopicChanges`
-    /// on when any text has kana (U+3040–U+30FF). Models of corpora without any keep their tokenization and bytes (a learned vocabulary
-    /// without Arabic words, emoticons, elongations or Japanese would have little for the options to match).
+    /// on when any text has kana (U+3040–U+30FF). Models of corpora without any keep their tokenization and bytes (a
+    /// learned vocabulary without Arabic words, emoticons, elongations or Japanese would have little for the options
+    /// to match).
     public func adapted<S: Sequence>(to texts: S) -> TokenizerConfig where S.Element == String {
         var config = self
         // One scanner asks both questions; it reads Arabic as a model of such a text will (the option goes on).
