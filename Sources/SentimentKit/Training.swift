@@ -236,21 +236,19 @@ extension SentimentService {
             for c in try store.corrections() { texts.append(c.text); labels.append(c.label); groups.append(Int.min); corrections += 1 }
         }
         var options = request.settings.options(parent: parent?.classifier.options)
-        // A parent that brings only its weights (the shipped model, an imported one) has no say in the character
-        // group: the corpus gets the trial it would get alone, and the parent's block is tried beside the features
-        // it chose (the block makes the parent's own rows, character n-grams or not).
-        if let parent, parent.stored.corpusIds.isEmpty, request.settings.charNgrams == nil {
-            CharNgramSetting.auto.apply(to: &options)
-        }
-        // Nor in the tokenizer options the corpus's texts turn on (Arabic spelling, emoticons, Japanese …): the corpus
-        // gets those it needs, as alone (the parent's block reads texts with the parent's own tokenizer).
         if let parent, parent.stored.corpusIds.isEmpty {
+            // A parent that brings only its weights (the shipped model, an imported one) has no say in the character
+            // group: the corpus gets the trial it would get alone, and the parent's block is tried beside the
+            // features it chose (the block makes the parent's own rows, character n-grams or not).
+            if request.settings.charNgrams == nil { CharNgramSetting.auto.apply(to: &options) }
+            // Nor in the tokenizer options the corpus's texts turn on (Arabic spelling, emoticons, Japanese …): the
+            // corpus gets those it needs, as alone (the parent's block reads texts with the parent's own tokenizer).
             options.features.tokenizer = options.features.tokenizer.withoutAdaptedOptions
-        }
-        // Nor in the embedding group, which the parent's weights do not cover: the corpus's own trial, as alone.
-        if let parent, parent.stored.corpusIds.isEmpty, request.settings.embeddings == nil,
-           request.settings.embeddingWeights == nil, parent.classifier.vectorizer.config.embeddings == nil {
-            options.embeddingWeights = ClassifierOptions.defaultEmbeddingWeights
+            // Nor in the embedding group, which the parent's weights do not cover: the corpus's own trial, as alone.
+            if request.settings.embeddings == nil, request.settings.embeddingWeights == nil,
+               parent.classifier.vectorizer.config.embeddings == nil {
+                options.embeddingWeights = ClassifierOptions.defaultEmbeddingWeights
+            }
         }
         try checkLabels(Set(labels).sorted(), options, request)
         var counts: [String: Int] = [:]

@@ -16,31 +16,15 @@ public struct ChangeLexicon: Sendable {
         static let up: Int32 = 1, down: Int32 = 2, skip: Int32 = 3
     }
 
-    /// A list from `word<TAB>up`, `word<TAB>down` and `word<TAB>skip` lines (lower-case words as the tokenizer writes
-    /// them).
+    /// A list from `word<TAB>up`, `word<TAB>down` and `word<TAB>skip` lines (`wordListTable`).
     init(identity: String, tsv: String) {
-        var table = KeyTable(minimumCapacity: 1024)
-        var counts = [0, 0, 0, 0]
-        for line in tsv.split(separator: "\n") {
-            guard let tab = line.firstIndex(of: "\t") else { continue }
-            let kind: Int32
-            switch line[line.index(after: tab)...] {
-            case "up": kind = Kind.up
-            case "down": kind = Kind.down
-            default: kind = Kind.skip
-            }
-            if table.insert(StableHash.fnv1a(String(line[..<tab])), kind) == kind { counts[Int(kind)] += 1 }
-        }
+        let (table, counts) = wordListTable(tsv) { $0 == "up" ? Kind.up : $0 == "down" ? Kind.down : Kind.skip }
         self.identity = identity
         self.table = table
-        upCount = counts[1]
-        downCount = counts[2]
-        skippedCount = counts[3]
+        upCount = counts[Kind.up] ?? 0
+        downCount = counts[Kind.down] ?? 0
+        skippedCount = counts[Kind.skip] ?? 0
     }
-
-    /// The word's kind (`Kind`), 0 for a word the list does not have.
-    @inline(__always)
-    func kind(_ key: UInt64) -> Int32 { max(table.find(key), 0) }
 
     /// The English list (`Lexicons/en/changes.tsv`).
     public static let english = ChangeLexicon(identity: "en-1", tsv: englishWords)

@@ -11,32 +11,13 @@ public struct PolarityLexicon: Sendable {
     /// Word key (`StableHash.fnv1a` of the word, as `TokenScanner.wordKey` computes it) → 1 positive, 2 negative.
     let table: KeyTable
 
-    /// A list from `word<TAB>+` / `word<TAB>-` lines (lower-case words as the tokenizer writes them).
+    /// A list from `word<TAB>+` / `word<TAB>-` lines (`wordListTable`).
     init(identity: String, tsv: String) {
-        var table = KeyTable(minimumCapacity: 8192)
-        var positive = 0, negative = 0
-        for line in tsv.split(separator: "\n") {
-            guard let tab = line.firstIndex(of: "\t") else { continue }
-            let sign = line[line.index(after: tab)...]
-            let key = StableHash.fnv1a(String(line[..<tab]))
-            if table.insert(key, sign == "-" ? 2 : 1) == (sign == "-" ? 2 : 1) {
-                if sign == "-" { negative += 1 } else { positive += 1 }
-            }
-        }
+        let (table, counts) = wordListTable(tsv) { $0 == "-" ? 2 : 1 }
         self.identity = identity
         self.table = table
-        positiveCount = positive
-        negativeCount = negative
-    }
-
-    /// +1 for a positive word, -1 for a negative one, 0 otherwise.
-    @inline(__always)
-    func polarity(_ key: UInt64) -> Int {
-        switch table.find(key) {
-        case 1: return 1
-        case 2: return -1
-        default: return 0
-        }
+        positiveCount = counts[1] ?? 0
+        negativeCount = counts[2] ?? 0
     }
 
     /// The English list (`Lexicons/en/polarity.tsv`).
